@@ -1,0 +1,1 @@
+"""seqviz: an interactive lab for sequence models."""

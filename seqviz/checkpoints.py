@@ -1,0 +1,140 @@
+"""Checkpoints: safetensors weights plus a JSON card beside them. Nothing is ever unpickled.
+
+    checkpoints/transformer.safetensors   weights
+    checkpoints/transformer.json          card: name, kind, config, tokenizer file + sha256, corpus hash,
+                                          training steps and time, evaluation metrics
+    checkpoints/tokenizer.model           SentencePiece model shared by all five
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from seqviz.models import build_model
+from seqviz.tokenizer import Tokenizer
+
+REPO_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = Path(os.environ.get("SEQVIZ_CHECKPOINTS", REPO_DIR / "checkpoints"))
+MODEL_NAMES = ("transformer", "gru-attention", "gru-plain", "lstm-attention", "rnn-attention")
+FORMAT_VERSION = 1
+
+
+class CheckpointError(Exception):
+    """A checkpoint that cannot be used; the message names the file and how to rebuild it."""
+
+
+def rebuild_hint(name: str, directory: Path) -> str:
+    if Path(directory).resolve() == (REPO_DIR / "checkpoints").resolve() and name in MODEL_NAMES:
+        return "rebuild it with `make checkpoints`"
+    model = name if name in MODEL_NAMES else "transformer"
+    return f"rebuild it with `seqviz train --model {model} --out {directory}`"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def n_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+@dataclass(frozen=True)
+class Loaded:
+    name: str
+    model: nn.Module
+    tokenizer: Tokenizer
+    card: dict
+    path: Path
+
+
+def save_checkpoint(model: nn.Module, card: dict, path: str | Path) -> Path:
+    """Write weights then the card, each via a temporary file, so an interrupted save never
+    replaces a good checkpoint with half of one."""
+    path = Path(path).with_suffix(".safetensors")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().contiguous() for k, v in model.state_dict().items()}
+    card = {**card, "format_version": FORMAT_VERSION, "kind": model.kind, "config": model.config.to_dict(),
+            "n_params": n_params(model), "weights_sha256": None}
+    tmp = path.with_suffix(".safetensors.tmp")
+    save_file(state, str(tmp), metadata={"name": card.get("name", path.stem)})
+    card["weights_sha256"] = sha256(tmp)
+    card_tmp = path.with_suffix(".json.tmp")
+    card_tmp.write_text(json.dumps(card, indent=2) + "\n")
+    os.replace(tmp, path)
+    os.replace(card_tmp, path.with_suffix(".json"))
+    return path
+
+
+def read_card(path: str | Path) -> dict:
+    path = Path(path)
+    card_path = path.with_suffix(".json")
+    hint = rebuild_hint(path.stem, path.parent)
+    if not card_path.is_file():
+        raise CheckpointError(f"{card_path}: the checkpoint's card is missing; {hint}.")
+    try:
+        card = json.loads(card_path.read_text())
+        card["kind"], card["config"]  # noqa: B018 — required keys
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"{card_path}: the card is not a valid checkpoint card ({e}); {hint}.") from None
+    return card
+
+
+def resolve(path_or_name: str | Path, directory: str | Path | None = None) -> Path:
+    """A checkpoint's .safetensors path from a path or a bare model name in `directory`."""
+    p = Path(path_or_name)
+    if p.suffix == ".safetensors" or p.exists() or len(p.parts) > 1:
+        return p.with_suffix(".safetensors") if p.suffix in ("", ".json") else p
+    return Path(directory or DEFAULT_DIR) / f"{p.name}.safetensors"
+
+
+def load_checkpoint(path: str | Path) -> Loaded:
+    """Load weights (safetensors only), card and tokenizer; every failure is a one-line CheckpointError."""
+    path = Path(path)
+    hint = rebuild_hint(path.stem, path.parent)
+    if path.suffix != ".safetensors":
+        raise CheckpointError(f"{path}: a checkpoint is a .safetensors file (with its .json card beside it).")
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint; {hint}.")
+    card = read_card(path)
+    try:
+        state = load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        raise CheckpointError(f"{path}: the weights file is truncated or corrupt ({e}); {hint}.") from None
+    try:
+        model = build_model(card["kind"], card["config"])
+        model.load_state_dict(state, strict=True)
+    except (TypeError, ValueError, RuntimeError) as e:
+        msg = str(e).splitlines()[0][:200]
+        raise CheckpointError(f"{path}: the card does not match its weights ({msg}); {hint}.") from None
+    tok_file = path.parent / card.get("tokenizer", {}).get("file", "tokenizer.model")
+    if not tok_file.is_file():
+        raise CheckpointError(f"{tok_file}: the tokenizer this checkpoint needs is missing; {hint}.")
+    expected = card.get("tokenizer", {}).get("sha256")
+    if expected and sha256(tok_file) != expected:
+        raise CheckpointError(f"{tok_file}: the tokenizer is not the one {path.name} was trained with; {hint}.")
+    try:
+        tokenizer = Tokenizer(tok_file)
+    except (RuntimeError, OSError) as e:
+        raise CheckpointError(f"{tok_file}: the tokenizer file is corrupt ({e}); {hint}.") from None
+    if tokenizer.vocab_size != model.config.vocab_size:
+        raise CheckpointError(f"{tok_file}: vocabulary size {tokenizer.vocab_size} does not match the model's "
+                              f"{model.config.vocab_size}; {hint}.")
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(True)  # traces take input gradients; autograd.grad leaves .grad empty
+    return Loaded(card.get("name", path.stem), model, tokenizer, card, path)
+
+
+def find_checkpoints(directory: str | Path | None = None) -> list[Path]:
+    """Every NAME.safetensors with a NAME.json card in `directory`, shipped models first."""
+    directory = Path(directory or DEFAULT_DIR)
+    found = [p for p in directory.glob("*.safetensors") if p.with_suffix(".json").is_file()]
+    order = {name: i for i, name in enumerate(MODEL_NAMES)}
+    return sorted(found, key=lambda p: (order.get(p.stem, len(order)), p.stem))

@@ -1,0 +1,178 @@
+"""The `seqviz` command: translate, trace, train, eval, bench and app."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from seqviz.checkpoints import DEFAULT_DIR, MODEL_NAMES, CheckpointError, load_checkpoint, resolve
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+
+
+def _load(args):
+    path = resolve(args.checkpoint or "transformer", args.checkpoints)
+    return load_checkpoint(path)
+
+
+def _warn_dropped(dropped: int, max_len: int) -> None:
+    if dropped:
+        print(f"warning: the sentence is longer than the model's max_len ({max_len} tokens); "
+              f"{dropped} tokens were dropped", file=sys.stderr)
+
+
+def cmd_translate(args) -> int:
+    from seqviz.decode import decode
+    from seqviz.trace import prepare_source
+
+    loaded = _load(args)
+    prepared = prepare_source(loaded.tokenizer, args.sentence, loaded.model.config.max_len)
+    _warn_dropped(prepared.dropped, loaded.model.config.max_len)
+    print(loaded.tokenizer.decode(decode(loaded.model, prepared.ids, beam=args.beam).tokens))
+    return 0
+
+
+def cmd_trace(args) -> int:
+    from seqviz.trace import save_trace, trace
+
+    loaded = _load(args)
+    t = trace(loaded.model, loaded.tokenizer, args.sentence, args.target, beam=args.beam, model_name=loaded.name)
+    _warn_dropped(t.meta["dropped_tokens"], loaded.model.config.max_len)
+    if args.list or not args.out:
+        print(f"# {loaded.name}: {' '.join(t.src_tokens)} -> {t.meta['translation']}  (loss {t.meta['loss']:.4f})")
+        width = max(map(len, t.tensors))
+        for name, a in t.tensors.items():
+            print(f"{name:<{width}}  {list(a.shape)}")
+    if args.out:
+        print(f"wrote {save_trace(t, args.out)}", file=sys.stderr)
+    return 0
+
+
+def cmd_train(args) -> int:
+    from seqviz.train import TrainConfig, train_all, train_model
+
+    cfg = TrainConfig(**({"steps": args.steps} if args.steps else {}))
+    start = time.perf_counter()
+    if args.all:
+        paths = train_all(args.out, args.data, args.seed, cfg, workers=args.workers)
+    else:
+        if not args.model:
+            raise ValueError("say which model to train: --model {" + ",".join(MODEL_NAMES) + "} or --all")
+        paths = [train_model(args.model, args.out, args.data, args.seed, cfg)]
+    for p in paths:
+        print(f"wrote {p}")
+    print(f"total wall time: {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from seqviz.data import load_splits
+    from seqviz.evaluate import evaluate
+
+    loaded = load_checkpoint(resolve(args.model, args.checkpoints))
+    corpus = loaded.card.get("corpus", {})
+    data = args.data or (None if corpus.get("source", "generated") == "generated" else corpus["source"])
+    split = load_splits(data, seed=loaded.card.get("training", {}).get("seed", 0))[args.split]
+    result = evaluate(loaded.model, loaded.tokenizer, split, loaded.name)
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    o = result["overall"]
+    print(f"{loaded.name} on {args.split} ({o['n']} sentences): exact match {o['exact_match']:.1f}%  BLEU {o['bleu']:.1f}")
+    print(f"{'words':>8} {'n':>5} {'exact %':>8} {'BLEU':>6}")
+    for b in result["buckets"]:
+        print(f"{b['bucket']:>8} {b['n']:>5} {b['exact_match']:>8.1f} {b['bleu']:>6.1f}{'  (merged)' if b['merged'] else ''}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from seqviz.bench import run_benchmarks
+
+    results = run_benchmarks(args.checkpoints, quick=args.quick)
+    text = json.dumps(results, indent=2)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    print(text)
+    return 0
+
+
+def cmd_app(args) -> int:
+    env = dict(os.environ)
+    if args.checkpoints:
+        env["SEQVIZ_CHECKPOINTS"] = str(Path(args.checkpoints).resolve())
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
+               "--browser.gatherUsageStats", "false"]
+    return subprocess.call(command, env=env)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="seqviz", description="An interactive lab for sequence models.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def model_args(sp):
+        sp.add_argument("--checkpoint", help="a checkpoint's .safetensors file (default: transformer)")
+        sp.add_argument("--checkpoints", default=None, help=f"directory of checkpoints (default {DEFAULT_DIR})")
+        sp.add_argument("--beam", type=int, default=1, choices=range(1, 9), metavar="N", help="beam width 1-8")
+
+    sp = sub.add_parser("translate", help="translate an English sentence")
+    model_args(sp)
+    sp.add_argument("sentence")
+    sp.set_defaults(func=cmd_translate)
+
+    sp = sub.add_parser("trace", help="record every hooked tensor and its gradient")
+    model_args(sp)
+    sp.add_argument("sentence")
+    sp.add_argument("--target", help="French target for the loss (default: the model's own translation)")
+    sp.add_argument("--out", help="FILE.json or FILE.npz")
+    sp.add_argument("--list", action="store_true", help="print tensor names and shapes")
+    sp.set_defaults(func=cmd_trace)
+
+    sp = sub.add_parser("train", help="train models from scratch on the CPU")
+    sp.add_argument("--model", choices=MODEL_NAMES)
+    sp.add_argument("--all", action="store_true", help="all five models")
+    sp.add_argument("--data", help="a tab-separated EN/FR corpus (default: the generated one)")
+    sp.add_argument("--out", default=str(DEFAULT_DIR))
+    sp.add_argument("--seed", type=int, default=0)
+    sp.add_argument("--steps", type=int)
+    sp.add_argument("--workers", type=int, default=2)
+    sp.set_defaults(func=cmd_train)
+
+    sp = sub.add_parser("eval", help="exact match and BLEU by sentence length")
+    sp.add_argument("--model", default="transformer", help="model name in --checkpoints, or a .safetensors path")
+    sp.add_argument("--checkpoints", default=None)
+    sp.add_argument("--data")
+    sp.add_argument("--split", default="test", choices=("train", "valid", "test"))
+    sp.add_argument("--json", action="store_true")
+    sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("bench", help="benchmarks as ratios against references measured in the same run")
+    sp.add_argument("--json", metavar="FILE")
+    sp.add_argument("--checkpoints", default=None)
+    sp.add_argument("--quick", action="store_true")
+    sp.set_defaults(func=cmd_bench)
+
+    sp = sub.add_parser("app", help="start the Streamlit app")
+    sp.add_argument("--checkpoints", default=None, help="directory of checkpoints to list in the app")
+    sp.add_argument("--port", type=int, default=8501)
+    sp.set_defaults(func=cmd_app)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CheckpointError, ValueError, FileNotFoundError) as e:
+        print(f"seqviz: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("seqviz: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

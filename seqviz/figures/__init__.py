@@ -1,0 +1,39 @@
+"""Pure figure builders: numpy arrays + token lists in, go.Figure / alt.Chart out.
+
+No torch, no streamlit (a test parses these imports). The `notebook` helpers take any
+object with `.tensors`, `.src_tokens`, `.tgt_tokens` (a `seqviz.trace.Trace`) for Jupyter.
+"""
+
+from seqviz.figures._base import decode_array
+from seqviz.figures.animation import decoding_animation
+from seqviz.figures.attention import compare_heatmaps, head_heatmap, model_view, model_view_cell
+from seqviz.figures.lines import line_view
+from seqviz.figures.matrices import matrix_heatmap, saliency_heatmap
+from seqviz.figures.notebook import (
+    attention_decoding,
+    attention_head,
+    attention_lines,
+    attention_model_view,
+    attention_patterns,
+    attention_rollout_view,
+    attention_saliency,
+)
+
+__all__ = [
+    "attention_decoding",
+    "attention_head",
+    "attention_lines",
+    "attention_model_view",
+    "attention_patterns",
+    "attention_rollout_view",
+    "attention_saliency",
+    "compare_heatmaps",
+    "decode_array",
+    "decoding_animation",
+    "head_heatmap",
+    "line_view",
+    "matrix_heatmap",
+    "model_view",
+    "model_view_cell",
+    "saliency_heatmap",
+]

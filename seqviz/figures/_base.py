@@ -1,0 +1,118 @@
+"""Shared pieces of the figure builders: validation, escaping, axes, colour scales.
+
+Nothing here imports torch or streamlit (DESIGN §1): builders take numpy arrays and
+token lists and return plain Plotly / Altair objects.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+# Readable from the back of a classroom: ticks ≥ 13 px.
+FONT_SIZE = 14
+TICK_SIZE = 13
+ATTENTION_COLORSCALE = "Viridis"
+ATTENTION_COLORBAR = "attention %"
+
+
+def escape(text: object) -> str:
+    """Escape a token for Plotly text (ticks, hovers, annotations), which is parsed as HTML-ish.
+
+    `quote=False`: Plotly decodes &lt; &gt; &amp; and numeric entities but would print
+    `&quot;` literally, and quotes are harmless once `<` is escaped.
+    """
+    return html.escape(str(text), quote=False)
+
+
+def escape_all(tokens: Sequence[object]) -> list[str]:
+    return [escape(token) for token in tokens]
+
+
+def as_array(values: object, ndim: int | tuple[int, ...], name: str, shape_doc: str) -> np.ndarray:
+    """np.asarray with an ndim check that names the expected shape in its message."""
+    array = np.asarray(values)
+    allowed = (ndim,) if isinstance(ndim, int) else ndim
+    if array.ndim not in allowed:
+        raise ValueError(f"{name} must be {shape_doc}, got an array of shape {array.shape}")
+    if not np.issubdtype(array.dtype, np.number):
+        raise ValueError(f"{name} must be numeric, got dtype {array.dtype}")
+    return array
+
+
+def check_tokens(tokens: Sequence[object], length: int, name: str, axis: str) -> list[str]:
+    """Raise ValueError unless `tokens` has one entry per position on `axis`; return them as str."""
+    if isinstance(tokens, str):
+        raise ValueError(f"{name} must be a list of tokens, not a single string")
+    tokens = [str(token) for token in tokens]
+    if len(tokens) != length:
+        raise ValueError(f"{name} has {len(tokens)} tokens but the array has {length} positions on {axis}")
+    return tokens
+
+
+def to_percent(pattern: np.ndarray) -> np.ndarray:
+    """Attention weights in [0, 1] -> integer percent (uint8 0..100): 4× smaller JSON than float32."""
+    return np.rint(np.clip(np.nan_to_num(pattern), 0.0, 1.0) * 100.0).astype(np.uint8)
+
+
+def token_axis(tokens: Sequence[str], reverse: bool = False, angle: int | None = None) -> dict[str, Any]:
+    """Integer positions with escaped ticktext, so repeated tokens ("the", "the") keep their own column."""
+    n = len(tokens)
+    axis: dict[str, Any] = dict(
+        tickmode="array",
+        tickvals=list(range(n)),
+        ticktext=escape_all(tokens),
+        tickfont=dict(size=TICK_SIZE),
+        range=[n - 0.5, -0.5] if reverse else [-0.5, n - 0.5],
+        showgrid=False,
+        zeroline=False,
+    )
+    if angle is not None:
+        axis["tickangle"] = angle
+    return axis
+
+
+def attention_coloraxis(**colorbar: Any) -> dict[str, Any]:
+    """The one shared colour scale of every attention heatmap: fixed 0..100 %."""
+    return dict(
+        colorscale=ATTENTION_COLORSCALE,
+        cmin=0,
+        cmax=100,
+        colorbar=dict(title=dict(text=ATTENTION_COLORBAR), ticksuffix="%", **colorbar),
+    )
+
+
+def pair_labels(q_tokens: Sequence[str], k_tokens: Sequence[str]) -> list[list[list[str]]]:
+    """customdata [q, k, 2] of escaped (query, key) tokens for hover text."""
+    q_text, k_text = escape_all(q_tokens), escape_all(k_tokens)
+    return [[[q, k] for k in k_text] for q in q_text]
+
+
+def token_height(n_rows: int, per_row: int = 26, extra: int = 160, minimum: int = 280) -> int:
+    """Figure height in px that keeps every row label readable."""
+    return max(minimum, n_rows * per_row + extra)
+
+
+def tick_angle(tokens: Sequence[str]) -> int:
+    """Rotate x ticks once the labels would collide."""
+    return -45 if len(tokens) > 12 or sum(len(token) for token in tokens) > 70 else 0
+
+
+def decode_array(value: Any) -> np.ndarray:
+    """Decode an array from a Plotly JSON spec: a plain list or a {"dtype", "bdata", "shape"} typed array.
+
+    Plotly ≥ 6 sends numpy arrays as base64 typed arrays; this is the inverse, for tests
+    (`json.loads(fig.to_json())` or Streamlit's `proto.spec`).
+    """
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+        shape = value.get("shape")
+        if shape:
+            dims = shape if isinstance(shape, list) else [int(part) for part in str(shape).split(",")]
+            array = array.reshape(dims)
+        return array
+    return np.asarray(value)

@@ -1,0 +1,158 @@
+"""Run a model on one sentence and keep every hooked tensor and its gradient: the `Trace`.
+
+One forward pass records the tensors; one `torch.autograd.grad` call takes the gradient of the
+target negative log-likelihood with respect to all of them. Nothing touches the shared model:
+capture lives in a per-thread HookContext, and autograd.grad never writes `.grad` on parameters.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from seqviz.decode import Decoded, decode
+from seqviz.models.hooks import HookContext, hook_context, hook_names
+from seqviz.tokenizer import BOS, EOS, Tokenizer
+
+GRAD = "_grad"
+
+
+class InputError(ValueError):
+    """A sentence the model cannot take, with a message meant for the user."""
+
+
+@dataclass(frozen=True)
+class Trace:
+    src_tokens: list[str]  # encoder input pieces, ending in </s>
+    tgt_tokens: list[str]  # decoder input pieces, starting with <s>
+    tensors: dict[str, np.ndarray]  # hook name (+ "_grad") -> array without the batch dim
+    meta: dict = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        return list(self.tensors)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.tensors[name]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    ids: list[int]  # source ids with </s>
+    dropped: int  # tokens cut to fit max_len
+
+
+def prepare_source(tokenizer: Tokenizer, sentence: str, max_len: int) -> Prepared:
+    """Encode, append </s>, and cut to max_len. Raises InputError on empty input."""
+    if not sentence or not sentence.strip():
+        raise InputError("The sentence is empty: type a sentence, for example “I am eating”.")
+    ids = tokenizer.encode(sentence)
+    if not ids:
+        raise InputError("Nothing is left of this sentence after cleaning: type some words.")
+    keep = max_len - 1
+    return Prepared(ids[:keep] + [EOS], max(0, len(ids) - keep))
+
+
+def _capture_grads(context: HookContext, loss: torch.Tensor) -> dict[str, torch.Tensor]:
+    flat = [(name, i, x) for name, xs in context.records.items() for i, x in enumerate(xs) if x.requires_grad]
+    grads = torch.autograd.grad(loss, [x for _, _, x in flat], allow_unused=True)
+    per_name: dict[str, list[torch.Tensor]] = {}
+    for (name, _, x), g in zip(flat, grads, strict=True):
+        per_name.setdefault(name, []).append(torch.zeros_like(x) if g is None else g)
+    return context.stacked(per_name)
+
+
+def _leaf_for_grad(_name: str, x: torch.Tensor) -> torch.Tensor:
+    # tensors that do not depend on parameters (the PE rows) become leaves, so they get a gradient too
+    return x if x.requires_grad or not x.is_floating_point() else x.detach().requires_grad_(True)
+
+
+def run_trace(model, src: list[int], tgt: list[int], ablate: dict | None = None) -> tuple[dict, torch.Tensor]:
+    """Teacher-forced pass over src ids (with </s>) and target ids (without <s>/</s>).
+    Returns ({name: tensor [b=1, ...]} incl. grads, per-token log-probs [tgt+1])."""
+    was_training = model.training
+    model.eval()
+    edits = {name: _leaf_for_grad for name in hook_names(model)}
+    for name, edit in (ablate or {}).items():
+        edits[name] = (lambda e: lambda n, x: _leaf_for_grad(n, e(n, x)))(edit)
+    try:
+        with torch.enable_grad(), hook_context(HookContext(record=True, edits=edits)) as context:
+            tgt_in = torch.tensor([[BOS] + tgt])
+            tgt_out = torch.tensor([tgt + [EOS]])
+            logits = model(torch.tensor([src]), tgt_in)  # [1, tgt+1, vocab]
+            log_probs = F.log_softmax(logits.float(), -1).gather(-1, tgt_out[..., None])[0, :, 0]
+            loss = -log_probs.sum()
+            values = context.stacked()
+            grads = _capture_grads(context, loss)
+    finally:
+        model.train(was_training)
+    out = {name: v.detach() for name, v in values.items()}
+    out.update({name + GRAD: g.detach() for name, g in grads.items()})
+    return out, log_probs.detach()
+
+
+def trace(model, tokenizer: Tokenizer, sentence: str, target: str | None = None, *, beam: int = 1,
+          model_name: str = "", ablate: dict | None = None, decoded: Decoded | None = None) -> Trace:
+    """Trace `model` on `sentence`. Gradients are of the NLL of `target`, or of the model's own
+    translation (greedy, or beam search of width `beam`) when no target is given."""
+    prepared = prepare_source(tokenizer, sentence, model.config.max_len)
+    if target is None:
+        decoded = decoded or decode(model, prepared.ids, beam=beam, ablate=ablate)
+        tgt = decoded.tokens
+    else:
+        tgt = tokenizer.encode(target)
+    tgt = tgt[: model.config.max_len - 1]
+    values, log_probs = run_trace(model, prepared.ids, tgt, ablate)
+    tensors = {name: v[0].float().numpy() for name, v in values.items()}
+    meta = {
+        "model": model_name, "kind": model.kind, "sentence": sentence, "translation": tokenizer.decode(tgt),
+        "loss": float(-log_probs.sum()), "loss_per_token": float(-log_probs.mean()),
+        "loss_of": "NLL of the given target" if target is not None else "NLL of the model's own translation",
+        "predicted_tokens": tokenizer.pieces(tgt + [EOS]), "token_probs": log_probs.exp().tolist(),
+        "dropped_tokens": prepared.dropped, "beam": beam, "ablated": sorted(ablate or {}),
+        "steps": [{"t": s.t, "token": tokenizer.piece(s.token), "prob": s.prob,
+                   "top": [(tokenizer.piece(i), p) for i, p in s.top]} for s in decoded.steps] if decoded else [],
+    }
+    return Trace(tokenizer.pieces(prepared.ids), tokenizer.pieces([BOS] + tgt), tensors, meta)
+
+
+def _jsonable(a: np.ndarray):
+    """Nested lists; ±inf (masked scores) and nan become null, which JSON can hold."""
+    obj = a.astype(object)
+    obj[~np.isfinite(a)] = None
+    return obj.tolist()
+
+
+def trace_to_json(t: Trace) -> dict:
+    meta = {"src_tokens": t.src_tokens, "tgt_tokens": t.tgt_tokens, **t.meta}
+    return {"meta": meta, "tensors": {name: _jsonable(a) for name, a in t.tensors.items()}}
+
+
+def save_trace(t: Trace, path: str | Path) -> Path:
+    """Write FILE.json ({"meta", "tensors"}) or FILE.npz (arrays plus a JSON "__meta__" string)."""
+    path = Path(path)
+    if path.suffix == ".json":
+        path.write_text(json.dumps(trace_to_json(t)))
+    elif path.suffix == ".npz":
+        meta = json.dumps({"src_tokens": t.src_tokens, "tgt_tokens": t.tgt_tokens, **t.meta})
+        np.savez_compressed(path, __meta__=np.array(meta), **t.tensors)
+    else:
+        raise ValueError(f"{path}: the trace file must end in .json or .npz")
+    return path
+
+
+def load_trace(path: str | Path) -> Trace:
+    """Read a trace written by save_trace (never unpickles)."""
+    path = Path(path)
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as data:
+            meta = json.loads(str(data["__meta__"]))
+            tensors = {k: data[k] for k in data.files if k != "__meta__"}
+    else:
+        raw = json.loads(path.read_text())
+        meta = raw["meta"]
+        tensors = {k: np.array(v, dtype=np.float64) for k, v in raw["tensors"].items()}
+    return Trace(meta.pop("src_tokens"), meta.pop("tgt_tokens"), tensors, meta)

@@ -1,0 +1,188 @@
+"""Seeded CPU training of the five shipped models on one corpus and one tokenizer.
+
+Checkpoints are written atomically every `save_every` steps and at the end, so Ctrl-C leaves the
+last good checkpoint in place. The card records config, corpus hash and size, steps, wall time and
+the test-split metrics of `seqviz eval`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from seqviz.checkpoints import MODEL_NAMES, n_params, save_checkpoint, sha256
+from seqviz.data import DEFAULT_SIZE, corpus_hash, load_splits
+from seqviz.evaluate import evaluate
+from seqviz.models import RNNConfig, Seq2Seq, Transformer, TransformerConfig
+from seqviz.tokenizer import BOS, EOS, PAD, Tokenizer, train_tokenizer
+
+TOKENIZER_FILE = "tokenizer.model"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 3000
+    batch_size: int = 64
+    lr: float = 1e-3
+    warmup: int = 200
+    clip: float = 1.0
+    label_smoothing: float = 0.1
+    seed: int = 0
+    save_every: int = 500
+
+
+# Same corpus, tokenizer, steps and batch size for all five; parameter counts within 2× of each other.
+MODEL_PRESETS: dict[str, tuple[str, object]] = {
+    "transformer": ("transformer", TransformerConfig(d_model=128, n_heads=4, n_layers=3, d_ff=256, dropout=0.1)),
+    "gru-attention": ("rnn", RNNConfig(cell="gru", attention=True)),
+    "gru-plain": ("rnn", RNNConfig(cell="gru", attention=False)),
+    "lstm-attention": ("rnn", RNNConfig(cell="lstm", attention=True)),
+    "rnn-attention": ("rnn", RNNConfig(cell="rnn", attention=True, d_hidden=320)),
+}
+LEARNING_RATES = {"transformer": 1e-3, "rnn": 2e-3}
+
+
+def build(name: str, vocab_size: int, seed: int):
+    if name not in MODEL_PRESETS:
+        raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}")
+    kind, config = MODEL_PRESETS[name]
+    torch.manual_seed(seed)
+    config = replace(config, vocab_size=vocab_size)
+    return Transformer(config) if kind == "transformer" else Seq2Seq(config)
+
+
+def prepare_tokenizer(splits: dict, out_dir: Path, data_hash: str) -> Tokenizer:
+    """Reuse out_dir's tokenizer when it was trained on this corpus; else train it on the train split."""
+    tok_path, info_path = out_dir / TOKENIZER_FILE, out_dir / "tokenizer.json"
+    if tok_path.is_file() and info_path.is_file() and json.loads(info_path.read_text()).get("corpus") == data_hash:
+        return Tokenizer(tok_path)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tokenizer = train_tokenizer([s for pair in splits["train"] for s in pair], tok_path)
+    info_path.write_text(json.dumps({"corpus": data_hash, "vocab_size": tokenizer.vocab_size}) + "\n")
+    return tokenizer
+
+
+def batches(pairs: list[tuple[list[int], list[int]]], batch_size: int, rng: random.Random):
+    """Endless batches of similar length (sorted within pools of 50 batches), in random order."""
+    while True:
+        order = list(range(len(pairs)))
+        rng.shuffle(order)
+        pool_size = batch_size * 50
+        for start in range(0, len(order), pool_size):
+            pool = sorted(order[start : start + pool_size], key=lambda i: len(pairs[i][0]))
+            chunks = [pool[i : i + batch_size] for i in range(0, len(pool), batch_size)]
+            rng.shuffle(chunks)
+            yield from chunks
+
+
+def collate(pairs, idx: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """-> src [b, S] (with </s>), tgt_in [b, T] (<s> + y), tgt_out [b, T] (y + </s>), PAD-filled."""
+    src = [pairs[i][0] + [EOS] for i in idx]
+    tgt = [pairs[i][1] for i in idx]
+    S, T = max(map(len, src)), max(map(len, tgt)) + 1
+    src_t = torch.tensor([s + [PAD] * (S - len(s)) for s in src])
+    tgt_in = torch.tensor([[BOS] + t + [PAD] * (T - 1 - len(t)) for t in tgt])
+    tgt_out = torch.tensor([t + [EOS] + [PAD] * (T - 1 - len(t)) for t in tgt])
+    return src_t, tgt_in, tgt_out
+
+
+def lr_at(step: int, cfg: TrainConfig, peak: float) -> float:
+    """Linear warmup, then cosine decay to 5% of the peak."""
+    if step < cfg.warmup:
+        return peak * (step + 1) / cfg.warmup
+    progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return peak * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def train_model(name: str, out_dir: str | Path = "checkpoints", data: str | None = None, seed: int = 0,
+                cfg: TrainConfig | None = None, corpus_size: int = DEFAULT_SIZE, position: int = 0,
+                evaluate_on_test: bool = True) -> Path:
+    """Train one model and write OUT/NAME.safetensors + OUT/NAME.json."""
+    cfg = replace(cfg or TrainConfig(), seed=seed)
+    out_dir = Path(out_dir)
+    splits = load_splits(data, n=corpus_size, seed=seed)
+    data_hash = corpus_hash(splits["train"] + splits["valid"] + splits["test"])
+    tokenizer = prepare_tokenizer(splits, out_dir, data_hash)
+    model = build(name, tokenizer.vocab_size, seed)
+    max_len = model.config.max_len - 1
+    encoded = [(tokenizer.encode(en)[:max_len], tokenizer.encode(fr)[: max_len - 1]) for en, fr in splits["train"]]
+    peak = LEARNING_RATES[model.kind]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=peak, betas=(0.9, 0.98), weight_decay=0.01)
+    rng = random.Random(seed)
+    stream = batches(encoded, cfg.batch_size, rng)
+    card = {"name": name, "tokenizer": {"file": TOKENIZER_FILE, "sha256": sha256(tokenizer.path)},
+            "corpus": {"source": data or "generated", "hash": data_hash, "size": {k: len(v) for k, v in splits.items()}},
+            "training": {**asdict(cfg), "lr": peak, "threads": torch.get_num_threads()}}
+    start, tokens_seen, step = time.perf_counter(), 0, 0
+    path = out_dir / f"{name}.safetensors"
+    model.train()
+    bar = tqdm(range(cfg.steps), desc=f"{name:>15}", position=position, leave=True, dynamic_ncols=True)
+    try:
+        for step in bar:
+            for group in optimizer.param_groups:
+                group["lr"] = lr_at(step, cfg, peak)
+            src, tgt_in, tgt_out = collate(encoded, next(stream))
+            logits = model(src, tgt_in)
+            loss = F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD,
+                                   label_smoothing=cfg.label_smoothing)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
+            optimizer.step()
+            tokens_seen += int((src != PAD).sum() + (tgt_out != PAD).sum())
+            if step % 10 == 0:
+                bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{tokens_seen / (time.perf_counter() - start):.0f}")
+            if (step + 1) % cfg.save_every == 0 and step + 1 < cfg.steps:
+                _save(model, card, path, step + 1, start)
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"\ninterrupted at step {step}; the last good checkpoint stays at {path}")
+        raise
+    bar.close()
+    model.eval()
+    card = _card(card, step + 1, start)
+    if evaluate_on_test:
+        card["metrics"] = {"test": evaluate(model, tokenizer, splits["test"], name)}
+    return save_checkpoint(model, card, path)
+
+
+def _card(card: dict, steps: int, start: float) -> dict:
+    return {**card, "training": {**card["training"], "steps_done": steps,
+                                 "wall_time_s": round(time.perf_counter() - start, 1)}}
+
+
+def _save(model, card: dict, path: Path, steps: int, start: float) -> None:
+    model.eval()  # save_checkpoint copies the weights; eval() only matters for dropout, restored below
+    save_checkpoint(model, _card(card, steps, start), path)
+    model.train()
+
+
+def _worker(args: tuple) -> str:
+    name, out_dir, data, seed, cfg, position = args
+    torch.set_num_threads(1)  # two models side by side on two cores beat one model on two threads
+    return str(train_model(name, out_dir, data, seed, cfg, position=position))
+
+
+def train_all(out_dir: str | Path, data: str | None = None, seed: int = 0, cfg: TrainConfig | None = None,
+              workers: int = 2) -> list[str]:
+    """All five models, `workers` at a time, one tokenizer trained first and shared."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    out_dir = Path(out_dir)
+    splits = load_splits(data, seed=seed)
+    prepare_tokenizer(splits, out_dir, corpus_hash(splits["train"] + splits["valid"] + splits["test"]))
+    jobs = [(name, out_dir, data, seed, cfg, i) for i, name in enumerate(MODEL_NAMES)]
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        return list(pool.map(_worker, jobs))
+
+
+def parameter_counts(vocab_size: int) -> dict[str, int]:
+    return {name: n_params(build(name, vocab_size, 0)) for name in MODEL_NAMES}
