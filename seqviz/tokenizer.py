@@ -15,7 +15,7 @@ import sentencepiece as spm
 from seqviz.data import normalize
 
 PAD, UNK, BOS, EOS = 0, 1, 2, 3
-DEFAULT_VOCAB = 1000
+DEFAULT_VOCAB = 1400
 
 
 def clean(text: str) -> str:
@@ -29,10 +29,10 @@ def train_tokenizer(sentences: Iterable[str], out: str | Path, vocab_size: int =
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
         sentence_iterator=iter(list(sentences)), model_writer=model, vocab_size=vocab_size,
-        model_type="unigram", character_coverage=1.0, byte_fallback=True, hard_vocab_limit=False,
+        model_type="bpe", character_coverage=1.0, byte_fallback=True, hard_vocab_limit=False,
         pad_id=PAD, unk_id=UNK, bos_id=BOS, eos_id=EOS, pad_piece="<pad>", unk_piece="<unk>",
-        bos_piece="<s>", eos_piece="</s>", normalization_rule_name="identity", num_threads=2,
-        random_seed=0, minloglevel=2)  # identity: our own normalize() already ran
+        bos_piece="<s>", eos_piece="</s>", normalization_rule_name="identity", num_threads=1,
+        minloglevel=2)  # identity: our own normalize() already ran
     Path(out).write_bytes(model.getvalue())
     return Tokenizer(out)
 
@@ -52,7 +52,8 @@ class Tokenizer:
 
     def decode(self, ids: Iterable[int]) -> str:
         ids = [i for i in ids if i not in (PAD, BOS, EOS)]
-        return self.sp.decode(ids)
+        # an untrained or confused model can emit byte pieces that decode to control characters
+        return "".join(ch for ch in self.sp.decode(ids) if unicodedata.category(ch) != "Cc")
 
     def piece(self, i: int) -> str:
         return self.sp.id_to_piece(int(i))

@@ -17,6 +17,9 @@ import numpy as np
 FONT_SIZE = 14
 TICK_SIZE = 13
 ATTENTION_COLORSCALE = "Viridis"
+# Streamlit's theme rewrites the literal colours #000001..#000030 in a spec (its placeholders),
+# so no scale here may contain them: Inferno and Magma start at #000004.
+SALIENCY_COLORSCALE = "OrRd"
 ATTENTION_COLORBAR = "attention %"
 
 
@@ -92,14 +95,22 @@ def pair_labels(q_tokens: Sequence[str], k_tokens: Sequence[str]) -> list[list[l
     return [[[q, k] for k in k_text] for q in q_text]
 
 
-def token_height(n_rows: int, per_row: int = 26, extra: int = 160, minimum: int = 280) -> int:
-    """Figure height in px that keeps every row label readable."""
-    return max(minimum, n_rows * per_row + extra)
+def token_height(n_rows: int, x_labels: Sequence[str] = (), angle: int = 0, per_row: int = 26) -> int:
+    """Figure height in px that keeps every row label readable, plus room for rotated x labels."""
+    return max(280, n_rows * per_row + 160 + rotated_label_px(x_labels, angle))
 
 
-def tick_angle(tokens: Sequence[str]) -> int:
-    """Rotate x ticks once the labels would collide."""
-    return -45 if len(tokens) > 12 or sum(len(token) for token in tokens) > 70 else 0
+def rotated_label_px(labels: Sequence[str], angle: int) -> int:
+    """Extra height that x tick labels rotated by `angle` take below the plot."""
+    return min(160, 6 * max(map(len, labels))) if angle and labels else 0
+
+
+def tick_angle(tokens: Sequence[str], budget: int = 60) -> int:
+    """Rotate x ticks once the labels would collide: `budget` is roughly how many characters fit."""
+    if not tokens:
+        return 0
+    crowded = sum(len(token) + 2 for token in tokens) > budget or max(len(token) for token in tokens) > 10
+    return -45 if crowded else 0
 
 
 def decode_array(value: Any) -> np.ndarray:

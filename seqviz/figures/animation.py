@@ -15,6 +15,7 @@ from seqviz.figures._base import (
     check_tokens,
     escape,
     pair_labels,
+    rotated_label_px,
     tick_angle,
     to_percent,
     token_axis,
@@ -61,12 +62,15 @@ def decoding_animation(
     if n_steps == 0:
         raise ValueError("cross_rows has no decoding steps")
     src_tokens = check_tokens(src_tokens, n_src, "src_tokens", "the source axis of cross_rows")
-    generated_tokens = check_tokens(generated_tokens, n_steps, "generated_tokens", "the step axis of cross_rows")
+    generated_tokens = check_tokens(
+        generated_tokens, n_steps, "generated_tokens", "the step axis of cross_rows"
+    )
     if head is not None and not 0 <= head < n_heads:
         raise ValueError(f"head must be in 0..{n_heads - 1} or None, got {head}")
 
     if head is None:
-        rows = np.concatenate([cross_rows, cross_rows.mean(axis=1, keepdims=True)], axis=1)  # [steps, heads+1, src]
+        mean = cross_rows.mean(axis=1, keepdims=True)  # [steps, 1, src]
+        rows = np.concatenate([cross_rows, mean], axis=1)  # [steps, heads + 1, src]
         row_labels = [f"head {index}" for index in range(n_heads)] + ["mean"]
     else:
         rows = cross_rows[:, head : head + 1]  # [steps, 1, src]
@@ -76,7 +80,7 @@ def decoding_animation(
     def title(step: int) -> str:
         done = escape(partial_translation(generated_tokens[:step]))
         current = escape(partial_translation([generated_tokens[step]]) or generated_tokens[step])
-        return f"step {step + 1}/{n_steps}: {done} [{current}]"
+        return f"step {step + 1}/{n_steps}: {done + ' ' if done else ''}[{current}]"
 
     def heatmap(step: int, first: bool = False) -> go.Heatmap:
         if not first:  # frames merge into trace 0: send only the new weights
@@ -104,14 +108,19 @@ def decoding_animation(
         for step in steps
     ]
     y_axis = token_axis(row_labels, reverse=True)
+    angle = tick_angle(src_tokens)
+    # Controls sit under the x tick labels; rotated labels need more room.
+    below = 60 + rotated_label_px(src_tokens, angle)
     fig = go.Figure(data=[heatmap(steps[0], first=True)], frames=frames)
     fig.update_layout(
         title=dict(text=title(steps[0])),
         font=dict(size=FONT_SIZE),
         coloraxis=attention_coloraxis(),
-        xaxis=dict(token_axis(src_tokens, angle=tick_angle(src_tokens)), title=dict(text="source"), fixedrange=True),
+        xaxis=dict(
+            token_axis(src_tokens, angle=angle), title=dict(text="source"), fixedrange=True
+        ),
         yaxis=dict(y_axis, fixedrange=True),
-        height=max(300, 34 * len(row_labels) + 260),
+        height=34 * len(row_labels) + 260 + rotated_label_px(src_tokens, angle),
         margin=dict(l=10, r=10, t=60, b=10),
         updatemenus=[
             dict(
@@ -121,22 +130,22 @@ def decoding_animation(
                 y=0,
                 xanchor="left",
                 yanchor="top",
-                pad=dict(t=60),
+                pad=dict(t=below + 10),
                 showactive=False,
                 buttons=[
                     dict(label="▶ Play", method="animate", args=[None, play]),
-                    dict(label="⏸ Pause", method="animate", args=[[None], pause]),
+                    dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
                 ],
             )
         ],
         sliders=[
             dict(
                 active=0,
-                x=0.2,
-                len=0.8,
+                x=0.3,
+                len=0.7,
                 y=0,
                 yanchor="top",
-                pad=dict(t=50),
+                pad=dict(t=below),
                 currentvalue=dict(prefix="writing: ", font=dict(size=TICK_SIZE + 1)),
                 steps=slider_steps,
             )

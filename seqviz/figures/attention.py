@@ -72,13 +72,14 @@ def head_heatmap(
     """
     pattern, q_tokens, k_tokens = _check_pattern(pattern, q_tokens, k_tokens, "pattern")
     fig = go.Figure(_attention_trace(pattern, q_tokens, k_tokens))
+    angle = tick_angle(k_tokens)
     fig.update_layout(
         title=dict(text=escape(title)) if title else None,
         font=dict(size=FONT_SIZE),
         coloraxis=attention_coloraxis(),
-        xaxis=dict(token_axis(k_tokens, angle=tick_angle(k_tokens)), title=dict(text="key")),
+        xaxis=dict(token_axis(k_tokens, angle=angle), title=dict(text="key")),
         yaxis=dict(token_axis(q_tokens, reverse=True), title=dict(text="query")),
-        height=token_height(len(q_tokens)),
+        height=token_height(len(q_tokens), k_tokens, angle),
         margin=dict(l=10, r=10, t=60 if title else 30, b=10),
     )
     return fig
@@ -106,14 +107,14 @@ def compare_heatmaps(
     )
     fig.add_trace(_attention_trace(a, q_tokens_a, k_tokens), row=1, col=1)
     fig.add_trace(_attention_trace(b, q_tokens_b, k_tokens), row=1, col=2)
-    angle = tick_angle(k_tokens)
+    angle = tick_angle(k_tokens, budget=30)  # half the width each
     for col, q_tokens in ((1, q_tokens_a), (2, q_tokens_b)):
         fig.update_xaxes(token_axis(k_tokens, angle=angle), row=1, col=col)
         fig.update_yaxes(token_axis(q_tokens, reverse=True), row=1, col=col)
     fig.update_layout(
         font=dict(size=FONT_SIZE),
         coloraxis=attention_coloraxis(),
-        height=token_height(max(len(q_tokens_a), len(q_tokens_b))),
+        height=token_height(max(len(q_tokens_a), len(q_tokens_b)), k_tokens, angle),
         margin=dict(l=10, r=10, t=60, b=10),
     )
     return fig
@@ -129,17 +130,21 @@ def _model_view_cells(patterns: Mapping[str, np.ndarray]) -> list[tuple[str, int
 
 
 def model_view_cell(curve_number: int, patterns: Mapping[str, np.ndarray]) -> tuple[str, int, int]:
-    """Map a clicked point's `curve_number` in `model_view(patterns, ...)` back to (kind, layer, head)."""
+    """Map a clicked point's `curve_number` in `model_view(patterns, ...)` back to (kind, layer, head).
+
+    Accepts a heatmap trace (0..N-1) or its click-target marker (N..2N-1), N = number of tiles.
+    """
     cells = _model_view_cells(patterns)
-    if not 0 <= curve_number < len(cells):
-        raise ValueError(f"curve_number {curve_number} is outside the model view's {len(cells)} tiles")
-    return cells[curve_number]
+    if not 0 <= curve_number < 2 * len(cells):
+        raise ValueError(f"curve_number {curve_number} is outside the model view's {2 * len(cells)} traces")
+    return cells[curve_number % len(cells)]  # heatmaps first, then their click targets
 
 
 def model_view(
     patterns: Mapping[str, np.ndarray],
     tokens: Mapping[str, tuple[Sequence[str], Sequence[str]]],
     tile_px: int = 84,
+    hint: str = "click to open",
 ) -> go.Figure:
     """Every head of every layer of every attention kind as a grid of small tiles (BertViz model view).
 
@@ -147,14 +152,18 @@ def model_view(
     tokens:   kind name -> (q_tokens, k_tokens), checked against q and k.
 
     Rows are kinds × layers in dict order (labelled "enc L0", ...), columns are heads.
-    Tiles carry no tick labels; hover shows positions ("q3 → k5: 34%"), click a tile to
-    open it with `head_heatmap`.
+    Tiles carry no tick labels; hovering a tile names it ("dec L0 H1: click to open";
+    `hint` is the text after the colon, "" for none). A tile is 8 px a cell at 40 tokens,
+    too small for per-cell hovers: open it with `head_heatmap` for those.
 
-    Click mapping: one trace per tile, added kind by kind (dict order), then layer, then
-    head. So for kinds k_0, k_1, ... with L_j layers and H_j heads,
-        curve_number = sum(L_j * H_j for the kinds before) + layer * H_kind + head.
-    `model_view_cell(curve_number, patterns)` does this lookup; every trace also carries
-    `meta = [kind, layer, head]` and `name = "enc L0 H2"`.
+    Click mapping. Tiles are numbered kind by kind (dict order), then layer, then head:
+        tile = sum(L_j * H_j for the kinds before) + layer * H_kind + head.
+    Traces 0..N-1 are the N heatmaps in tile order. Plotly cannot select heatmap cells, so
+    traces N..2N-1 are one invisible square marker per tile, in the same order, for
+    `st.plotly_chart(on_select="rerun", selection_mode="points")`: a click on a tile
+    selects that marker, whose point carries customdata [kind, layer, head]. Either way,
+    `model_view_cell(curve_number, patterns)` returns (kind, layer, head); every trace
+    also has `meta = [kind, layer, head]`.
     """
     if not patterns:
         raise ValueError("patterns is empty: pass at least one attention kind")
@@ -186,11 +195,29 @@ def model_view(
                 coloraxis="coloraxis",
                 name=escape(f"{label} H{head}"),
                 meta=[kind, layer, head],
-                hovertemplate=escape(f"{label} H{head}") + "<br>q%{y} → k%{x}: %{z}%<extra></extra>",
+                hoverinfo="skip",  # the click target above the tile shows the hover
             ),
             row=len(row_labels),
             col=head + 1,
         )
+    # Click targets: heatmaps cannot be selected, markers can (same tile order, traces N..2N-1).
+    fig.add_traces(
+        [
+            go.Scatter(
+                x=[(tile.z.shape[1] - 1) / 2],
+                y=[(tile.z.shape[0] - 1) / 2],
+                xaxis=tile.xaxis,
+                yaxis=tile.yaxis,
+                mode="markers",
+                marker=dict(symbol="square", size=0.8 * tile_px, opacity=0),
+                customdata=[tile.meta],
+                meta=tile.meta,
+                hovertemplate=f"{tile.name}{': ' + escape(hint) if hint else ''}<extra></extra>",
+                showlegend=False,
+            )
+            for tile in list(fig.data)
+        ]
+    )
     # The only per-subplot layout: hide each tile's axes, and run queries top to bottom.
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")

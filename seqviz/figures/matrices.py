@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from seqviz.figures._base import (
     FONT_SIZE,
+    SALIENCY_COLORSCALE,
     as_array,
     check_tokens,
     escape,
@@ -60,7 +61,9 @@ def matrix_heatmap(
 
     values = values.astype(np.float64)
     finite = np.isfinite(values)
-    z = [[float(value) if ok else None for value, ok in zip(row, row_ok)] for row, row_ok in zip(values, finite)]
+    z = np.where(finite, values, np.nan).astype(object)
+    z[~finite] = None  # JSON has no inf; null leaves the cell empty
+    z = z.tolist()  # [r, c] floats and None
     text = [[cell_text(value, fmt) for value in row] for row in values]
     labels = pair_labels(row_labels, col_labels)
     hover = "%{customdata[0]}, %{customdata[1]}: %{text}<extra></extra>"
@@ -90,7 +93,12 @@ def matrix_heatmap(
         )
     data.append(
         go.Heatmap(
-            z=z, text=text, texttemplate="%{text}", customdata=labels, hovertemplate=hover, coloraxis="coloraxis"
+            z=z,
+            text=text,
+            texttemplate="%{text}",
+            customdata=labels,
+            hovertemplate=hover,
+            coloraxis="coloraxis",
         )
     )
     fig = go.Figure(data)
@@ -116,6 +124,7 @@ def saliency_heatmap(sal: np.ndarray, tgt_tokens: Sequence[str], src_tokens: Seq
     tgt_tokens = check_tokens(tgt_tokens, sal.shape[0], "tgt_tokens", "the target axis of sal")
     src_tokens = check_tokens(src_tokens, sal.shape[1], "src_tokens", "the source axis of sal")
     z = np.nan_to_num(sal.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)  # [tgt, src]
+    angle = tick_angle(src_tokens)
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -127,11 +136,14 @@ def saliency_heatmap(sal: np.ndarray, tgt_tokens: Sequence[str], src_tokens: Seq
     fig.update_layout(
         font=dict(size=FONT_SIZE),
         coloraxis=dict(
-            colorscale="Inferno", cmin=0.0, cmax=float(z.max()) or 1.0, colorbar=dict(title=dict(text="gradient norm"))
+            colorscale=SALIENCY_COLORSCALE,
+            cmin=0.0,
+            cmax=float(z.max()) or 1.0,
+            colorbar=dict(title=dict(text="gradient norm")),
         ),
-        xaxis=dict(token_axis(src_tokens, angle=tick_angle(src_tokens)), title=dict(text="source")),
+        xaxis=dict(token_axis(src_tokens, angle=angle), title=dict(text="source")),
         yaxis=dict(token_axis(tgt_tokens, reverse=True), title=dict(text="target")),
-        height=token_height(len(tgt_tokens)),
+        height=token_height(len(tgt_tokens), src_tokens, angle),
         margin=dict(l=10, r=10, t=30, b=10),
     )
     return fig

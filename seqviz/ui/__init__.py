@@ -1,0 +1,1 @@
+"""Streamlit pages, kept thin: widgets -> backend -> figures."""

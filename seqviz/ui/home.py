@@ -1,0 +1,87 @@
+"""Home: what the lab shows and why, a live translation, and the models it ships."""
+from __future__ import annotations
+
+import streamlit as st
+
+from seqviz.checkpoints import read_card
+from seqviz.decode import decode
+from seqviz.trace import InputError, prepare_source
+from seqviz.ui.common import as_text, available, clip_input, load_model, no_checkpoints_message
+
+DEFAULT_SENTENCE = "I am eating"
+
+st.title("seqviz: look inside a translation model")
+st.markdown(
+    "seqviz is a lab for **sequence models**. Every number on its pages comes from a real model, trained "
+    "on this machine, running live on the sentence you type: hidden states, gates, gradients, positional "
+    "encodings and attention heads. The running example is the English sentence *I am eating*, which "
+    "the models translate into French as *je mange*: three words in, two words out, and no word-for-word match.")
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader("The lesson, in six steps")
+    st.markdown("""
+1. **An RNN reads a sentence word by word.** At each step it mixes the new word into one hidden state,
+   $h_t = \\tanh(W_{hx} x_t + W_{hh} h_{t-1} + b_h)$. Whatever it knows about *I* must survive the trip
+   through *am* and *eating*.
+2. **Backpropagation through time multiplies.** The gradient that reaches step 1 has passed through
+   $W_{hh}$ and $\\tanh'$ once per later step. Below a spectral radius of one it **vanishes**
+   geometrically, above it it can **explode**, so long-range lessons are hard to learn.
+3. **LSTM and GRU gates help.** The LSTM's memory $C_t = f \\odot C_{t-1} + i \\odot \\tilde C_t$ is
+   updated additively, and a forget gate near 1 lets information and gradient flow across many steps.
+4. **A seq2seq model squeezes the sentence into one vector.** The encoder's last state $h_T$ is the only
+   thing the decoder ever sees: a fixed-size **bottleneck** that long sentences overflow.
+5. **Attention removes the bottleneck.** At each output step the decoder scores every encoder state,
+   $a_t^i = \\mathrm{softmax}_i(h_i^\\top W_a s_t)$, and reads their weighted sum $c_t = \\sum_i a_t^i h_i$.
+   Producing *mange*, it can look straight at *eating*.
+6. **The Transformer keeps attention and drops recurrence.** Self-attention
+   $\\mathrm{softmax}(QK^\\top/\\sqrt{d_k})V$ in several heads, sinusoidal positional encoding for word
+   order, a masked decoder that cannot peek ahead, and cross-attention to the source. With no step-by-step
+   recurrence, every position is computed **in parallel**.
+""")
+
+with right:
+    st.subheader("Try it")
+    sentence = st.text_input("An English sentence", value=st.query_params.get("sentence", DEFAULT_SENTENCE),
+                             max_chars=None, key="home_sentence",
+                             help="Lowercase English in the corpus's grammar works best, e.g. “the cat eats the bread”.")
+    paths = available("transformer")
+    if not paths:
+        no_checkpoints_message()
+    else:
+        loaded = load_model(paths[0])
+        if loaded is not None:
+            try:
+                prepared = prepare_source(loaded.tokenizer, clip_input(sentence), loaded.model.config.max_len)
+            except InputError as e:
+                st.info(str(e), icon="✍️")
+            else:
+                st.query_params["sentence"] = sentence
+                if prepared.dropped:
+                    st.warning(f"The sentence is longer than the model's limit of {loaded.model.config.max_len} "
+                               f"tokens: {prepared.dropped} tokens at the end were dropped.")
+                result = decode(loaded.model, prepared.ids)
+                st.markdown(f"**{as_text(loaded.tokenizer.decode(result.tokens)) or '(empty)'}**")
+                pieces = loaded.tokenizer.pieces(result.tokens)
+                st.caption("The model's tokens and how sure it was of each: "
+                           + " · ".join(f"`{p}` {q:.0%}" for p, q in zip(pieces, result.probs, strict=False)))
+                st.caption(f"Model: {loaded.name}, {loaded.card.get('n_params', 0):,} parameters. "
+                           "The source was cut into pieces: " + " ".join(f"`{p}`" for p in
+                                                                        loaded.tokenizer.pieces(prepared.ids)))
+
+    st.subheader("The models")
+    rows = []
+    for path in available():
+        try:
+            card = read_card(path)
+        except Exception as e:  # noqa: BLE001 — a broken card is reported, not raised
+            st.warning(str(e))
+            continue
+        test = card.get("metrics", {}).get("test", {}).get("overall", {})
+        rows.append({"model": path.stem, "parameters": card.get("n_params"),
+                     "test BLEU": test.get("bleu"), "exact match %": test.get("exact_match"),
+                     "training steps": card.get("training", {}).get("steps_done")})
+    if rows:
+        st.dataframe(rows, hide_index=True, use_container_width=True)
+    st.caption("All models share one generated English→French corpus, one SentencePiece vocabulary and one "
+               "training budget. `make checkpoints` rebuilds them from scratch on two CPU cores.")

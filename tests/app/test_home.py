@@ -1,0 +1,62 @@
+"""AppTest for Home: the lesson text, a live translation, bad input handled without a traceback."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+@pytest.fixture()
+def app(tiny_dir, monkeypatch):
+    monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tiny_dir))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    return at.run()
+
+
+def text_of(at) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+
+
+def test_home_renders_lesson_translation_and_models(app, tiny_dir):
+    from seqviz.tokenizer import Tokenizer
+
+    pieces = Tokenizer(tiny_dir / "tokenizer.model").pieces(Tokenizer(tiny_dir / "tokenizer.model").encode("I am eating"))
+    assert not app.exception
+    assert app.title[0].value.startswith("seqviz")
+    body = text_of(app)
+    for phrase in ("word by word", "vanishes", "bottleneck", "Attention removes", "in parallel"):
+        assert phrase in body
+    assert app.text_input[0].value == "I am eating"
+    assert " ".join(f"`{p}`" for p in pieces + ["</s>"]) in body  # the real tokenizer's pieces are shown
+    models = app.dataframe[0].value
+    assert list(models["model"]) == ["transformer", "gru-plain", "lstm-attention"]
+
+
+@pytest.mark.parametrize("text,kind,needle", [
+    ("   ", "info", "empty"),
+    (" ".join(["the cat eats the bread"] * 40), "warning", "dropped"),
+])
+def test_home_bad_input(app, text, kind, needle):
+    app.text_input[0].set_value(text).run()
+    assert not app.exception
+    assert any(needle in m.value for m in getattr(app, kind))
+
+
+def test_home_hostile_input_is_text(app):
+    app.text_input[0].set_value("<script>alert(1)</script> 🙂 猫 قطة").run()
+    assert not app.exception
+    assert app.query_params["sentence"] == "<script>alert(1)</script> 🙂 猫 قطة"
+
+
+def test_home_missing_checkpoints(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tmp_path))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "make checkpoints" in at.error[0].value
+
+
+def test_home_corrupt_checkpoint(tiny_copy, monkeypatch):
+    (tiny_copy / "transformer.safetensors").write_bytes(b"broken")
+    monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tiny_copy))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "transformer.safetensors" in at.error[0].value and "corrupt" in at.error[0].value

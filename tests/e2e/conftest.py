@@ -1,0 +1,78 @@
+"""A running app and a real headless Chromium (Debian's), as DESIGN §7 describes."""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = os.environ.get("SEQVIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs it with apt-get install chromium")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def start_server(checkpoints: Path | None = None):
+    port = _free_port()
+    env = dict(os.environ)
+    if checkpoints is not None:
+        env["SEQVIZ_CHECKPOINTS"] = str(checkpoints)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                return proc, url
+        except OSError:
+            time.sleep(0.3)
+    proc.terminate()
+    raise RuntimeError("the app did not start")
+
+
+@pytest.fixture(scope="session")
+def server(tiny_dir):
+    proc, url = start_server(ROOT / "checkpoints" if (ROOT / "checkpoints" / "transformer.safetensors").is_file()
+                             else tiny_dir)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def settle(page, timeout_ms: int = 60000) -> None:
+    page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=timeout_ms)
+    page.wait_for_function("() => !document.querySelector('[data-test-script-state=running]')", timeout=timeout_ms)
+    page.wait_for_timeout(500)
+
+
+def assert_no_exception(page) -> None:
+    errors = page.locator("[data-testid=stException]")
+    assert errors.count() == 0, errors.first.inner_text()

@@ -1,0 +1,80 @@
+"""Checkpoint loading (safetensors only, one-line errors) and the CLI on seeded tiny checkpoints."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+from seqviz.checkpoints import CheckpointError, find_checkpoints, load_checkpoint, resolve
+from seqviz.cli import main
+
+
+def test_roundtrip_keeps_weights_and_outputs(tiny_dir):
+    a = load_checkpoint(tiny_dir / "transformer.safetensors")
+    b = load_checkpoint(tiny_dir / "transformer.safetensors")
+    for (ka, va), (kb, vb) in zip(a.model.state_dict().items(), b.model.state_dict().items(), strict=True):
+        assert ka == kb and (va == vb).all()
+    assert a.card["kind"] == "transformer" and a.card["n_params"] > 0
+    assert [p.stem for p in find_checkpoints(tiny_dir)] == ["transformer", "gru-plain", "lstm-attention"]
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda d: (d / "transformer.safetensors").unlink(), "no such checkpoint"),
+    (lambda d: (d / "transformer.safetensors").write_bytes((d / "transformer.safetensors").read_bytes()[:500]),
+     "truncated or corrupt"),
+    (lambda d: (d / "transformer.safetensors").write_bytes(b"\x80\x04garbage pickle"), "truncated or corrupt"),
+    (lambda d: (d / "transformer.json").write_text("{not json"), "not a valid checkpoint card"),
+    (lambda d: (d / "transformer.json").write_text(json.dumps(
+        {**json.loads((d / "transformer.json").read_text()),
+         "config": {**json.loads((d / "transformer.json").read_text())["config"], "d_ff": 99}})),
+     "does not match its weights"),
+    (lambda d: (d / "tokenizer.model").unlink(), "tokenizer this checkpoint needs is missing"),
+    (lambda d: (d / "tokenizer.model").write_bytes(b"junk"), "not the one"),
+])
+def test_damaged_checkpoint_gives_one_line_error(tiny_copy, damage, message):
+    damage(tiny_copy)
+    with pytest.raises(CheckpointError) as e:
+        load_checkpoint(tiny_copy / "transformer.safetensors")
+    text = str(e.value)
+    assert message in text and "\n" not in text
+    assert "transformer" in text and ("seqviz train" in text or "make checkpoints" in text)
+
+
+def test_resolve_names_and_paths(tmp_path):
+    assert resolve("gru-plain", tmp_path) == tmp_path / "gru-plain.safetensors"
+    assert resolve(str(tmp_path / "x.safetensors")) == tmp_path / "x.safetensors"
+
+
+def test_cli_translate_and_trace_list(tiny_dir, capsys):
+    assert main(["translate", "--checkpoint", str(tiny_dir / "transformer.safetensors"), "I am eating"]) == 0
+    assert capsys.readouterr().out.endswith("\n")  # an untrained model may translate to an empty string
+    assert main(["trace", "--checkpoint", str(tiny_dir / "transformer.safetensors"), "I am eating", "--list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("encoder.hook_embed", "encoder.hook_pos", "encoder.layers.0.self_attn.hook_pattern",
+                 "decoder.layers.1.cross_attn.hook_pattern", "decoder.layers.0.self_attn.hook_scores_grad"):
+        assert name in out
+    n_src = len(load_checkpoint(tiny_dir / "transformer.safetensors").tokenizer.encode("I am eating")) + 1
+    assert re.search(rf"encoder.layers.0.self_attn.hook_q\s+\[4, {n_src}, 8\]", out)  # [head, src, d_head]
+
+
+def test_cli_trace_json_schema(tiny_dir, tmp_path):
+    out = tmp_path / "t.json"
+    assert main(["trace", "--checkpoint", str(tiny_dir / "lstm-attention.safetensors"), "the cat eats",
+                 "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert set(data) == {"meta", "tensors"}
+    assert {"model", "src_tokens", "tgt_tokens", "translation", "loss"} <= set(data["meta"])
+    assert data["meta"]["model"] == "lstm-attention"
+    hidden = np.array(data["tensors"]["encoder.hook_hidden"])
+    assert hidden.shape == (len(data["meta"]["src_tokens"]), 24)
+
+
+def test_cli_errors_are_one_line(tiny_dir, tmp_path, capsys):
+    assert main(["translate", "--checkpoint", str(tmp_path / "missing.safetensors"), "hi"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("seqviz: error:") and "missing.safetensors" in err and "\n" not in err
+    assert main(["translate", "--checkpoint", str(tiny_dir / "transformer.safetensors"), "  "]) == 2
+    assert "empty" in capsys.readouterr().err
+    assert main(["trace", "--checkpoint", str(tiny_dir / "transformer.safetensors"), "hi", "--out",
+                 str(tmp_path / "t.txt")]) == 2
+    assert ".json or .npz" in capsys.readouterr().err

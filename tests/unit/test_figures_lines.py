@@ -1,0 +1,77 @@
+"""Altair line view: lines per weight, raw token text, hover selections wired to the lines."""
+
+import json
+
+import altair as alt
+import numpy as np
+import pytest
+
+from seqviz.figures import line_view
+from seqviz.figures.lines import MIN_WEIGHT
+
+SRC = ["▁the", "▁cat", "<script>alert(1)</script>", "▁the", "</s>"]
+TGT = ["<s>", "▁le", "▁chat"]
+
+
+def softmax_rows(shape, seed=0):
+    x = np.random.default_rng(seed).normal(size=shape) * 3
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def layers(chart):
+    spec = chart.to_dict()
+    json.dumps(spec)  # plain JSON
+    rules, keys, queries = spec["layer"]
+    return spec, rules, keys, queries
+
+
+def test_one_line_per_visible_weight():
+    pattern = softmax_rows((3, 5))
+    pattern[0] = [0.005, 0.005, 0.49, 0.5, 0.0]  # two lines under the threshold
+    pattern[0] /= pattern[0].sum()
+    spec, rules, keys, queries = layers(line_view(pattern, TGT, SRC, title="cross L0 H1"))
+    lines = rules["data"]["values"]
+    assert len(lines) == int((pattern >= MIN_WEIGHT).sum())
+    for line in lines:
+        assert line["w"] == pytest.approx(pattern[line["q"], line["k"]], abs=1e-4)
+        assert line["query"] == TGT[line["q"]] and line["key"] == SRC[line["k"]]
+    assert rules["mark"]["type"] == "rule"
+    assert rules["encoding"]["strokeWidth"]["field"] == "w"
+    assert rules["encoding"]["opacity"]["condition"]["field"] == "w"
+    assert spec["title"]["text"] == "cross L0 H1"
+
+
+def test_tokens_are_raw_text_in_two_columns_and_duplicates_survive():
+    _, _, keys, queries = layers(line_view(softmax_rows((3, 5)), TGT, SRC))
+    assert [row["token"] for row in keys["data"]["values"]] == SRC  # raw: Vega text is never HTML
+    assert [row["k"] for row in keys["data"]["values"]] == [0, 1, 2, 3, 4]
+    assert [row["token"] for row in queries["data"]["values"]] == TGT
+    assert keys["mark"]["align"] == "right" and queries["mark"]["align"] == "left"
+    assert {row["x"] for row in keys["data"]["values"]} == {0}
+    assert {row["x"] for row in queries["data"]["values"]} == {1}
+
+
+def test_hovering_a_token_selects_its_lines():
+    spec, rules, keys, queries = layers(line_view(softmax_rows((3, 5)), TGT, SRC))
+    params = {param["name"]: param for param in spec["params"]}
+    key_select = params["key_hover"]["select"]
+    assert key_select["type"] == "point" and key_select["fields"] == ["k"]
+    assert key_select["clear"] == "mouseout"
+    # mouseover, filtered to this column's tokens (the event reaches the whole layer otherwise)
+    assert key_select["on"].startswith("mouseover[") and "side === 'key'" in key_select["on"]
+    assert "side === 'query'" in params["query_hover"]["select"]["on"]
+    assert params["query_hover"]["select"]["fields"] == ["q"]
+    assert params["key_hover"]["views"] == [keys["name"]]
+    assert params["query_hover"]["views"] == [queries["name"]]
+    test = rules["encoding"]["color"]["condition"]["test"]
+    assert test == {"and": [{"param": "key_hover"}, {"param": "query_hover"}]}
+
+
+def test_line_view_validates_and_is_an_altair_chart():
+    chart = line_view(softmax_rows((3, 5)), TGT, SRC)
+    assert isinstance(chart, alt.TopLevelMixin)
+    with pytest.raises(ValueError, match="k_tokens has 4 tokens"):
+        line_view(softmax_rows((3, 5)), TGT, SRC[:4])
+    with pytest.raises(ValueError, match=r"\[q, k\]"):
+        line_view(softmax_rows((2, 3, 5)), TGT, SRC)
