@@ -70,9 +70,27 @@ def _leaf_for_grad(_name: str, x: torch.Tensor) -> torch.Tensor:
     return x if x.requires_grad or not x.is_floating_point() else x.detach().requires_grad_(True)
 
 
-def run_trace(model, src: list[int], tgt: list[int], ablate: dict | None = None) -> tuple[dict, torch.Tensor]:
+BY_STEP = "encoder.hook_embed_grad_by_step"  # [tgt+1, src, d]: ∂(−log p(y_t))/∂ source embeddings, per t
+
+
+def _grads_by_step(context: HookContext, log_probs: torch.Tensor) -> torch.Tensor | None:
+    """Per-target-token gradients for saliency, from the same graph: one batched backward (vmap)."""
+    embed = context.records.get("encoder.hook_embed")
+    if not embed or not embed[0].requires_grad:
+        return None
+    eye = torch.eye(log_probs.shape[0])
+    try:
+        (grad,) = torch.autograd.grad(-log_probs, embed[0], eye, retain_graph=True, is_grads_batched=True)
+    except RuntimeError:  # an op without a batching rule: fall back to one backward per token
+        grad = torch.stack([torch.autograd.grad(-lp, embed[0], retain_graph=True)[0] for lp in log_probs])
+    return grad[:, 0]  # [tgt+1, src, d]
+
+
+def run_trace(model, src: list[int], tgt: list[int], ablate: dict | None = None,
+              by_step: bool = False) -> tuple[dict, torch.Tensor]:
     """Teacher-forced pass over src ids (with </s>) and target ids (without <s>/</s>).
-    Returns ({name: tensor [b=1, ...]} incl. grads, per-token log-probs [tgt+1])."""
+    Returns ({name: tensor [b=1, ...]} incl. grads, per-token log-probs [tgt+1]).
+    With by_step, also BY_STEP: the gradient of each target token's NLL at the source embeddings."""
     was_training = model.training
     model.eval()
     edits = {name: _leaf_for_grad for name in hook_names(model)}
@@ -86,16 +104,20 @@ def run_trace(model, src: list[int], tgt: list[int], ablate: dict | None = None)
             log_probs = F.log_softmax(logits.float(), -1).gather(-1, tgt_out[..., None])[0, :, 0]
             loss = -log_probs.sum()
             values = context.stacked()
+            per_step = _grads_by_step(context, log_probs) if by_step else None
             grads = _capture_grads(context, loss)
     finally:
         model.train(was_training)
     out = {name: v.detach() for name, v in values.items()}
     out.update({name + GRAD: g.detach() for name, g in grads.items()})
+    if per_step is not None:
+        out[BY_STEP] = per_step.detach()[None]
     return out, log_probs.detach()
 
 
 def trace(model, tokenizer: Tokenizer, sentence: str, target: str | None = None, *, beam: int = 1,
-          model_name: str = "", ablate: dict | None = None, decoded: Decoded | None = None) -> Trace:
+          model_name: str = "", ablate: dict | None = None, decoded: Decoded | None = None,
+          by_step: bool = False) -> Trace:
     """Trace `model` on `sentence`. Gradients are of the NLL of `target`, or of the model's own
     translation (greedy, or beam search of width `beam`) when no target is given."""
     prepared = prepare_source(tokenizer, sentence, model.config.max_len)
@@ -105,7 +127,7 @@ def trace(model, tokenizer: Tokenizer, sentence: str, target: str | None = None,
     else:
         tgt = tokenizer.encode(target)
     tgt = tgt[: model.config.max_len - 1]
-    values, log_probs = run_trace(model, prepared.ids, tgt, ablate)
+    values, log_probs = run_trace(model, prepared.ids, tgt, ablate, by_step)
     tensors = {name: v[0].float().numpy() for name, v in values.items()}
     meta = {
         "model": model_name, "kind": model.kind, "sentence": sentence, "translation": tokenizer.decode(tgt),

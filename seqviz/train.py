@@ -39,14 +39,15 @@ class TrainConfig:
 
 
 # Same corpus, tokenizer, steps and batch size for all five; parameter counts within 2× of each other.
+# No dropout: with about two epochs of data nothing overfits, and dropout costs a fifth of CPU step time.
 MODEL_PRESETS: dict[str, tuple[str, object]] = {
-    "transformer": ("transformer", TransformerConfig(d_model=128, n_heads=4, n_layers=3, d_ff=256, dropout=0.1)),
-    "gru-attention": ("rnn", RNNConfig(cell="gru", attention=True)),
-    "gru-plain": ("rnn", RNNConfig(cell="gru", attention=False)),
-    "lstm-attention": ("rnn", RNNConfig(cell="lstm", attention=True)),
-    "rnn-attention": ("rnn", RNNConfig(cell="rnn", attention=True, d_hidden=320)),
+    "transformer": ("transformer", TransformerConfig(d_model=128, n_heads=4, n_layers=3, d_ff=256, dropout=0.0)),
+    "gru-attention": ("rnn", RNNConfig(cell="gru", attention=True, dropout=0.0)),
+    "gru-plain": ("rnn", RNNConfig(cell="gru", attention=False, dropout=0.0)),
+    "lstm-attention": ("rnn", RNNConfig(cell="lstm", attention=True, dropout=0.0)),
+    "rnn-attention": ("rnn", RNNConfig(cell="rnn", attention=True, dropout=0.0)),
 }
-LEARNING_RATES = {"transformer": 1e-3, "rnn": 2e-3}
+LEARNING_RATES = {"transformer": 1.5e-3, "rnn": 2e-3}
 
 
 def build(name: str, vocab_size: int, seed: int):

@@ -144,6 +144,8 @@ def attention_saliency(trace: TraceLike) -> go.Figure:
     meta['loss_of']; a per-step gradient [tgt, src, d_model] gives one row per target token.
     """
     name = "encoder.hook_embed_grad"
+    if "encoder.hook_embed_grad_by_step" in trace.tensors:  # one row per target token
+        name = "encoder.hook_embed_grad_by_step"
     if name not in trace.tensors:
         raise ValueError(f"this trace has no {name!r}: trace with gradients to draw saliency")
     grad = np.asarray(trace.tensors[name])

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from seqviz import data
+from seqviz import data, grammar
 from seqviz.data import (
     DEFAULT_SIZE,
     LESSON_PAIRS,
@@ -46,7 +46,7 @@ def has(corpus, pattern: str, side: int = 1) -> bool:
 
 
 def test_same_seed_gives_byte_identical_tsv_and_other_seed_differs(tmp_path):
-    fresh = data._corpus.__wrapped__  # bypass the cache, so the generator really runs twice
+    fresh = grammar._corpus.__wrapped__  # bypass the cache, so the generator really runs twice
     first, second, other = tmp_path / "a.tsv", tmp_path / "b.tsv", tmp_path / "c.tsv"
     write_tsv(first, list(fresh(3000, 0)))
     write_tsv(second, list(fresh(3000, 0)))
@@ -54,6 +54,14 @@ def test_same_seed_gives_byte_identical_tsv_and_other_seed_differs(tmp_path):
     assert first.read_bytes() == second.read_bytes()
     assert first.read_bytes() != other.read_bytes()
     assert generate_corpus(3000, 0) == list(fresh(3000, 0))
+
+
+def test_data_reexports_the_grammar_objects_themselves():
+    # Callers import everything from seqviz.data; re-exporting the same objects keeps one cache and one
+    # source of truth for the defaults instead of copies that could drift.
+    for name in ("Pair", "DEFAULT_SIZE", "MAX_WORDS", "LESSON_PAIRS", "generate_corpus"):
+        assert name in data.__all__ and getattr(data, name) is getattr(grammar, name)
+    assert all(hasattr(data, name) for name in data.__all__)
 
 
 def test_size_uniqueness_and_prefix(corpus):

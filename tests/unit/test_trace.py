@@ -183,3 +183,14 @@ def test_head_ablation_changes_only_what_it_should(transformer):
     base = trace(model, tok, "I am eating", target="je mange")
     np.testing.assert_allclose(t["encoder.layers.1.hook_resid_post"], base["encoder.layers.1.hook_resid_post"])
     assert t.meta["loss"] != pytest.approx(base.meta["loss"])
+
+
+def test_per_step_saliency_gradients_match_autograd(transformer):
+    """Row t of the by-step gradient is ∂(−log p(y_t))/∂ embeddings; the rows sum to the total gradient."""
+    from seqviz.trace import BY_STEP
+
+    t = trace(transformer.model, transformer.tokenizer, "I am eating", target="je mange", by_step=True)
+    by_step = t[BY_STEP]
+    assert by_step.shape == (len(t.tgt_tokens), len(t.src_tokens), 32)
+    np.testing.assert_allclose(by_step.sum(0), t["encoder.hook_embed_grad"], atol=1e-5)
+    assert np.linalg.norm(by_step, axis=-1).min() >= 0 and np.linalg.norm(by_step[0]) > 0
