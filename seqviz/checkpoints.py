@@ -15,6 +15,7 @@ from pathlib import Path
 
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
+import torch
 from torch import nn
 
 from seqviz.models import build_model
@@ -130,6 +131,12 @@ def load_checkpoint(path: str | Path) -> Loaded:
     for p in model.parameters():
         p.requires_grad_(True)  # traces take input gradients; autograd.grad leaves .grad empty
     return Loaded(card.get("name", path.stem), model, tokenizer, card, path)
+
+
+def use_one_thread() -> None:
+    """Interactive use: these models are small, and with several sessions (or a training run) sharing two
+    cores, OpenMP threads spinning against each other made decoding 20× slower than one thread."""
+    torch.set_num_threads(1)
 
 
 def find_checkpoints(directory: str | Path | None = None) -> list[Path]:

@@ -52,6 +52,19 @@ def cmd_trace(args) -> int:
     return 0
 
 
+def cmd_export_bertviz(args) -> int:
+    from seqviz.export import bertviz_head_view_html
+    from seqviz.trace import trace
+
+    loaded = _load(args)
+    t = trace(loaded.model, loaded.tokenizer, args.sentence, beam=args.beam, model_name=loaded.name)
+    _warn_dropped(t.meta["dropped_tokens"], loaded.model.config.max_len)
+    out = Path(args.out)
+    out.write_text(bertviz_head_view_html(t), encoding="utf-8")
+    print(out)
+    return 0
+
+
 def cmd_train(args) -> int:
     from seqviz.train import TrainConfig, train_all, train_model
 
@@ -130,6 +143,12 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--out", help="FILE.json or FILE.npz")
     sp.add_argument("--list", action="store_true", help="print tensor names and shapes")
     sp.set_defaults(func=cmd_trace)
+
+    sp = sub.add_parser("export-bertviz", help="write BertViz's head view of a sentence's attention as HTML")
+    model_args(sp)
+    sp.add_argument("sentence")
+    sp.add_argument("--out", required=True, help="FILE.html")
+    sp.set_defaults(func=cmd_export_bertviz)
 
     sp = sub.add_parser("train", help="train models from scratch on the CPU")
     sp.add_argument("--model", choices=MODEL_NAMES)

@@ -73,17 +73,16 @@ def _leaf_for_grad(_name: str, x: torch.Tensor) -> torch.Tensor:
 BY_STEP = "encoder.hook_embed_grad_by_step"  # [tgt+1, src, d]: ∂(−log p(y_t))/∂ source embeddings, per t
 
 
-def _grads_by_step(context: HookContext, log_probs: torch.Tensor) -> torch.Tensor | None:
-    """Per-target-token gradients for saliency, from the same graph: one batched backward (vmap)."""
-    embed = context.records.get("encoder.hook_embed")
-    if not embed or not embed[0].requires_grad:
-        return None
-    eye = torch.eye(log_probs.shape[0])
-    try:
-        (grad,) = torch.autograd.grad(-log_probs, embed[0], eye, retain_graph=True, is_grads_batched=True)
-    except RuntimeError:  # an op without a batching rule: fall back to one backward per token
-        grad = torch.stack([torch.autograd.grad(-lp, embed[0], retain_graph=True)[0] for lp in log_probs])
-    return grad[:, 0]  # [tgt+1, src, d]
+def _grads_by_step(model, src: list[int], tgt: list[int], edits: dict) -> torch.Tensor:
+    """∂(−log p(y_t))/∂(source embeddings) for every t in one backward pass: the sentence is repeated
+    as a batch of T independent rows and row t keeps only token t's loss. [T, src, d]"""
+    T = len(tgt) + 1
+    with torch.enable_grad(), hook_context(HookContext(record=True, edits=edits)) as context:
+        logits = model(torch.tensor([src] * T), torch.tensor([[BOS] + tgt] * T))  # [T, T, vocab]
+        log_probs = F.log_softmax(logits.float(), -1).gather(-1, torch.tensor([tgt + [EOS]] * T)[..., None])[..., 0]
+        embed = context.records["encoder.hook_embed"][0]  # [T, src, d]
+        (grad,) = torch.autograd.grad(-log_probs.diagonal().sum(), embed)
+    return grad
 
 
 def run_trace(model, src: list[int], tgt: list[int], ablate: dict | None = None,
@@ -104,8 +103,8 @@ def run_trace(model, src: list[int], tgt: list[int], ablate: dict | None = None,
             log_probs = F.log_softmax(logits.float(), -1).gather(-1, tgt_out[..., None])[0, :, 0]
             loss = -log_probs.sum()
             values = context.stacked()
-            per_step = _grads_by_step(context, log_probs) if by_step else None
             grads = _capture_grads(context, loss)
+        per_step = _grads_by_step(model, src, tgt, edits) if by_step else None
     finally:
         model.train(was_training)
     out = {name: v.detach() for name, v in values.items()}

@@ -7,11 +7,13 @@ token lists and return plain Plotly / Altair objects.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import plotly.graph_objects as go
 
 # Readable from the back of a classroom: ticks ≥ 13 px.
 FONT_SIZE = 14
@@ -82,17 +84,25 @@ def token_axis(tokens: Sequence[str], reverse: bool = False, angle: int | None =
 def attention_coloraxis(**colorbar: Any) -> dict[str, Any]:
     """The one shared colour scale of every attention heatmap: fixed 0..100 %."""
     return dict(
-        colorscale=ATTENTION_COLORSCALE,
+        colorscale=colorscale(ATTENTION_COLORSCALE),
         cmin=0,
         cmax=100,
         colorbar=dict(title=dict(text=ATTENTION_COLORBAR), ticksuffix="%", **colorbar),
     )
 
 
-def pair_labels(q_tokens: Sequence[str], k_tokens: Sequence[str]) -> list[list[list[str]]]:
-    """customdata [q, k, 2] of escaped (query, key) tokens for hover text."""
-    q_text, k_text = escape_all(q_tokens), escape_all(k_tokens)
-    return [[[q, k] for k in k_text] for q in q_text]
+def pair_labels(q_tokens: Sequence[str], k_tokens: Sequence[str]) -> np.ndarray:
+    """customdata [q, k, 2] of escaped (query, key) tokens for hover text (a str array: JSON lists).
+
+    A numpy array rather than nested lists: copying and serialising q*k tiny lists is most of
+    what a heatmap figure costs to build.
+    """
+    q_text = np.array(escape_all(q_tokens), dtype=str)
+    k_text = np.array(escape_all(k_tokens), dtype=str)
+    labels = np.empty((len(q_text), len(k_text), 2), dtype=np.result_type(q_text, k_text))
+    labels[:, :, 0] = q_text[:, None]
+    labels[:, :, 1] = k_text[None, :]
+    return labels
 
 
 def token_height(n_rows: int, x_labels: Sequence[str] = (), angle: int = 0, per_row: int = 26) -> int:
@@ -111,6 +121,42 @@ def tick_angle(tokens: Sequence[str], budget: int = 60) -> int:
         return 0
     crowded = sum(len(token) + 2 for token in tokens) > budget or max(len(token) for token in tokens) > 10
     return -45 if crowded else 0
+
+
+@functools.cache
+def _colorscale(name: str) -> tuple[tuple[float, str], ...]:
+    return tuple(map(tuple, go.layout.Coloraxis(colorscale=name).to_plotly_json()["colorscale"]))
+
+
+def colorscale(name: str) -> list[list[Any]]:
+    """A named Plotly colour scale as the explicit [[stop, colour], ...] list its validator makes.
+
+    Figures here skip validation (`figure`), which is what would expand the name; plotly.js
+    knows some names too, but not always as the same colours (its "RdBu" is another scale).
+    """
+    return [list(stop) for stop in _colorscale(name)]
+
+
+def figure(data: list[dict[str, Any]], layout: dict[str, Any], frames: list[dict[str, Any]] | None = None) -> go.Figure:
+    """A go.Figure from plain trace / layout / frame dicts, without Plotly's property validation.
+
+    Validating walks every nested list and copies every array, property by property: that was
+    most of the time a builder took (tens of ms per heatmap, ~1 ms per animation frame). The
+    dicts the builders make are fixed, and a test checks that validating them changes nothing
+    (tests/unit/test_figures_attention.py::test_figures_survive_validation). Validation is
+    switched back on for the returned figure, so later edits (`fig.update_layout(...)`) are
+    checked as usual. Dicts must hold final values: colour scales as explicit lists
+    (`colorscale`), no None for "unset".
+    """
+    fig = go.Figure(data=data, layout=layout, _validate=False)
+    if frames:
+        # go.Figure(frames=...) validates frames even with _validate=False; frames are not
+        # reparented to the figure, so setting the tuple is all the frames setter does.
+        fig._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in frames)
+    fig._validate = fig.layout._validate = True
+    for trace in fig.data:
+        trace._validate = True
+    return fig
 
 
 def decode_array(value: Any) -> np.ndarray:

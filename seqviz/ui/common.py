@@ -7,7 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from seqviz.checkpoints import DEFAULT_DIR, CheckpointError, Loaded, find_checkpoints, load_checkpoint
+from seqviz.checkpoints import (DEFAULT_DIR, CheckpointError, Loaded, find_checkpoints, load_checkpoint,
+                                use_one_thread)
+
+use_one_thread()
 
 MAX_INPUT_CHARS = 2000  # longer pastes are cut before tokenizing; max_len then applies to tokens
 

@@ -82,6 +82,6 @@ with right:
                      "test BLEU": test.get("bleu"), "exact match %": test.get("exact_match"),
                      "training steps": card.get("training", {}).get("steps_done")})
     if rows:
-        st.dataframe(rows, hide_index=True, use_container_width=True)
+        st.dataframe(rows, hide_index=True, width="stretch")
     st.caption("All models share one generated English→French corpus, one SentencePiece vocabulary and one "
                "training budget. `make checkpoints` rebuilds them from scratch on two CPU cores.")

@@ -1,0 +1,72 @@
+"""Attention explorer: watch every head of the Transformer while it translates what you type."""
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from seqviz.trace import InputError
+from seqviz.ui import attention_views as views
+from seqviz.ui.attention_state import (KINDS, cached_explore, clamp_selection, mirror_to_url,
+                                       restore_from_url)
+from seqviz.ui.common import available, clip_input, load_model, no_checkpoints_message
+
+st.title("Attention explorer")
+st.caption("Type a sentence and see which words each head looks at, layer by layer and step by step: "
+           "the encoder's self-attention, the decoder's masked self-attention, and the cross-attention "
+           "from every French token back to the English source. Every number is from the live model.")
+restore_from_url()
+
+paths = {p.stem: p for p in available("transformer")}
+if not paths:
+    no_checkpoints_message()
+    st.stop()
+if st.session_state.get("attn_model") not in paths:
+    st.session_state["attn_model"] = next(iter(paths))
+
+top = st.columns([5, 2, 2], vertical_alignment="bottom")
+sentence = top[0].text_input("English sentence", key="attn_sentence",
+                             help="The corpus is simple English, e.g. “the small black cat is sleeping”.")
+name = top[1].selectbox("Model", list(paths), key="attn_model", help="Transformer checkpoints found")
+beam = top[2].slider("Beam width", 1, 8, key="attn_beam", help="1 is greedy decoding")
+
+loaded = load_model(paths[name])
+if loaded is None:
+    st.stop()
+if not sentence.strip():
+    st.info("Type an English sentence above, for example “I am eating”.", icon="✍️")
+    st.stop()
+path = paths[name]
+try:
+    ex = cached_explore(str(path), path.stat().st_mtime, clip_input(sentence), beam)
+except InputError as e:
+    st.info(str(e), icon="✍️")
+    st.stop()
+if ex.dropped:
+    st.warning(f"The sentence is longer than the model's limit of {loaded.model.config.max_len} tokens: "
+               f"the last {ex.dropped} tokens were dropped.")
+
+views.translation_chips(ex)
+n_layers, n_heads = ex.patterns["cross"].shape[:2]
+views.apply_model_view_click(ex)
+clamp_selection(n_layers, n_heads)
+mirror_to_url(sentence=sentence, model=name, beam=beam, kind=st.session_state["attn_kind"],
+              layer=st.session_state["attn_layer"], head=st.session_state["attn_head"])
+
+tabs = st.tabs(["Model view", "Head view", "Decoding", "QKV walkthrough", "Saliency", "What if", "Export"])
+with tabs[0]:
+    views.model_view_tab(ex)
+with tabs[1]:
+    views.head_view_tab(ex, KINDS, n_layers, n_heads)
+with tabs[2]:
+    views.decoding_tab(ex, n_layers, n_heads)
+with tabs[3]:
+    views.qkv_tab(loaded, ex)
+with tabs[4]:
+    views.saliency_tab(ex)
+with tabs[5]:
+    views.what_if_tab(str(path), path.stat().st_mtime, sentence, beam, ex, n_layers, n_heads)
+with tabs[6]:
+    views.export_tab(ex)
+st.caption(f"Model `{html.escape(name)}`: {loaded.card.get('n_params', 0):,} parameters, "
+           f"{n_layers} layers × {n_heads} heads.")

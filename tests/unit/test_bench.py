@@ -1,0 +1,84 @@
+"""Benchmarks run end to end in quick mode; no assert on a timing (DESIGN §7), only on shape and sizes."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+from seqviz.bench import (
+    SENTENCE,
+    TorchReference,
+    load_bench_transformer,
+    payload_attention,
+    rerun_ms,
+    run_benchmarks,
+)
+
+
+def positive_finite(x) -> bool:
+    return isinstance(x, float) and math.isfinite(x) and x > 0
+
+
+def test_decode_and_payload_benchmarks(tiny_dir):
+    pytest.importorskip("bertviz")
+    threads = torch.get_num_threads()
+    results = run_benchmarks(str(tiny_dir), quick=True, only=("decode", "payload"))
+    assert torch.get_num_threads() == threads  # restored
+    json.dumps(results)
+    assert len(SENTENCE.split()) == 20
+    for key in ("attention.decode_ratio_vs_torch", "attention.decode_ms", "attention.decode_torch_ms",
+                "attention.payload_ratio_vs_bertviz"):
+        assert positive_finite(results[key]), key
+    assert results["attention.decode_model"].startswith("checkpoint ")
+    assert results["attention.decode_tokens"] >= 1 and results["attention.decode_repeats"] == 3
+    assert results["attention.payload_ratio_vs_bertviz"] < 0.2
+    assert results["attention.payload_bytes"] < results["attention.payload_bertviz_bytes"]
+    for key in ("machine.torch", "machine.torch_threads", "machine.timestamp", "attention.payload_repeats"):
+        assert key in results
+    assert "attention.rerun_ms" not in results  # not asked for
+
+
+def test_reference_decodes_the_forced_length(tiny_dir):
+    model, tokenizer, _ = load_bench_transformer(tiny_dir)
+    reference = TorchReference(model.config).eval()
+    tokens = reference.greedy(torch.tensor([tokenizer.encode("I am eating") + [3]]), 7)
+    assert tokens.shape == (7,) and int(tokens.max()) < model.config.vocab_size
+    transformer = reference.transformer
+    assert (transformer.encoder.layers[0].linear1.out_features, len(transformer.decoder.layers),
+            transformer.encoder.layers[0].self_attn.num_heads) == (model.config.d_ff, model.config.n_layers,
+                                                                   model.config.n_heads)
+
+
+def test_fallback_model_without_a_checkpoint(tiny_dir, tmp_path):
+    (tmp_path / "tokenizer.model").write_bytes((tiny_dir / "tokenizer.model").read_bytes())
+    model, tokenizer, description = load_bench_transformer(tmp_path)
+    assert description.startswith("FALLBACK") and "not found" in description
+    cfg = model.config
+    assert (cfg.d_model, cfg.n_heads, cfg.n_layers, cfg.d_ff) == (128, 4, 3, 256)
+    assert model.config.vocab_size == tokenizer.vocab_size
+
+
+def test_payload_attention_is_deterministic_softmax():
+    a, b = payload_attention(), payload_attention()
+    for kind, stack in a.items():
+        assert stack.shape == (3, 4, 40, 40) and stack.dtype.name == "float32"
+        assert (stack == b[kind]).all()
+        assert abs(stack.sum(-1) - 1).max() < 1e-5
+    assert (a["decoder self"][..., 0, 1:] == 0).all()  # causal
+
+
+def test_rerun_without_a_checkpoint_is_null_with_a_note(tmp_path):
+    results = run_benchmarks(str(tmp_path), quick=True, only=("rerun",))
+    assert results["attention.rerun_ms"] is None and results["attention.rerun_ratio_vs_home"] is None
+    assert results["attention.rerun_note"]
+
+
+def test_rerun_ms_of_home(tiny_dir):
+    assert positive_finite(rerun_ms("seqviz/ui/home.py", runs=2, checkpoints=tiny_dir))
+
+
+def test_unknown_section():
+    with pytest.raises(ValueError, match="unknown benchmark"):
+        run_benchmarks(only=("nope",))
