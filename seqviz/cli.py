@@ -83,22 +83,37 @@ def cmd_train(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from seqviz.data import load_splits
+    from seqviz.data import DEFAULT_SIZE, load_splits
     from seqviz.evaluate import evaluate
+    from seqviz.train import report_skipped
 
     loaded = load_checkpoint(resolve(args.model, args.checkpoints))
     corpus = loaded.card.get("corpus", {})
     data = args.data or (None if corpus.get("source", "generated") == "generated" else corpus["source"])
-    split = load_splits(data, seed=loaded.card.get("training", {}).get("seed", 0))[args.split]
+    report_skipped(data)
+    n = corpus.get("generated_n") or DEFAULT_SIZE
+    split = load_splits(data, n=n, seed=loaded.card.get("training", {}).get("seed", 0))[args.split]
     result = evaluate(loaded.model, loaded.tokenizer, split, loaded.name)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
     o = result["overall"]
-    print(f"{loaded.name} on {args.split} ({o['n']} sentences): exact match {o['exact_match']:.1f}%  BLEU {o['bleu']:.1f}")
+    print(f"{loaded.name} on {args.split} ({o['n']} sentences): "
+          f"exact match {o['exact_match']:.1f}%  BLEU {o['bleu']:.1f}")
     print(f"{'words':>8} {'n':>5} {'exact %':>8} {'BLEU':>6}")
     for b in result["buckets"]:
-        print(f"{b['bucket']:>8} {b['n']:>5} {b['exact_match']:>8.1f} {b['bleu']:>6.1f}{'  (merged)' if b['merged'] else ''}")
+        merged = "  (merged)" if b["merged"] else ""
+        print(f"{b['bucket']:>8} {b['n']:>5} {b['exact_match']:>8.1f} {b['bleu']:>6.1f}{merged}")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from seqviz.report import card_results, length_table, plot_length_curve
+
+    results = card_results(args.checkpoints)
+    print(length_table(results))
+    if args.png:
+        print(f"wrote {plot_length_curve(results, args.png)}", file=sys.stderr)
     return 0
 
 
@@ -167,6 +182,11 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--split", default="test", choices=("train", "valid", "test"))
     sp.add_argument("--json", action="store_true")
     sp.set_defaults(func=cmd_eval)
+
+    sp = sub.add_parser("report", help="the length experiment: a table (and PNG) of every card's test metrics")
+    sp.add_argument("--checkpoints", default=None)
+    sp.add_argument("--png", help="also draw the curve into this PNG")
+    sp.set_defaults(func=cmd_report)
 
     sp = sub.add_parser("bench", help="benchmarks as ratios against references measured in the same run")
     sp.add_argument("--json", metavar="FILE")

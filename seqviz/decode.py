@@ -138,8 +138,8 @@ def beam_search(model, src: list[int], width: int = 4, max_steps: int | None = N
             beams, state = chosen, select(state, torch.tensor(keep))
     pool = finished or beams
     tokens, log_prob, probs = max(pool, key=lambda h: h[1] / max(len(h[2]), 1) ** alpha)
-    steps = [Step(t, (tokens + [EOS])[t], probs[t], tops[t] if t < len(tops) else [], history[t] if t < len(history) else [])
-             for t in range(len(probs))]
+    steps = [Step(t, (tokens + [EOS])[t], probs[t], tops[t] if t < len(tops) else [],
+                  history[t] if t < len(history) else []) for t in range(len(probs))]
     return Decoded(tokens, probs, steps, log_prob, bool(finished))
 
 

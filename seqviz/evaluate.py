@@ -48,7 +48,7 @@ def merge_buckets(counts: list[int], minimum: int = MIN_BUCKET) -> list[list[int
     """Groups of adjacent bucket indices, each holding at least `minimum` sentences where possible."""
     groups: list[list[int]] = []
     current: list[int] = []
-    for i, n in enumerate(counts):
+    for i in range(len(counts)):
         current.append(i)
         if sum(counts[j] for j in current) >= minimum:
             groups.append(current)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import sys
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -17,8 +18,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from seqviz.checkpoints import MODEL_NAMES, n_params, save_checkpoint, sha256
-from seqviz.data import DEFAULT_SIZE, corpus_hash, load_splits
+from seqviz.checkpoints import MODEL_NAMES, n_params, round_to_storage, save_checkpoint, sha256
+from seqviz.data import DEFAULT_SIZE, corpus_hash, load_splits, read_tsv
 from seqviz.evaluate import evaluate
 from seqviz.models import RNNConfig, Seq2Seq, Transformer, TransformerConfig
 from seqviz.tokenizer import BOS, EOS, PAD, Tokenizer, train_tokenizer
@@ -94,6 +95,16 @@ def collate(pairs, idx: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     return src_t, tgt_in, tgt_out
 
 
+def report_skipped(data: str | None) -> None:
+    """A user's TSV may have malformed lines: say which were skipped rather than fail or hide it."""
+    if data is None:
+        return
+    skipped = read_tsv(data).skipped
+    if skipped:
+        shown = ", ".join(map(str, skipped[:20])) + (" …" if len(skipped) > 20 else "")
+        print(f"{data}: skipped {len(skipped)} malformed line(s): {shown}", file=sys.stderr)
+
+
 def lr_at(step: int, cfg: TrainConfig, peak: float) -> float:
     """Linear warmup, then cosine decay to 5% of the peak."""
     if step < cfg.warmup:
@@ -109,6 +120,7 @@ def train_model(name: str, out_dir: str | Path = "checkpoints", data: str | None
     cfg = replace(cfg or TrainConfig(), seed=seed)
     out_dir = Path(out_dir)
     splits = load_splits(data, n=corpus_size, seed=seed)
+    report_skipped(data)
     data_hash = corpus_hash(splits["train"] + splits["valid"] + splits["test"])
     tokenizer = prepare_tokenizer(splits, out_dir, data_hash)
     model = build(name, tokenizer.vocab_size, seed)
@@ -119,7 +131,8 @@ def train_model(name: str, out_dir: str | Path = "checkpoints", data: str | None
     rng = random.Random(seed)
     stream = batches(encoded, cfg.batch_size, rng)
     card = {"name": name, "tokenizer": {"file": TOKENIZER_FILE, "sha256": sha256(tokenizer.path)},
-            "corpus": {"source": data or "generated", "hash": data_hash, "size": {k: len(v) for k, v in splits.items()}},
+            "corpus": {"source": data or "generated", "generated_n": None if data else corpus_size, "hash": data_hash,
+                       "size": {k: len(v) for k, v in splits.items()}},
             "training": {**asdict(cfg), "lr": peak, "threads": torch.get_num_threads()}}
     start, tokens_seen, step = time.perf_counter(), 0, 0
     path = out_dir / f"{name}.safetensors"
@@ -147,10 +160,16 @@ def train_model(name: str, out_dir: str | Path = "checkpoints", data: str | None
         print(f"\ninterrupted at step {step}; the last good checkpoint stays at {path}")
         raise
     bar.close()
+    return finish(model, tokenizer, _card(card, step + 1, start), splits["test"] if evaluate_on_test else None, path)
+
+
+def finish(model, tokenizer, card: dict, test: list | None, path: Path) -> Path:
+    """Round to the stored precision, measure the test split, then save: the card's metrics are exactly
+    what `seqviz eval` measures on the loaded checkpoint."""
     model.eval()
-    card = _card(card, step + 1, start)
-    if evaluate_on_test:
-        card["metrics"] = {"test": evaluate(model, tokenizer, splits["test"], name)}
+    round_to_storage(model)
+    if test is not None:
+        card["metrics"] = {"test": evaluate(model, tokenizer, test, card["name"])}
     return save_checkpoint(model, card, path)
 
 

@@ -54,3 +54,4 @@ def shipped_available() -> bool:
 
 
 os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+torch.set_num_threads(1)  # small models; and the e2e server runs beside the tests on two cores

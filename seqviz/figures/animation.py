@@ -14,6 +14,7 @@ from seqviz.figures._base import (
     attention_coloraxis,
     check_tokens,
     escape,
+    figure,
     pair_labels,
     rotated_label_px,
     tick_angle,
@@ -82,19 +83,15 @@ def decoding_animation(
         current = escape(partial_translation([generated_tokens[step]]) or generated_tokens[step])
         return f"step {step + 1}/{n_steps}: {done + ' ' if done else ''}[{current}]"
 
-    def heatmap(step: int, first: bool = False) -> go.Heatmap:
-        if not first:  # frames merge into trace 0: send only the new weights
-            return go.Heatmap(z=percent[step])
-        return go.Heatmap(
-            z=percent[step],  # [rows, src] uint8
-            customdata=pair_labels(row_labels, src_tokens),
-            hovertemplate="%{customdata[0]} → %{customdata[1]}: %{z}%<extra></extra>",
-            coloraxis="coloraxis",
-        )
-
     steps = frame_steps(n_steps)
+    # Frames merge into trace 0: each sends only its new weights and title.
     frames = [
-        go.Frame(name=str(step), data=[heatmap(step)], traces=[0], layout=dict(title=dict(text=title(step))))
+        dict(
+            name=str(step),
+            data=[dict(type="heatmap", z=percent[step])],  # [rows, src] uint8
+            traces=[0],
+            layout=dict(title=dict(text=title(step))),
+        )
         for step in steps
     ]
     play = dict(frame=dict(duration=FRAME_MS, redraw=True), transition=dict(duration=0), fromcurrent=True)
@@ -111,8 +108,14 @@ def decoding_animation(
     angle = tick_angle(src_tokens)
     # Controls sit under the x tick labels; rotated labels need more room.
     below = 60 + rotated_label_px(src_tokens, angle)
-    fig = go.Figure(data=[heatmap(steps[0], first=True)], frames=frames)
-    fig.update_layout(
+    first = dict(
+        type="heatmap",
+        z=percent[steps[0]],  # [rows, src] uint8
+        customdata=pair_labels(row_labels, src_tokens),
+        hovertemplate="%{customdata[0]} → %{customdata[1]}: %{z}%<extra></extra>",
+        coloraxis="coloraxis",
+    )
+    layout = dict(
         title=dict(text=title(steps[0])),
         font=dict(size=FONT_SIZE),
         coloraxis=attention_coloraxis(),
@@ -151,4 +154,4 @@ def decoding_animation(
             )
         ],
     )
-    return fig
+    return figure([first], layout, frames)

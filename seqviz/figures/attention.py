@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from seqviz.figures._base import (
     FONT_SIZE,
@@ -21,7 +20,9 @@ from seqviz.figures._base import (
     attention_coloraxis,
     check_tokens,
     escape,
+    figure,
     pair_labels,
+    subplot_grid,
     tick_angle,
     to_percent,
     token_axis,
@@ -45,8 +46,9 @@ PAIR_HOVER = "%{customdata[0]} → %{customdata[1]}: %{z}%<extra></extra>"
 KIND_LABELS = {"encoder self": "enc", "decoder self": "dec", "cross": "cross"}
 
 
-def _attention_trace(pattern: np.ndarray, q_tokens: list[str], k_tokens: list[str], **kwargs) -> go.Heatmap:
-    return go.Heatmap(
+def _attention_trace(pattern: np.ndarray, q_tokens: list[str], k_tokens: list[str], **kwargs) -> dict:
+    return dict(
+        type="heatmap",
         z=to_percent(pattern),  # [q, k] uint8
         customdata=pair_labels(q_tokens, k_tokens),  # [q, k, 2] for the hover only
         hovertemplate=PAIR_HOVER,
@@ -71,10 +73,9 @@ def head_heatmap(
     order (first token on top), keys along x. Hover reads "query → key: 34%".
     """
     pattern, q_tokens, k_tokens = _check_pattern(pattern, q_tokens, k_tokens, "pattern")
-    fig = go.Figure(_attention_trace(pattern, q_tokens, k_tokens))
     angle = tick_angle(k_tokens)
-    fig.update_layout(
-        title=dict(text=escape(title)) if title else None,
+    layout = dict(
+        title=dict(text=escape(title)) if title else {},  # {}: no title, as update_layout(title=None) sent
         font=dict(size=FONT_SIZE),
         coloraxis=attention_coloraxis(),
         xaxis=dict(token_axis(k_tokens, angle=angle), title=dict(text="key")),
@@ -82,7 +83,7 @@ def head_heatmap(
         height=token_height(len(q_tokens), k_tokens, angle),
         margin=dict(l=10, r=10, t=60 if title else 30, b=10),
     )
-    return fig
+    return figure([_attention_trace(pattern, q_tokens, k_tokens)], layout)
 
 
 def compare_heatmaps(
@@ -102,22 +103,31 @@ def compare_heatmaps(
     b, q_tokens_b, _ = _check_pattern(b, q_tokens_b, k_tokens, "b")
     if len(titles) != 2:
         raise ValueError(f"titles must hold two strings, got {len(titles)}")
-    fig = make_subplots(
-        rows=1, cols=2, subplot_titles=[escape(title) for title in titles], horizontal_spacing=0.12
-    )
-    fig.add_trace(_attention_trace(a, q_tokens_a, k_tokens), row=1, col=1)
-    fig.add_trace(_attention_trace(b, q_tokens_b, k_tokens), row=1, col=2)
+    axes, grid_ref = subplot_grid(1, 2, horizontal_spacing=0.12)
     angle = tick_angle(k_tokens, budget=30)  # half the width each
-    for col, q_tokens in ((1, q_tokens_a), (2, q_tokens_b)):
-        fig.update_xaxes(token_axis(k_tokens, angle=angle), row=1, col=col)
-        fig.update_yaxes(token_axis(q_tokens, reverse=True), row=1, col=col)
-    fig.update_layout(
+    data, annotations = [], []
+    for n, (pattern, q_tokens, title) in enumerate(((a, q_tokens_a, titles[0]), (b, q_tokens_b, titles[1])), 1):
+        suffix = "" if n == 1 else str(n)
+        data.append(_attention_trace(pattern, q_tokens, k_tokens, xaxis=f"x{suffix}", yaxis=f"y{suffix}"))
+        axes[f"xaxis{suffix}"].update(token_axis(k_tokens, angle=angle))
+        axes[f"yaxis{suffix}"].update(token_axis(q_tokens, reverse=True))
+        if title:  # a subplot title, placed as make_subplots places it
+            low, high = axes[f"xaxis{suffix}"]["domain"]
+            annotations.append(
+                dict(
+                    y=axes[f"yaxis{suffix}"]["domain"][1], xref="paper", x=(low + high) / 2.0, yref="paper",
+                    text=escape(title), showarrow=False, font=dict(size=16), xanchor="center", yanchor="bottom",
+                )
+            )
+    layout = dict(
+        axes,
+        annotations=annotations,
         font=dict(size=FONT_SIZE),
         coloraxis=attention_coloraxis(),
         height=token_height(max(len(q_tokens_a), len(q_tokens_b)), k_tokens, angle),
         margin=dict(l=10, r=10, t=60, b=10),
     )
-    return fig
+    return figure(data, layout, grid_ref=grid_ref)
 
 
 def _model_view_cells(patterns: Mapping[str, np.ndarray]) -> list[tuple[str, int, int]]:
@@ -178,65 +188,73 @@ def model_view(
         checked[kind] = stack
     n_rows = sum(stack.shape[0] for stack in checked.values())
     n_cols = max(stack.shape[1] for stack in checked.values())
-    fig = make_subplots(
-        rows=n_rows,
-        cols=n_cols,
+    axes, grid_ref = subplot_grid(
+        n_rows,
+        n_cols,
         horizontal_spacing=0.02 if n_cols > 1 else 0.0,
         vertical_spacing=min(0.02, 0.5 / n_rows) if n_rows > 1 else 0.0,
     )
-    row_labels = []
-    for (kind, layer, head) in _model_view_cells(checked):
-        label = f"{KIND_LABELS.get(kind, kind)} L{layer}"
-        if head == 0:
-            row_labels.append(label)
-        fig.add_trace(
-            go.Heatmap(
-                z=to_percent(checked[kind][layer, head]),  # [q, k] uint8
-                coloraxis="coloraxis",
-                name=escape(f"{label} H{head}"),
-                meta=[kind, layer, head],
-                hoverinfo="skip",  # the click target above the tile shows the hover
-            ),
-            row=len(row_labels),
-            col=head + 1,
-        )
-    # Click targets: heatmaps cannot be selected, markers can (same tile order, traces N..2N-1).
-    fig.add_traces(
-        [
-            go.Scatter(
-                x=[(tile.z.shape[1] - 1) / 2],
-                y=[(tile.z.shape[0] - 1) / 2],
-                xaxis=tile.xaxis,
-                yaxis=tile.yaxis,
-                mode="markers",
-                marker=dict(symbol="square", size=0.8 * tile_px, opacity=0),
-                customdata=[tile.meta],
-                meta=tile.meta,
-                hovertemplate=f"{tile.name}{': ' + escape(hint) if hint else ''}<extra></extra>",
-                showlegend=False,
-            )
-            for tile in list(fig.data)
-        ]
-    )
     # The only per-subplot layout: hide each tile's axes, and run queries top to bottom.
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False, autorange="reversed")
+    for name, axis in axes.items():
+        axis["visible"] = False
+        if name.startswith("y"):
+            axis["autorange"] = "reversed"
+    heatmaps, targets, row_labels = [], [], []
+    hover_hint = f": {escape(hint)}" if hint else ""
+    for kind, stack in checked.items():
+        percent = to_percent(stack)  # [layer, head, q, k] uint8, all tiles of this kind at once
+        n_layers, n_heads, n_q, n_k = percent.shape
+        for layer in range(n_layers):
+            label = f"{KIND_LABELS.get(kind, kind)} L{layer}"
+            row = len(row_labels)
+            row_labels.append(label)
+            for head in range(n_heads):
+                n = row * n_cols + head + 1
+                on_axes = dict(xaxis="x" if n == 1 else f"x{n}", yaxis="y" if n == 1 else f"y{n}")
+                name = escape(f"{label} H{head}")
+                heatmaps.append(
+                    dict(
+                        type="heatmap",
+                        z=percent[layer, head],  # [q, k] uint8
+                        coloraxis="coloraxis",
+                        name=name,
+                        meta=[kind, layer, head],
+                        hoverinfo="skip",  # the click target above the tile shows the hover
+                        **on_axes,
+                    )
+                )
+                # Click target: heatmaps cannot be selected, markers can (same tile order, traces N..2N-1).
+                targets.append(
+                    dict(
+                        type="scatter",
+                        x=[(n_k - 1) / 2],
+                        y=[(n_q - 1) / 2],
+                        mode="markers",
+                        marker=dict(symbol="square", size=0.8 * tile_px, opacity=0),
+                        customdata=[[kind, layer, head]],
+                        meta=[kind, layer, head],
+                        hovertemplate=f"{name}{hover_hint}<extra></extra>",
+                        showlegend=False,
+                        **on_axes,
+                    )
+                )
     annotations = []
-    for row, label in enumerate(row_labels, start=1):
-        low, high = fig.get_subplot(row, 1).yaxis.domain
+    for row, label in enumerate(row_labels):
+        low, high = axes["yaxis" if row == 0 else f"yaxis{row * n_cols + 1}"]["domain"]
         annotations.append(
             dict(text=escape(label), x=0, y=(low + high) / 2, xanchor="right", xshift=-6, yanchor="middle")
         )
-    for col in range(1, n_cols + 1):
-        low, high = fig.get_subplot(1, col).xaxis.domain
-        annotations.append(dict(text=f"head {col - 1}", x=(low + high) / 2, y=1, yanchor="bottom", yshift=4))
+    for col in range(n_cols):
+        low, high = axes["xaxis" if col == 0 else f"xaxis{col + 1}"]["domain"]
+        annotations.append(dict(text=f"head {col}", x=(low + high) / 2, y=1, yanchor="bottom", yshift=4))
     for annotation in annotations:
         annotation.update(xref="paper", yref="paper", showarrow=False)
-    fig.update_layout(
+    layout = dict(
+        axes,
         annotations=annotations,
         font=dict(size=FONT_SIZE),
         coloraxis=attention_coloraxis(),
         height=n_rows * tile_px + 70,
         margin=dict(l=90, r=10, t=40, b=10),
     )
-    return fig
+    return figure(heatmaps + targets, layout, grid_ref=grid_ref)

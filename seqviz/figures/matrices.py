@@ -12,7 +12,9 @@ from seqviz.figures._base import (
     SALIENCY_COLORSCALE,
     as_array,
     check_tokens,
+    colorscale,
     escape,
+    figure,
     pair_labels,
     tick_angle,
     token_axis,
@@ -61,19 +63,19 @@ def matrix_heatmap(
 
     values = values.astype(np.float64)
     finite = np.isfinite(values)
-    z = np.where(finite, values, np.nan).astype(object)
-    z[~finite] = None  # JSON has no inf; null leaves the cell empty
-    z = z.tolist()  # [r, c] floats and None
-    text = [[cell_text(value, fmt) for value in row] for row in values]
+    z = values.tolist()  # [r, c] floats
+    text = [[cell_text(value, fmt) for value in row] for row in z]
+    for r, c in zip(*np.nonzero(~finite), strict=True):
+        z[r][c] = None  # JSON has no inf; null leaves the cell empty
     labels = pair_labels(row_labels, col_labels)
     hover = "%{customdata[0]}, %{customdata[1]}: %{text}<extra></extra>"
 
     coloraxis: dict = dict(colorbar=dict(thickness=14))
     if diverging:
         bound = float(np.abs(values[finite]).max()) if finite.any() else 1.0
-        coloraxis.update(colorscale="RdBu", reversescale=True, cmid=0.0, cmin=-bound, cmax=bound)
+        coloraxis.update(colorscale=colorscale("RdBu"), reversescale=True, cmid=0.0, cmin=-bound, cmax=bound)
     else:
-        coloraxis.update(colorscale="Viridis")
+        coloraxis.update(colorscale=colorscale("Viridis"))
         if zrange is not None:
             coloraxis.update(cmin=zrange[0], cmax=zrange[1])
 
@@ -81,8 +83,9 @@ def matrix_heatmap(
     if not finite.all():
         # Grey cells under the non-finite entries; the main trace leaves them transparent.
         data.append(
-            go.Heatmap(
-                z=[[0.0 if not ok else None for ok in row_ok] for row_ok in finite],
+            dict(
+                type="heatmap",
+                z=[[0.0 if not ok else None for ok in row_ok] for row_ok in finite.tolist()],
                 colorscale=[[0, MASK_COLOR], [1, MASK_COLOR]],
                 showscale=False,
                 text=text,
@@ -92,7 +95,8 @@ def matrix_heatmap(
             )
         )
     data.append(
-        go.Heatmap(
+        dict(
+            type="heatmap",
             z=z,
             text=text,
             texttemplate="%{text}",
@@ -101,9 +105,8 @@ def matrix_heatmap(
             coloraxis="coloraxis",
         )
     )
-    fig = go.Figure(data)
-    fig.update_layout(
-        title=dict(text=escape(title)) if title else None,
+    layout = dict(
+        title=dict(text=escape(title)) if title else {},  # {}: no title, as update_layout(title=None) sent
         font=dict(size=FONT_SIZE),
         coloraxis=coloraxis,
         xaxis=dict(token_axis(col_labels, angle=tick_angle(col_labels)), side="top"),
@@ -111,7 +114,7 @@ def matrix_heatmap(
         height=max(150, 44 * n_rows + (130 if title else 90)),
         margin=dict(l=10, r=10, t=80 if title else 40, b=10),
     )
-    return fig
+    return figure(data, layout)
 
 
 def saliency_heatmap(sal: np.ndarray, tgt_tokens: Sequence[str], src_tokens: Sequence[str]) -> go.Figure:
@@ -125,18 +128,17 @@ def saliency_heatmap(sal: np.ndarray, tgt_tokens: Sequence[str], src_tokens: Seq
     src_tokens = check_tokens(src_tokens, sal.shape[1], "src_tokens", "the source axis of sal")
     z = np.nan_to_num(sal.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)  # [tgt, src]
     angle = tick_angle(src_tokens)
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            customdata=pair_labels(tgt_tokens, src_tokens),
-            hovertemplate="%{customdata[0]} ← %{customdata[1]}: %{z:.3g}<extra></extra>",
-            coloraxis="coloraxis",
-        )
+    trace = dict(
+        type="heatmap",
+        z=z,
+        customdata=pair_labels(tgt_tokens, src_tokens),
+        hovertemplate="%{customdata[0]} ← %{customdata[1]}: %{z:.3g}<extra></extra>",
+        coloraxis="coloraxis",
     )
-    fig.update_layout(
+    layout = dict(
         font=dict(size=FONT_SIZE),
         coloraxis=dict(
-            colorscale=SALIENCY_COLORSCALE,
+            colorscale=colorscale(SALIENCY_COLORSCALE),
             cmin=0.0,
             cmax=float(z.max()) or 1.0,
             colorbar=dict(title=dict(text="gradient norm")),
@@ -146,5 +148,5 @@ def saliency_heatmap(sal: np.ndarray, tgt_tokens: Sequence[str], src_tokens: Seq
         height=token_height(len(tgt_tokens), src_tokens, angle),
         margin=dict(l=10, r=10, t=30, b=10),
     )
-    return fig
+    return figure([trace], layout)
 

@@ -11,7 +11,6 @@ import torch
 from torch import nn
 
 
-
 def sinusoidal_encoding(length: int, d_model: int, base: float = 10000.0) -> np.ndarray:
     """The PE matrix [length, d_model] as float64 numpy; any length, any d_model (odd too), any base > 1."""
     if length < 0 or d_model < 1:

@@ -7,8 +7,14 @@ import streamlit as st
 
 from seqviz.trace import InputError
 from seqviz.ui import attention_views as views
-from seqviz.ui.attention_state import (KINDS, cached_explore, clamp_selection, mirror_to_url,
-                                       restore_from_url)
+from seqviz.ui.attention_state import (
+    KINDS,
+    VIEWS,
+    cached_explore,
+    clamp_selection,
+    mirror_to_url,
+    restore_from_url,
+)
 from seqviz.ui.common import available, clip_input, load_model, no_checkpoints_message
 
 st.title("Attention explorer")
@@ -53,20 +59,21 @@ clamp_selection(n_layers, n_heads)
 mirror_to_url(sentence=sentence, model=name, beam=beam, kind=st.session_state["attn_kind"],
               layer=st.session_state["attn_layer"], head=st.session_state["attn_head"])
 
-tabs = st.tabs(["Model view", "Head view", "Decoding", "QKV walkthrough", "Saliency", "What if", "Export"])
-with tabs[0]:
+# Only the chosen view is built: building all of them on every rerun tripled the page's time.
+view = st.segmented_control("View", VIEWS, key="attn_view", label_visibility="collapsed") or VIEWS[0]
+mirror_to_url(view=view)
+if view == "Model view":
     views.model_view_tab(ex)
-with tabs[1]:
     views.head_view_tab(ex, KINDS, n_layers, n_heads)
-with tabs[2]:
+elif view == "Decoding":
     views.decoding_tab(ex, n_layers, n_heads)
-with tabs[3]:
-    views.qkv_tab(loaded, ex)
-with tabs[4]:
+elif view == "QKV walkthrough":
+    views.qkv_tab(loaded, ex, KINDS, n_layers, n_heads)
+elif view == "Saliency":
     views.saliency_tab(ex)
-with tabs[5]:
+elif view == "What if":
     views.what_if_tab(str(path), path.stat().st_mtime, sentence, beam, ex, n_layers, n_heads)
-with tabs[6]:
+else:
     views.export_tab(ex)
 st.caption(f"Model `{html.escape(name)}`: {loaded.card.get('n_params', 0):,} parameters, "
            f"{n_layers} layers × {n_heads} heads.")

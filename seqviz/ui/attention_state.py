@@ -8,7 +8,8 @@ from seqviz.ui.common import _load
 
 DEFAULT_SENTENCE = "I am eating"
 KINDS = ("encoder self", "decoder self", "cross")
-SHARED = ("sentence", "model", "kind", "layer", "head", "beam")  # mirrored into st.query_params
+VIEWS = ("Model view", "Decoding", "QKV walkthrough", "Saliency", "What if", "Export")
+SHARED = ("sentence", "model", "kind", "layer", "head", "beam", "view")  # mirrored into st.query_params
 
 
 def restore_from_url() -> None:
@@ -20,6 +21,8 @@ def restore_from_url() -> None:
     st.session_state.setdefault("attn_sentence", qp.get("sentence", DEFAULT_SENTENCE))
     if qp.get("model"):
         st.session_state.setdefault("attn_model", qp["model"])
+    if qp.get("view") in VIEWS:
+        st.session_state.setdefault("attn_view", qp["view"])
     if qp.get("kind") in KINDS:
         st.session_state.setdefault("attn_kind", qp["kind"])
     for key in ("layer", "head"):

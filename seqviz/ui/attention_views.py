@@ -62,15 +62,15 @@ def head_view_tab(ex, kinds, n_layers: int, n_heads: int) -> None:
     q_tokens, k_tokens = ex.tokens[kind]
     pattern = ex.patterns[kind][layer, head]  # [q, k]
     left, right = st.columns([3, 2])
-    left.plotly_chart(figures.head_heatmap(pattern, q_tokens, k_tokens, f"{LABELS[kind]} · layer {layer} · head {head}"),
-                      width="stretch")
+    title = f"{LABELS[kind]} · layer {layer} · head {head}"
+    left.plotly_chart(figures.head_heatmap(pattern, q_tokens, k_tokens, title), width="stretch")
     with right:
         st.caption("Lines: keys on the left, queries on the right; hover a token to follow its lines.")
         st.altair_chart(figures.line_view(pattern, q_tokens, k_tokens), width="stretch")
     left, right = st.columns(2)
     average = head_average(ex.patterns[kind])[layer]  # [q, k]
-    left.plotly_chart(figures.head_heatmap(average, q_tokens, k_tokens, f"average of the {n_heads} heads, layer {layer}"),
-                      width="stretch")
+    title = f"average of the {n_heads} heads, layer {layer}"
+    left.plotly_chart(figures.head_heatmap(average, q_tokens, k_tokens, title), width="stretch")
     rollout_kind = kind if kind != "cross" else "encoder self"  # rollout multiplies square maps only
     rollout = attention_rollout(ex.patterns[rollout_kind])
     tokens = ex.tokens[rollout_kind][0]
@@ -94,12 +94,10 @@ def decoding_tab(ex, n_layers: int, n_heads: int) -> None:
                           for s in ex.trace.meta["steps"]], hide_index=True, width="stretch")
 
 
-def qkv_tab(loaded, ex) -> None:
-    kind = st.session_state["attn_kind"]
-    layer, head = st.session_state["attn_layer"], st.session_state["attn_head"]
+def qkv_tab(loaded, ex, kinds, n_layers: int, n_heads: int) -> None:
+    st.caption("The real numbers of one head for one query token, step by step through the formula.")
+    kind, layer, head = _selectors(kinds, n_layers, n_heads)
     q_tokens, k_tokens = ex.tokens[kind]
-    st.caption(f"{LABELS[kind]}, layer {layer}, head {head} (change them in the head view). "
-               "Pick the query token to follow through the formula.")
     query = st.selectbox("Query token", range(len(q_tokens)), format_func=lambda i: f"{i}: {q_tokens[i]}",
                          key="attn_query", index=min(1, len(q_tokens) - 1))
     w = qkv_walkthrough(loaded, ex.trace, kind, layer, head, query)
@@ -122,9 +120,9 @@ def qkv_tab(loaded, ex) -> None:
     st.plotly_chart(figures.matrix_heatmap(w["z"], ["z"], dims, "the weighted sum of V"), width="stretch")
     out = w["output"]
     width = 16
-    st.plotly_chart(figures.matrix_heatmap(out.reshape(-1, width), [f"{i}–{i + width - 1}" for i in range(0, len(out), width)],
-                                           [str(i) for i in range(width)],
-                                           f"the head's output: its share of Concat(heads)·W_O, {len(out)} dims", ".1f"),
+    rows = [f"{i}–{i + width - 1}" for i in range(0, len(out), width)]
+    title = f"the head's output: its share of Concat(heads)·W_O, {len(out)} dims"
+    st.plotly_chart(figures.matrix_heatmap(out.reshape(-1, width), rows, [str(i) for i in range(width)], title, ".1f"),
                     width="stretch")
 
 

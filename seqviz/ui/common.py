@@ -7,8 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from seqviz.checkpoints import (DEFAULT_DIR, CheckpointError, Loaded, find_checkpoints, load_checkpoint,
-                                use_one_thread)
+from seqviz.checkpoints import DEFAULT_DIR, CheckpointError, Loaded, find_checkpoints, load_checkpoint, use_one_thread
 
 use_one_thread()
 

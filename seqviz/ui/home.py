@@ -44,7 +44,7 @@ with right:
     st.subheader("Try it")
     sentence = st.text_input("An English sentence", value=st.query_params.get("sentence", DEFAULT_SENTENCE),
                              max_chars=None, key="home_sentence",
-                             help="Lowercase English in the corpus's grammar works best, e.g. “the cat eats the bread”.")
+                             help="English in the corpus's simple grammar works best, e.g. “the cat eats the bread”.")
     paths = available("transformer")
     if not paths:
         no_checkpoints_message()

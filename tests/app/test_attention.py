@@ -88,7 +88,7 @@ def test_switching_head_updates_heatmap(env):
 
 
 def test_decoding_animation_has_one_frame_per_token(env):
-    at = run()
+    at = run(view="Decoding")
     ex = expected(env)
     anim = [s for s in specs(at) if s.get("frames")][0]
     assert len(anim["frames"]) == min(len(ex.trace.meta["predicted_tokens"]), 60)
@@ -97,7 +97,7 @@ def test_decoding_animation_has_one_frame_per_token(env):
 
 
 def test_qkv_walkthrough_shapes(env):
-    at = run(kind="decoder self", layer="0", head="1")
+    at = run(kind="decoder self", layer="0", head="1", view="QKV walkthrough")
     ex = expected(env)
     n_tgt = len(ex.trace.tgt_tokens)
     q = titled(at, "q: the query vector")
@@ -113,7 +113,7 @@ def test_qkv_walkthrough_shapes(env):
 
 
 def test_saliency_heatmap_shape(env):
-    at = run()
+    at = run(view="Saliency")
     ex = expected(env)
     spec = [s for s in specs(at) if "gradient" in json.dumps(s["layout"])][0]
     z = decode_array(spec["data"][0]["z"])
@@ -121,7 +121,7 @@ def test_saliency_heatmap_shape(env):
 
 
 def test_what_if_switches_heads_off(env):
-    at = run()
+    at = run(view="What if")
     at.multiselect(key="attn_ablate").set_value([("cross", 0, h) for h in range(4)] +
                                                 [("cross", 1, h) for h in range(4)]).run()
     assert not at.exception
@@ -133,7 +133,7 @@ def test_what_if_switches_heads_off(env):
 
 
 def test_export_buttons(env):
-    at = run()
+    at = run(view="Export")
     at.toggle(key="attn_export").set_value(True).run()
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]

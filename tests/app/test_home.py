@@ -19,7 +19,8 @@ def text_of(at) -> str:
 def test_home_renders_lesson_translation_and_models(app, tiny_dir):
     from seqviz.tokenizer import Tokenizer
 
-    pieces = Tokenizer(tiny_dir / "tokenizer.model").pieces(Tokenizer(tiny_dir / "tokenizer.model").encode("I am eating"))
+    tokenizer = Tokenizer(tiny_dir / "tokenizer.model")
+    pieces = tokenizer.pieces(tokenizer.encode("I am eating"))
     assert not app.exception
     assert app.title[0].value.startswith("seqviz")
     body = text_of(app)

@@ -52,7 +52,8 @@ def test_patterns_rows_sum_to_one_and_decoder_mask(transformer):
     self_pattern = t["decoder.layers.0.self_attn.hook_pattern"]
     assert np.all(np.triu(self_pattern, k=1) == 0)  # no query sees a later position
     scores = t["decoder.layers.0.self_attn.hook_scores"]
-    assert np.all(np.isneginf(scores[:, np.triu_indices(scores.shape[1], 1)[0], np.triu_indices(scores.shape[1], 1)[1]]))
+    above = np.triu_indices(scores.shape[1], 1)
+    assert np.all(np.isneginf(scores[:, above[0], above[1]]))
 
 
 def test_pos_rows_are_the_sinusoidal_formula(transformer):
