@@ -29,14 +29,14 @@ TOKENIZER_FILE = "tokenizer.model"
 
 @dataclass(frozen=True)
 class TrainConfig:
-    steps: int = 1200
-    batch_size: int = 128
+    steps: int = 3000
+    batch_size: int = 96
     lr: float = 1e-3
-    warmup: int = 150
+    warmup: int = 200
     clip: float = 1.0
     label_smoothing: float = 0.1
     seed: int = 0
-    save_every: int = 200
+    save_every: int = 300
 
 
 # Same corpus, tokenizer, steps and batch size for all five; parameter counts within 2× of each other.

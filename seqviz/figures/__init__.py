@@ -1,4 +1,4 @@
-"""Pure figure builders: numpy arrays + token lists in, go.Figure / alt.Chart out.
+"""Pure figure builders: numpy arrays + token lists in, go.Figure / alt.Chart / Vega-Lite dict out.
 
 No torch, no streamlit (a test parses these imports). The `notebook` helpers take any
 object with `.tensors`, `.src_tokens`, `.tgt_tokens` (a `seqviz.trace.Trace`) for Jupyter.
@@ -7,7 +7,7 @@ object with `.tensors`, `.src_tokens`, `.tgt_tokens` (a `seqviz.trace.Trace`) fo
 from seqviz.figures._base import decode_array
 from seqviz.figures.animation import decoding_animation
 from seqviz.figures.attention import compare_heatmaps, head_heatmap, model_view, model_view_cell
-from seqviz.figures.lines import line_view
+from seqviz.figures.lines import line_view, line_view_spec
 from seqviz.figures.matrices import matrix_heatmap, saliency_heatmap
 from seqviz.figures.notebook import (
     attention_decoding,
@@ -32,6 +32,7 @@ __all__ = [
     "decoding_animation",
     "head_heatmap",
     "line_view",
+    "line_view_spec",
     "matrix_heatmap",
     "model_view",
     "model_view_cell",

@@ -75,7 +75,6 @@ def head_heatmap(
     pattern, q_tokens, k_tokens = _check_pattern(pattern, q_tokens, k_tokens, "pattern")
     angle = tick_angle(k_tokens)
     layout = dict(
-        title=dict(text=escape(title)) if title else {},  # {}: no title, as update_layout(title=None) sent
         font=dict(size=FONT_SIZE),
         coloraxis=attention_coloraxis(),
         xaxis=dict(token_axis(k_tokens, angle=angle), title=dict(text="key")),
@@ -83,6 +82,8 @@ def head_heatmap(
         height=token_height(len(q_tokens), k_tokens, angle),
         margin=dict(l=10, r=10, t=60 if title else 30, b=10),
     )
+    if title:
+        layout["title"] = dict(text=escape(title))
     return figure([_attention_trace(pattern, q_tokens, k_tokens)], layout)
 
 
@@ -121,12 +122,13 @@ def compare_heatmaps(
             )
     layout = dict(
         axes,
-        annotations=annotations,
         font=dict(size=FONT_SIZE),
         coloraxis=attention_coloraxis(),
         height=token_height(max(len(q_tokens_a), len(q_tokens_b)), k_tokens, angle),
         margin=dict(l=10, r=10, t=60, b=10),
     )
+    if annotations:
+        layout["annotations"] = annotations
     return figure(data, layout, grid_ref=grid_ref)
 
 

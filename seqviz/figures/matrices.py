@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,9 +29,9 @@ MASK_COLOR = "rgba(128, 128, 128, 0.35)"
 
 def cell_text(value: float, fmt: str) -> str:
     """Format one cell; masked scores (-inf) read "−∞" as in the lecture notes."""
-    if np.isnan(value):
+    if math.isnan(value):
         return "nan"
-    if np.isinf(value):
+    if math.isinf(value):
         return "−∞" if value < 0 else "+∞"
     return format(float(value), fmt).replace("-", "−")
 
@@ -106,7 +107,6 @@ def matrix_heatmap(
         )
     )
     layout = dict(
-        title=dict(text=escape(title)) if title else {},  # {}: no title, as update_layout(title=None) sent
         font=dict(size=FONT_SIZE),
         coloraxis=coloraxis,
         xaxis=dict(token_axis(col_labels, angle=tick_angle(col_labels)), side="top"),
@@ -114,6 +114,8 @@ def matrix_heatmap(
         height=max(150, 44 * n_rows + (130 if title else 90)),
         margin=dict(l=10, r=10, t=80 if title else 40, b=10),
     )
+    if title:
+        layout["title"] = dict(text=escape(title))
     return figure(data, layout)
 
 

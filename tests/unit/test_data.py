@@ -126,7 +126,7 @@ def test_lengths_and_vocabulary(corpus, splits):
     lengths = [len(en.split()) for en, _ in corpus]
     assert min(lengths) <= 3 and max(lengths) >= 40 and max(lengths) <= data.MAX_WORDS
     assert sum(n >= 35 for n in lengths) >= 0.03 * len(corpus)
-    assert 0.35 <= sum(3 <= n <= 10 for n in lengths) / len(corpus) <= 0.55
+    assert 0.50 <= sum(3 <= n <= 10 for n in lengths) / len(corpus) <= 0.70
     test_lengths = [len(en.split()) for en, _ in splits["test"]]
     for low, high in BUCKETS:
         assert sum(low <= n <= high for n in test_lengths) >= 30, (low, high)

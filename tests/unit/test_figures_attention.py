@@ -5,7 +5,9 @@ import json
 import re
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
+from plotly.subplots import make_subplots
 
 from seqviz.figures import (
     compare_heatmaps,
@@ -17,6 +19,7 @@ from seqviz.figures import (
     model_view_cell,
     saliency_heatmap,
 )
+from seqviz.figures._base import subplot_grid
 
 SRC = ["▁the", "▁cat", "<script>alert(1)</script>", "▁the", "</s>"]
 TGT = ["<s>", "▁le", "▁chat", "▁le"]
@@ -165,6 +168,7 @@ def test_model_view_uneven_kinds():
     assert list(fig.data[6].meta) == list(fig.data[13].meta) == ["cross", 0, 0]
     # 2 rows of 3 heads + 1 row of 1 head: the cross tile sits in row 3, column 1.
     assert fig.data[6].xaxis == fig.data[13].xaxis == "x7"
+    assert fig.get_subplot(3, 1).xaxis.anchor == "y7"  # still addressable by row and column
 
 
 def test_model_view_rejects_bad_input():
@@ -320,3 +324,71 @@ def test_decode_array_helper_matches():
     z = spec(head_heatmap(pattern, TGT, SRC))["data"][0]["z"]
     np.testing.assert_array_equal(decode_array(z), array(z))
     np.testing.assert_array_equal(decode_array([[1, 2]]), [[1, 2]])
+
+
+# -- the fast path: figures are built without Plotly's validation ---------------------------
+
+
+def every_figure():
+    pattern = softmax_rows((4, 5))
+    scores = np.random.default_rng(1).normal(size=(3, 3))
+    scores[np.triu_indices(3, 1)] = -np.inf
+    scores[2, 0] = np.nan
+    patterns, tokens = big_model(n_tokens=6, n_layers=2, n_heads=3)
+    patterns["cross"] = patterns["cross"][:1, :2]  # uneven: empty cells in the grid
+    return {
+        "head": lambda: head_heatmap(pattern, TGT, SRC, title="<b>t</b>"),
+        "head untitled": lambda: head_heatmap(pattern, TGT, SRC),
+        "compare": lambda: compare_heatmaps(pattern, pattern[:3], TGT, SRC, TGT[:3], titles=("a", "")),
+        "compare untitled": lambda: compare_heatmaps(pattern, pattern, TGT, SRC, titles=("", "")),
+        "saliency": lambda: saliency_heatmap(pattern * 3, TGT, SRC),
+        "matrix masked": lambda: matrix_heatmap(scores, None, ["k0", "k1", "<k2>"], "masked", fmt=".1f"),
+        "matrix softmax": lambda: matrix_heatmap(pattern, TGT, SRC, diverging=False, zrange=(0, 1)),
+        "animation": lambda: decoding_animation(softmax_rows((4, 3, 5)), SRC, ["a", "b", "<c>", "</s>"]),
+        "animation one head": lambda: decoding_animation(softmax_rows((3, 2, 5)), SRC, ["a", "b", "c"], head=1),
+        "model view": lambda: model_view(patterns, tokens, hint="<open>"),
+    }
+
+
+@pytest.mark.parametrize("name", list(every_figure()))
+def test_figures_survive_validation(name):
+    # Builders skip Plotly's validation for speed (_base.figure): validating what they built
+    # must accept every property and change nothing (colour scales are already explicit, ...).
+    fig = every_figure()[name]()
+    validated = go.Figure(fig.to_dict())  # raises ValueError on any invalid property
+    assert spec(validated) == spec(fig)
+
+
+def test_figures_validate_later_edits():
+    fig = head_heatmap(softmax_rows((4, 5)), TGT, SRC)
+    with pytest.raises(ValueError):
+        fig.update_layout(not_a_property=1)
+    with pytest.raises(ValueError):
+        fig.update_traces(zmin="low")
+    fig.update_layout(height=500)
+    assert fig.layout.height == 500
+    animation = decoding_animation(softmax_rows((3, 2, 5)), SRC, ["a", "b", "c"])
+    assert [frame.name for frame in animation.frames] == ["0", "1", "2"]
+
+
+@pytest.mark.parametrize(
+    "rows, cols, horizontal, vertical",
+    [
+        (1, 2, 0.12, 0.0),
+        (1, 1, 0.0, 0.0),
+        (7, 1, 0.0, 0.02),
+        (3, 3, 0.02, 0.02),
+        (9, 4, 0.02, 0.02),
+        (40, 16, 0.02, 0.0125),
+    ],
+)
+def test_subplot_grid_matches_make_subplots(rows, cols, horizontal, vertical):
+    # model_view and compare_heatmaps lay out their grids without make_subplots (it validates
+    # every axis it makes): same axis names, anchors and domains to the last bit.
+    reference = make_subplots(rows=rows, cols=cols, horizontal_spacing=horizontal, vertical_spacing=vertical)
+    axes, grid_ref = subplot_grid(rows, cols, horizontal, vertical)
+    expected = {key: value for key, value in reference.layout.to_plotly_json().items() if "axis" in key}
+    assert axes == expected
+    assert grid_ref == reference._grid_ref
+    with pytest.raises(ValueError, match="spacing"):
+        subplot_grid(3, 3, horizontal_spacing=0.6)

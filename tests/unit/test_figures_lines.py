@@ -1,4 +1,8 @@
-"""Altair line view: lines per weight, raw token text, hover selections wired to the lines."""
+"""Line view: lines per weight, raw token text, hover selections wired to the lines.
+
+Every check runs on both builders: the Altair chart (`line_view(...).to_dict()`, validated by
+Altair) and the dict the Streamlit page sends (`line_view_spec`, built without Altair).
+"""
 
 import json
 
@@ -6,7 +10,7 @@ import altair as alt
 import numpy as np
 import pytest
 
-from seqviz.figures import line_view
+from seqviz.figures import line_view, line_view_spec
 from seqviz.figures.lines import MIN_WEIGHT
 
 SRC = ["▁the", "▁cat", "<script>alert(1)</script>", "▁the", "</s>"]
@@ -19,18 +23,25 @@ def softmax_rows(shape, seed=0):
     return e / e.sum(-1, keepdims=True)
 
 
-def layers(chart):
-    spec = chart.to_dict()
-    json.dumps(spec)  # plain JSON
+def altair_spec(*args, **kwargs):
+    return line_view(*args, **kwargs).to_dict()  # validates against the Vega-Lite schema
+
+
+BUILDERS = pytest.mark.parametrize("build", [altair_spec, line_view_spec], ids=["line_view", "line_view_spec"])
+
+
+def layers(spec):
+    assert json.loads(json.dumps(spec)) == spec  # plain JSON
     rules, keys, queries = spec["layer"]
     return spec, rules, keys, queries
 
 
-def test_one_line_per_visible_weight():
+@BUILDERS
+def test_one_line_per_visible_weight(build):
     pattern = softmax_rows((3, 5))
     pattern[0] = [0.005, 0.005, 0.49, 0.5, 0.0]  # two lines under the threshold
     pattern[0] /= pattern[0].sum()
-    spec, rules, keys, queries = layers(line_view(pattern, TGT, SRC, title="cross L0 H1"))
+    spec, rules, keys, queries = layers(build(pattern, TGT, SRC, title="cross L0 H1"))
     lines = rules["data"]["values"]
     assert len(lines) == int((pattern >= MIN_WEIGHT).sum())
     for line in lines:
@@ -42,8 +53,9 @@ def test_one_line_per_visible_weight():
     assert spec["title"]["text"] == "cross L0 H1"
 
 
-def test_tokens_are_raw_text_in_two_columns_and_duplicates_survive():
-    _, _, keys, queries = layers(line_view(softmax_rows((3, 5)), TGT, SRC))
+@BUILDERS
+def test_tokens_are_raw_text_in_two_columns_and_duplicates_survive(build):
+    _, _, keys, queries = layers(build(softmax_rows((3, 5)), TGT, SRC))
     assert [row["token"] for row in keys["data"]["values"]] == SRC  # raw: Vega text is never HTML
     assert [row["k"] for row in keys["data"]["values"]] == [0, 1, 2, 3, 4]
     assert [row["token"] for row in queries["data"]["values"]] == TGT
@@ -52,8 +64,9 @@ def test_tokens_are_raw_text_in_two_columns_and_duplicates_survive():
     assert {row["x"] for row in queries["data"]["values"]} == {1}
 
 
-def test_hovering_a_token_selects_its_lines():
-    spec, rules, keys, queries = layers(line_view(softmax_rows((3, 5)), TGT, SRC))
+@BUILDERS
+def test_hovering_a_token_selects_its_lines(build):
+    spec, rules, keys, queries = layers(build(softmax_rows((3, 5)), TGT, SRC))
     params = {param["name"]: param for param in spec["params"]}
     key_select = params["key_hover"]["select"]
     assert key_select["type"] == "point" and key_select["fields"] == ["k"]
@@ -71,7 +84,19 @@ def test_hovering_a_token_selects_its_lines():
 def test_line_view_validates_and_is_an_altair_chart():
     chart = line_view(softmax_rows((3, 5)), TGT, SRC)
     assert isinstance(chart, alt.TopLevelMixin)
-    with pytest.raises(ValueError, match="k_tokens has 4 tokens"):
-        line_view(softmax_rows((3, 5)), TGT, SRC[:4])
-    with pytest.raises(ValueError, match=r"\[q, k\]"):
-        line_view(softmax_rows((2, 3, 5)), TGT, SRC)
+    for build in (line_view, line_view_spec):
+        with pytest.raises(ValueError, match="k_tokens has 4 tokens"):
+            build(softmax_rows((3, 5)), TGT, SRC[:4])
+        with pytest.raises(ValueError, match=r"\[q, k\]"):
+            build(softmax_rows((2, 3, 5)), TGT, SRC)
+
+
+@pytest.mark.parametrize("shape, dtype", [((3, 5), np.float64), ((1, 1), np.float64), ((40, 33), np.float32)])
+def test_spec_is_the_altair_chart_without_its_theme(shape, dtype):
+    # The page sends line_view_spec; it must be exactly the chart Altair builds and validates.
+    pattern = softmax_rows(shape, seed=4).astype(dtype)
+    q_tokens, k_tokens = [f"<q{i % 4}>" for i in range(shape[0])], [f"▁k{i % 3}" for i in range(shape[1])]
+    chart = line_view(pattern, q_tokens, k_tokens, title="cross · L1 · H2").to_dict()
+    spec = line_view_spec(pattern, q_tokens, k_tokens, title="cross · L1 · H2")
+    assert "config" not in spec
+    assert {key: value for key, value in chart.items() if key != "config"} == spec
