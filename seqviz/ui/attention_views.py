@@ -66,7 +66,7 @@ def head_view_tab(ex, kinds, n_layers: int, n_heads: int) -> None:
     left.plotly_chart(figures.head_heatmap(pattern, q_tokens, k_tokens, title), width="stretch")
     with right:
         st.caption("Lines: keys on the left, queries on the right; hover a token to follow its lines.")
-        st.altair_chart(figures.line_view(pattern, q_tokens, k_tokens), width="stretch")
+        st.vega_lite_chart(figures.line_view_spec(pattern, q_tokens, k_tokens), width="stretch")
     left, right = st.columns(2)
     average = head_average(ex.patterns[kind])[layer]  # [q, k]
     title = f"average of the {n_heads} heads, layer {layer}"

@@ -69,6 +69,8 @@ with right:
                            "The source was cut into pieces: " + " ".join(f"`{p}`" for p in
                                                                         loaded.tokenizer.pieces(prepared.ids)))
 
+    st.page_link("seqviz/ui/attention.py", label="See every attention head on this sentence →", icon="🔦")
+
     st.subheader("The models")
     rows = []
     for path in available():
