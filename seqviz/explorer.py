@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from seqviz.analysis import saliency
 from seqviz.decode import Decoded, decode
 from seqviz.figures.notebook import KINDS, attention_patterns
 from seqviz.models.hooks import zero_heads_edit
-from seqviz.trace import Trace, prepare_source, trace
+from seqviz.trace import Trace, grads_by_step, prepare_source, trace
 
 KIND_MODULES = {kind: fmt.rsplit(".", 1)[0] for kind, (fmt, _, _) in KINDS.items()}  # kind -> "….layers.{i}.self_attn"
 Head = tuple[str, int, int]  # (kind, layer, head)
@@ -43,8 +44,7 @@ def explore(loaded, sentence: str, beam: int = 1, ablate: tuple[Head, ...] = ())
     prepared = prepare_source(tokenizer, sentence, model.config.max_len)
     edits = ablation_edits(ablate) or None
     decoded: Decoded = decode(model, prepared.ids, beam=beam, ablate=edits)
-    t = trace(model, tokenizer, sentence, beam=beam, model_name=loaded.name, ablate=edits, decoded=decoded,
-              by_step=True)
+    t = trace(model, tokenizer, sentence, beam=beam, model_name=loaded.name, ablate=edits, decoded=decoded)
     patterns, tokens = attention_patterns(t)
     pieces = tokenizer.pieces(decoded.tokens) + (["</s>"] if decoded.finished else [])
     return Exploration(t, patterns, tokens, t.meta["translation"], pieces, decoded.probs, prepared.dropped,
@@ -71,9 +71,9 @@ def qkv_walkthrough(loaded, t: Trace, kind: str, layer: int, head: int, query: i
             "output": W_O @ z}
 
 
-def saliency_rows(t: Trace) -> np.ndarray:
-    """[tgt, src]: ‖∂(−log p(y_t))/∂ e_src‖ for each generated token t and source token."""
-    from seqviz.analysis import saliency
-    from seqviz.trace import BY_STEP
-
-    return saliency(t[BY_STEP])
+def saliency_rows(loaded, ex: Exploration) -> np.ndarray:
+    """[tgt, src]: ‖∂(−log p(y_t))/∂ e_src‖ for each generated token t and source token s (with the
+    exploration's heads still switched off). A separate batched backward: only the Saliency view pays for it."""
+    grads = grads_by_step(loaded.model, ex.trace.meta["src_ids"], ex.trace.meta["tgt_ids"],
+                          ablation_edits(ex.ablated) or None)
+    return saliency(grads.numpy())

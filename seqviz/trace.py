@@ -73,16 +73,25 @@ def _leaf_for_grad(_name: str, x: torch.Tensor) -> torch.Tensor:
 BY_STEP = "encoder.hook_embed_grad_by_step"  # [tgt+1, src, d]: ∂(−log p(y_t))/∂ source embeddings, per t
 
 
-def _grads_by_step(model, src: list[int], tgt: list[int], edits: dict) -> torch.Tensor:
+def _with_leaves(names, ablate: dict | None) -> dict:
+    """Hook edits: the given hooks become gradient leaves where needed; ablation edits run first."""
+    edits = {name: _leaf_for_grad for name in names}
+    for name, edit in (ablate or {}).items():
+        edits[name] = (lambda e: lambda n, x: _leaf_for_grad(n, e(n, x)))(edit)
+    return edits
+
+
+def grads_by_step(model, src: list[int], tgt: list[int], ablate: dict | None = None) -> torch.Tensor:
     """∂(−log p(y_t))/∂(source embeddings) for every t in one backward pass: the sentence is repeated
-    as a batch of T independent rows and row t keeps only token t's loss. [T, src, d]"""
+    as a batch of T independent rows and row t keeps only token t's loss. -> [T, src, d]"""
     T = len(tgt) + 1
+    edits = _with_leaves(["encoder.hook_embed"], ablate)
     with torch.enable_grad(), hook_context(HookContext(record=True, edits=edits)) as context:
         logits = model(torch.tensor([src] * T), torch.tensor([[BOS] + tgt] * T))  # [T, T, vocab]
         log_probs = F.log_softmax(logits.float(), -1).gather(-1, torch.tensor([tgt + [EOS]] * T)[..., None])[..., 0]
         embed = context.records["encoder.hook_embed"][0]  # [T, src, d]
         (grad,) = torch.autograd.grad(-log_probs.diagonal().sum(), embed)
-    return grad
+    return grad.detach()
 
 
 def run_trace(model, src: list[int], tgt: list[int], ablate: dict | None = None,
@@ -91,10 +100,9 @@ def run_trace(model, src: list[int], tgt: list[int], ablate: dict | None = None,
     Returns ({name: tensor [b=1, ...]} incl. grads, per-token log-probs [tgt+1]).
     With by_step, also BY_STEP: the gradient of each target token's NLL at the source embeddings."""
     was_training = model.training
-    model.eval()
-    edits = {name: _leaf_for_grad for name in hook_names(model)}
-    for name, edit in (ablate or {}).items():
-        edits[name] = (lambda e: lambda n, x: _leaf_for_grad(n, e(n, x)))(edit)
+    if was_training:  # eval() walks every module; the app's models are already in eval mode
+        model.eval()
+    edits = _with_leaves(hook_names(model), ablate)
     try:
         with torch.enable_grad(), hook_context(HookContext(record=True, edits=edits)) as context:
             tgt_in = torch.tensor([[BOS] + tgt])
@@ -104,13 +112,14 @@ def run_trace(model, src: list[int], tgt: list[int], ablate: dict | None = None,
             loss = -log_probs.sum()
             values = context.stacked()
             grads = _capture_grads(context, loss)
-        per_step = _grads_by_step(model, src, tgt, edits) if by_step else None
+        per_step = grads_by_step(model, src, tgt, ablate) if by_step else None
     finally:
-        model.train(was_training)
+        if was_training:
+            model.train()
     out = {name: v.detach() for name, v in values.items()}
     out.update({name + GRAD: g.detach() for name, g in grads.items()})
     if per_step is not None:
-        out[BY_STEP] = per_step.detach()[None]
+        out[BY_STEP] = per_step[None]
     return out, log_probs.detach()
 
 
@@ -134,6 +143,7 @@ def trace(model, tokenizer: Tokenizer, sentence: str, target: str | None = None,
         "loss_of": "NLL of the given target" if target is not None else "NLL of the model's own translation",
         "predicted_tokens": tokenizer.pieces(tgt + [EOS]), "token_probs": log_probs.exp().tolist(),
         "dropped_tokens": prepared.dropped, "beam": beam, "ablated": sorted(ablate or {}),
+        "src_ids": prepared.ids, "tgt_ids": tgt,
         "steps": [{"t": s.t, "token": tokenizer.piece(s.token), "prob": s.prob,
                    "top": [(tokenizer.piece(i), p) for i, p in s.top]} for s in decoded.steps] if decoded else [],
     }

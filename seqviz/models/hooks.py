@@ -29,16 +29,24 @@ class Hook(nn.Module):
         context = _ACTIVE.get()
         return x if context is None else context(self, x)
 
+    # A model has ~100 hooks and decoding calls ~50 per token: skipping nn.Module.__call__'s machinery
+    # (torch's own hook lists, which a Hook never uses) made greedy decoding a fifth faster.
+    __call__ = forward
+
 
 def name_hooks(model: nn.Module) -> None:
-    """Give every Hook its module path (`encoder.layers.0.self_attn.hook_q`)."""
+    """Give every Hook its module path (`encoder.layers.0.self_attn.hook_q`); called once, at construction."""
+    names = []
     for name, module in model.named_modules():
         if isinstance(module, Hook):
             module.name = name
+            names.append(name)
+    model.hook_point_names = tuple(names)  # fixed with the architecture; walking modules per trace cost ms
 
 
 def hook_names(model: nn.Module) -> list[str]:
-    return [name for name, module in model.named_modules() if isinstance(module, Hook)]
+    cached = getattr(model, "hook_point_names", None)
+    return list(cached) if cached is not None else [n for n, m in model.named_modules() if isinstance(m, Hook)]
 
 
 Edit = Callable[[str, torch.Tensor], torch.Tensor]

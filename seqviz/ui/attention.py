@@ -70,7 +70,7 @@ elif view == "Decoding":
 elif view == "QKV walkthrough":
     views.qkv_tab(loaded, ex, KINDS, n_layers, n_heads)
 elif view == "Saliency":
-    views.saliency_tab(ex)
+    views.saliency_tab(loaded, ex)
 elif view == "What if":
     views.what_if_tab(str(path), path.stat().st_mtime, sentence, beam, ex, n_layers, n_heads)
 else:

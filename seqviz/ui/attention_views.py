@@ -126,10 +126,10 @@ def qkv_tab(loaded, ex, kinds, n_layers: int, n_heads: int) -> None:
                     width="stretch")
 
 
-def saliency_tab(ex) -> None:
+def saliency_tab(loaded, ex) -> None:
     st.caption("How strongly each source token's embedding moves the log-probability of each generated token: "
                "‖∂(−log p(yₜ))/∂eₛ‖, from the trace's gradients.")
-    rows = saliency_rows(ex.trace)
+    rows = saliency_rows(loaded, ex)
     st.plotly_chart(figures.saliency_heatmap(rows, ex.trace.meta["predicted_tokens"], ex.trace.src_tokens),
                     width="stretch")
 

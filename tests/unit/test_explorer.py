@@ -18,7 +18,8 @@ def test_explore_shapes(loaded):
     assert ex.patterns["cross"].shape == (2, 4, len(ex.trace.tgt_tokens), len(ex.trace.src_tokens))
     assert ex.tokens["cross"] == (ex.trace.tgt_tokens, ex.trace.src_tokens)
     assert len(ex.pieces) == len(ex.probs)
-    assert saliency_rows(ex.trace).shape == (len(ex.trace.tgt_tokens), len(ex.trace.src_tokens))
+    sal = saliency_rows(loaded, ex)
+    assert sal.shape == (len(ex.trace.tgt_tokens), len(ex.trace.src_tokens)) and np.all(sal >= 0)
     with pytest.raises(InputError):
         explore(loaded, "")
 
