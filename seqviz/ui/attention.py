@@ -60,6 +60,8 @@ mirror_to_url(sentence=sentence, model=name, beam=beam, kind=st.session_state["a
               layer=st.session_state["attn_layer"], head=st.session_state["attn_head"])
 
 # Only the chosen view is built: building all of them on every rerun tripled the page's time.
+if st.session_state.get("attn_view") not in VIEWS:  # first visit, or the view was clicked off
+    st.session_state["attn_view"] = VIEWS[0]
 view = st.segmented_control("View", VIEWS, key="attn_view", label_visibility="collapsed") or VIEWS[0]
 mirror_to_url(view=view)
 if view == "Model view":

@@ -105,8 +105,8 @@ def qkv_tab(loaded, ex, kinds, n_layers: int, n_heads: int) -> None:
     dims = [f"d{i}" for i in range(d_head)]
     st.latex(r"\mathrm{Attention}(q, K, V) = \mathrm{softmax}\!\left(\frac{qK^\top}{\sqrt{d_k}} + M\right) V,"
              rf"\qquad d_k = {d_head}")
-    steps = [("q: the query vector of " + q_tokens[query], w["q"], [q_tokens[query]], dims, ".2f"),
-             ("K: one key per token", w["K"], k_tokens, dims, ".2f"),
+    steps = [("q: the query vector of " + q_tokens[query], w["q"], [q_tokens[query]], dims, ".1f"),
+             ("K: one key per token", w["K"], k_tokens, dims, ".1f"),
              ("qKᵀ: dot product with every key", w["qK"], ["qKᵀ"], k_tokens, ".2f"),
              (f"scaled by 1/√{d_head}", w["scaled"], ["/√d_k"], k_tokens, ".2f")]
     if kind == "decoder self":
