@@ -25,7 +25,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"{CHROMIUM} is missing; .ci/run installs it with apt-get install chromium")
@@ -67,9 +67,17 @@ def server(tiny_dir):
     proc.wait(timeout=10)
 
 
-def settle(page, timeout_ms: int = 60000) -> None:
+def settle(page, timeout_ms: int = 120000, expect: str | None = None) -> None:
+    """Wait for the script run to finish. A run may start a moment after navigation or typing, so first give
+    it a chance to start; `expect` is a selector that must be on the page when the run is done."""
     page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=timeout_ms)
+    try:
+        page.wait_for_selector("[data-test-script-state=running]", timeout=3000)
+    except Exception:  # noqa: BLE001 — the run may already be over
+        pass
     page.wait_for_function("() => !document.querySelector('[data-test-script-state=running]')", timeout=timeout_ms)
+    if expect:
+        page.wait_for_selector(expect, timeout=timeout_ms)
     page.wait_for_timeout(500)
 
 

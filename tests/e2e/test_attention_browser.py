@@ -6,32 +6,35 @@ from tests.e2e.conftest import assert_no_exception, settle
 pytestmark = pytest.mark.e2e
 
 
-def test_attention_explorer_in_chromium(browser, server):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def test_attention_explorer_in_chromium(chromium, server):
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(server + "/attention")
-    settle(page)
+    settle(page, expect="[data-testid=stPlotlyChart]")
     assert_no_exception(page)
-    box = page.get_by_label("English sentence")
+    box = page.get_by_role("textbox", name="English sentence")
     box.fill("the cat eats the red apples")
     box.press("Enter")
-    settle(page)
+    settle(page, expect="[data-testid=stPlotlyChart]")
     assert_no_exception(page)
     assert "sentence=the+cat+eats" in page.url or "sentence=the%20cat%20eats" in page.url
     assert page.locator("[data-testid=stPlotlyChart]").count() >= 1  # the model view
 
-    page.get_by_role("tab", name="Decoding").click()
-    page.wait_for_timeout(500)
-    play = page.locator("[data-testid=stPlotlyChart] .updatemenu-button").first
-    play.click()
-    page.wait_for_timeout(2500)  # let a few frames play
-    slider_label = page.locator("[data-testid=stPlotlyChart] .slider-current-value").first.inner_text()
-    assert "step" in slider_label.lower() or slider_label.strip()
+    page.locator("[data-testid=stButtonGroup] button", has_text="Decoding").click()
+    settle(page, expect=".updatemenu-button")
+    chart = page.locator("[data-testid=stPlotlyChart]").first
+    before = chart.locator(".gtitle").first.text_content()
+    assert before.startswith("step 1/")
+    chart.locator(".updatemenu-button").first.click()  # ▶ Play
+    page.wait_for_function(
+        "() => { const t = document.querySelector('[data-testid=stPlotlyChart] .gtitle');"
+        " const m = t && t.textContent.match(/step (\\d+)\\/(\\d+)/); return m && m[1] === m[2]; }",
+        timeout=30000)  # the animation reached its last frame
     assert_no_exception(page)
 
-    page.get_by_role("tab", name="Head view").click()
-    page.wait_for_timeout(500)
+    page.locator("[data-testid=stButtonGroup] button", has_text="Model view").click()
+    settle(page, expect="[data-testid=stVegaLiteChart]")
     assert page.locator("[data-testid=stVegaLiteChart]").count() >= 1  # the line view
 
     box.fill("<script>alert(1)</script> 🙂")
