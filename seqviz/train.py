@@ -31,7 +31,6 @@ TOKENIZER_FILE = "tokenizer.model"
 class TrainConfig:
     steps: int = 3000
     batch_size: int = 96
-    lr: float = 1e-3
     warmup: int = 200
     clip: float = 1.0
     label_smoothing: float = 0.1
@@ -48,7 +47,7 @@ MODEL_PRESETS: dict[str, tuple[str, object]] = {
     "lstm-attention": ("rnn", RNNConfig(cell="lstm", attention=True, dropout=0.0)),
     "rnn-attention": ("rnn", RNNConfig(cell="rnn", attention=True, dropout=0.0)),
 }
-LEARNING_RATES = {"transformer": 1.5e-3, "rnn": 2e-3}
+LEARNING_RATES = {"transformer": 1.5e-3, "rnn": 2e-3}  # peak of the warmup + cosine schedule, per model kind
 
 
 def build(name: str, vocab_size: int, seed: int):

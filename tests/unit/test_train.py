@@ -45,9 +45,10 @@ def test_eval_reproduces_the_card(trained, capsys):
     assert set(printed) == {"model", "overall", "buckets"}
 
 
-def test_app_lists_any_checkpoint_dir(trained, capsys):
+def test_app_lists_any_checkpoint_dir(trained, capsys, tmp_path):
     assert main(["translate", "--checkpoints", str(trained), "--checkpoint", "lstm-attention", "I am eating"]) == 0
-    assert main(["report", "--checkpoints", str(trained)]) == 0
+    assert main(["report", "--checkpoints", str(trained), "--png", str(tmp_path / "len.png")]) == 0
+    assert (tmp_path / "len.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     table = capsys.readouterr().out
     assert "| words | n | transformer | gru-attention | gru-plain | lstm-attention | rnn-attention |" in table
 
