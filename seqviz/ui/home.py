@@ -1,6 +1,8 @@
 """Home: what the lab shows and why, a live translation, and the models it ships."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from seqviz.checkpoints import read_card
@@ -69,7 +71,9 @@ with right:
                            "The source was cut into pieces: " + " ".join(f"`{p}`" for p in
                                                                         loaded.tokenizer.pieces(prepared.ids)))
 
-    st.page_link("seqviz/ui/attention.py", label="See every attention head on this sentence →", icon="🔦")
+    # a plain link carries the sentence in the URL (the explorer reads it), and works when this page runs alone
+    link = "attention?" + urlencode({"sentence": sentence.strip() or DEFAULT_SENTENCE})
+    st.markdown(f"🔦 [See every attention head on this sentence →]({link})")
 
     st.subheader("The models")
     rows = []
