@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqviz.models.hooks import Hook
+from seqviz.models.layers import dropout as dropout_layer
 
 
 class MultiHeadAttention(nn.Module):
@@ -24,7 +25,7 @@ class MultiHeadAttention(nn.Module):
         self.W_K = nn.Linear(d_model, d_model)
         self.W_V = nn.Linear(d_model, d_model)
         self.W_O = nn.Linear(d_model, d_model)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = dropout_layer(dropout)
         self.hook_q, self.hook_k, self.hook_v = Hook(), Hook(), Hook()  # [b, head, pos, d_head]
         self.hook_scores = Hook()  # [b, head, q, k], scaled and masked, before softmax
         self.hook_pattern = Hook()  # [b, head, q, k], rows sum to 1

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqviz.models.hooks import Hook, name_hooks
+from seqviz.models.layers import dropout as dropout_layer
 
 CELLS = ("rnn", "lstm", "gru")
 
@@ -116,7 +117,7 @@ class Seq2Seq(nn.Module):
             self.decoder.attn = Attention(H)
         self.combine = nn.Linear(2 * H, H)  # tanh(W_c [s_t; c_t]), Luong et al. 2015
         self.unembed = nn.Linear(H, cfg.vocab_size)
-        self.dropout = nn.Dropout(cfg.dropout)
+        self.dropout = dropout_layer(cfg.dropout)
         name_hooks(self)
 
     def encode(self, src: torch.Tensor) -> dict:

@@ -14,6 +14,7 @@ from torch import nn
 
 from seqviz.models.attention import MultiHeadAttention, causal_mask
 from seqviz.models.hooks import Hook, name_hooks
+from seqviz.models.layers import dropout as dropout_layer
 from seqviz.models.positional import PositionalEncoding
 
 
@@ -43,7 +44,7 @@ class FeedForward(nn.Module):
     def __init__(self, d_model: int, d_ff: int, dropout: float):
         super().__init__()
         self.W_1, self.W_2 = nn.Linear(d_model, d_ff), nn.Linear(d_ff, d_model)
-        self.dropout = nn.Dropout(dropout)
+        self.dropout = dropout_layer(dropout)
         self.hook_hidden = Hook()  # [b, pos, d_ff], after ReLU
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -56,7 +57,7 @@ class EncoderLayer(nn.Module):
         self.self_attn = MultiHeadAttention(cfg.d_model, cfg.n_heads, cfg.dropout)
         self.ffn = FeedForward(cfg.d_model, cfg.d_ff, cfg.dropout)
         self.norm_1, self.norm_2 = nn.LayerNorm(cfg.d_model), nn.LayerNorm(cfg.d_model)
-        self.dropout = nn.Dropout(cfg.dropout)
+        self.dropout = dropout_layer(cfg.dropout)
         self.hook_resid_mid, self.hook_resid_post = Hook(), Hook()  # [b, pos, d_model]
 
     def forward(self, x: torch.Tensor, src_mask: torch.Tensor) -> torch.Tensor:
@@ -71,7 +72,7 @@ class DecoderLayer(nn.Module):
         self.cross_attn = MultiHeadAttention(cfg.d_model, cfg.n_heads, cfg.dropout)
         self.ffn = FeedForward(cfg.d_model, cfg.d_ff, cfg.dropout)
         self.norm_1, self.norm_2, self.norm_3 = (nn.LayerNorm(cfg.d_model) for _ in range(3))
-        self.dropout = nn.Dropout(cfg.dropout)
+        self.dropout = dropout_layer(cfg.dropout)
         self.hook_resid_post = Hook()
 
     def forward(self, x, memory_kv, self_kv, self_mask, src_mask) -> torch.Tensor:
@@ -88,7 +89,7 @@ class Stack(nn.Module):
         super().__init__()
         self.pos = PositionalEncoding(cfg.d_model, cfg.max_len, cfg.pe_base)
         self.layers = nn.ModuleList(layer(cfg) for _ in range(cfg.n_layers))
-        self.dropout = nn.Dropout(cfg.dropout)
+        self.dropout = dropout_layer(cfg.dropout)
         self.hook_embed, self.hook_pos = Hook(), Hook()  # [b, pos, d_model]
 
     def embed(self, token_embedding: torch.Tensor, start: int = 0) -> torch.Tensor:
