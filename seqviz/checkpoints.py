@@ -32,10 +32,13 @@ class CheckpointError(Exception):
 
 
 def rebuild_hint(name: str, directory: Path) -> str:
-    if Path(directory).resolve() == (REPO_DIR / "checkpoints").resolve() and name in MODEL_NAMES:
+    if name not in MODEL_NAMES:  # an unknown name: say what there is, and how to make a known one
+        here = ", ".join(p.stem for p in find_checkpoints(directory)) if Path(directory).is_dir() else ""
+        return (f"{name!r} is not a model name{f' (found here: {here})' if here else ''}; train one with "
+                f"`seqviz train --model {{{','.join(MODEL_NAMES)}}} --out {directory}`")
+    if Path(directory).resolve() == (REPO_DIR / "checkpoints").resolve():
         return "rebuild it with `make checkpoints`"
-    model = name if name in MODEL_NAMES else "transformer"
-    return f"rebuild it with `seqviz train --model {model} --out {directory}`"
+    return f"rebuild it with `seqviz train --model {name} --out {directory}`"
 
 
 def sha256(path: Path) -> str:

@@ -83,10 +83,12 @@ class Cell(nn.Module):
 class Recurrence(nn.Module):
     """A cell plus the per-step hooks that make it visible: hook_hidden, hook_cell, hook_gate_*."""
 
-    def __init__(self, kind: str, input_size: int, hidden_size: int, nonlinearity: str = "tanh"):
+    def __init__(self, kind: str, input_size: int, hidden_size: int, nonlinearity: str = "tanh",
+                 embed_per_step: bool = False):
         super().__init__()
         self.cell = Cell(kind, input_size, hidden_size, nonlinearity)
-        self.hook_embed = Hook()  # [b, pos, d_embed]
+        # [b, pos, d_embed]; the decoder embeds one token per step, so its records are stacked over time
+        self.hook_embed = Hook(time_dim=1 if embed_per_step else None)
         self.hook_hidden = Hook(time_dim=1)  # per step [b, H] -> [b, T, H]
         if kind == "lstm":
             self.hook_cell = Hook(time_dim=1)
@@ -112,7 +114,7 @@ class Seq2Seq(nn.Module):
         H, E = cfg.d_hidden, cfg.d_embed
         self.embedding = nn.Embedding(cfg.vocab_size, E, padding_idx=cfg.pad_id)
         self.encoder = Recurrence(cfg.cell, E, H, cfg.nonlinearity)
-        self.decoder = Recurrence(cfg.cell, E + H, H, cfg.nonlinearity)  # input: [y_{t-1}; c_{t-1}]
+        self.decoder = Recurrence(cfg.cell, E + H, H, cfg.nonlinearity, embed_per_step=True)  # in: [y_{t-1}; c_{t-1}]
         if cfg.attention:
             self.decoder.attn = Attention(H)
         self.combine = nn.Linear(2 * H, H)  # tanh(W_c [s_t; c_t]), Luong et al. 2015

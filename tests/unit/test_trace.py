@@ -112,6 +112,8 @@ def test_rnn_trace_names(tiny_dir, name, cell):
     assert set(t.tensors) == expected | {n + GRAD for n in expected}
     assert t["encoder.hook_hidden"].shape == (S, H)
     assert t["decoder.hook_hidden"].shape == (T, H)
+    assert t["encoder.hook_embed"].shape == (S, 16) and t["decoder.hook_embed"].shape == (T, 16)
+    assert t["decoder.hook_embed_grad"].shape == (T, 16)
     assert t[f"encoder.hook_gate_{gates[0]}"].shape == (S, H)
     if name.endswith("attention"):
         assert t["decoder.attn.hook_pattern"].shape == (1, T, S)
