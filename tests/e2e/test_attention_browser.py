@@ -21,6 +21,15 @@ def test_attention_explorer_in_chromium(chromium, server):
     assert "sentence=the+cat+eats" in page.url or "sentence=the%20cat%20eats" in page.url
     assert page.locator("[data-testid=stPlotlyChart]").count() >= 1  # the model view
 
+    # clicking a tile of the model view opens that head: tile 13 of 3 kinds × 3 layers × 4 heads is dec L0 H1
+    tiles = page.locator("[data-testid=stPlotlyChart]").first.locator(".scatterlayer .trace .points path")
+    assert tiles.count() == 36
+    tiles.nth(13).click(force=True)
+    page.wait_for_function("() => location.search.includes('kind=decoder+self') && location.search.includes('head=1')",
+                           timeout=60000)
+    settle(page, expect="[data-testid=stVegaLiteChart]")
+    assert "layer=0" in page.url
+
     page.locator("[data-testid=stButtonGroup] button", has_text="Decoding").click()
     settle(page, expect=".updatemenu-button")
     chart = page.locator("[data-testid=stPlotlyChart]").first
