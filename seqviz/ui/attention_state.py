@@ -4,7 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from seqviz.explorer import Exploration, explore
-from seqviz.ui.common import _load
+from seqviz.ui.common import load_cached
 
 DEFAULT_SENTENCE = "I am eating"
 KINDS = ("encoder self", "decoder self", "cross")
@@ -50,4 +50,4 @@ def clamp_selection(n_layers: int, n_heads: int) -> None:
 @st.cache_data(max_entries=64, show_spinner="Decoding and tracing…")
 def cached_explore(path: str, mtime: float, sentence: str, beam: int, ablate: tuple = ()) -> Exploration:
     """Pure in its arguments, so every session shares results; the model comes from cache_resource."""
-    return explore(_load(path, mtime), sentence, beam, ablate)
+    return explore(load_cached(path, mtime), sentence, beam, ablate)

@@ -20,7 +20,7 @@ def checkpoint_dir() -> Path:
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
-def _load(path: str, mtime: float) -> Loaded:  # mtime in the key: a retrained file is reloaded
+def load_cached(path: str, mtime: float) -> Loaded:  # mtime in the key: a retrained file is reloaded
     return load_checkpoint(path)
 
 
@@ -28,7 +28,7 @@ def load_model(path: Path) -> Loaded | None:
     """The cached model, or None after showing an error that names the file and the fix."""
     try:
         mtime = path.stat().st_mtime if path.exists() else 0.0
-        return _load(str(path), mtime)
+        return load_cached(str(path), mtime)
     except CheckpointError as e:
         st.error(str(e), icon="🚫")
         return None
