@@ -142,8 +142,6 @@ def load_checkpoint(path: str | Path) -> Loaded:
         raise CheckpointError(f"{tok_file}: vocabulary size {tokenizer.vocab_size} does not match the model's "
                               f"{model.config.vocab_size}; {hint}.")
     model.eval()
-    for p in model.parameters():
-        p.requires_grad_(True)  # traces take input gradients; autograd.grad leaves .grad empty
     return Loaded(card.get("name", path.stem), model, tokenizer, card, path)
 
 

@@ -57,10 +57,10 @@ def prepare_source(tokenizer: Tokenizer, sentence: str, max_len: int) -> Prepare
 
 
 def _capture_grads(context: HookContext, loss: torch.Tensor) -> dict[str, torch.Tensor]:
-    flat = [(name, i, x) for name, xs in context.records.items() for i, x in enumerate(xs) if x.requires_grad]
-    grads = torch.autograd.grad(loss, [x for _, _, x in flat], allow_unused=True)
+    flat = [(name, x) for name, xs in context.records.items() for x in xs if x.requires_grad]
+    grads = torch.autograd.grad(loss, [x for _, x in flat], allow_unused=True)
     per_name: dict[str, list[torch.Tensor]] = {}
-    for (name, _, x), g in zip(flat, grads, strict=True):
+    for (name, x), g in zip(flat, grads, strict=True):
         per_name.setdefault(name, []).append(torch.zeros_like(x) if g is None else g)
     return context.stacked(per_name)
 

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from seqviz.checkpoints import DEFAULT_DIR, CheckpointError, Loaded, find_checkpoints, load_checkpoint, use_one_thread
+from seqviz.checkpoints import (
+    DEFAULT_DIR,
+    CheckpointError,
+    Loaded,
+    find_checkpoints,
+    load_checkpoint,
+    read_card,
+    use_one_thread,
+)
 
 use_one_thread()
 
@@ -36,17 +44,15 @@ def load_model(path: Path) -> Loaded | None:
 
 def available(kind: str | None = None) -> list[Path]:
     """Checkpoints in the configured directory, optionally only one kind (from the card)."""
-    import json
-
     paths = find_checkpoints(checkpoint_dir())
     if kind is None:
         return paths
     keep = []
     for p in paths:
         try:
-            if json.loads(p.with_suffix(".json").read_text()).get("kind") == kind:
+            if read_card(p)["kind"] == kind:
                 keep.append(p)
-        except (OSError, ValueError):
+        except CheckpointError:
             keep.append(p)  # a broken card is listed, and loading it shows the proper error
     return keep
 
