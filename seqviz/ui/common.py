@@ -1,7 +1,6 @@
 """Shared pieces of the pages: cached models, checkpoint discovery, safe input handling."""
 from __future__ import annotations
 
-import html
 import os
 from pathlib import Path
 
@@ -70,8 +69,9 @@ def clip_input(text: str) -> str:
 
 
 def as_text(s: str) -> str:
-    """User or model text for st.markdown: HTML escaped and markdown-neutral, so it shows as typed."""
-    escaped = html.escape(s)
-    for ch in "\\`*_{}[]()#+-.!|>~":
+    """User or model text for st.markdown, markdown-neutral so it shows as typed. No HTML escaping: st.markdown
+    without unsafe_allow_html already shows tags as text, and escaping twice printed l&#x27;hôpital."""
+    escaped = s
+    for ch in "\\`*_{}[]()#+-.!|<>~":
         escaped = escaped.replace(ch, "\\" + ch)
     return escaped

@@ -61,3 +61,13 @@ def test_home_corrupt_checkpoint(tiny_copy, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert "transformer.safetensors" in at.error[0].value and "corrupt" in at.error[0].value
+
+
+def test_home_translation_is_not_double_escaped(app):
+    from seqviz.ui.common import as_text
+
+    assert as_text("l'hôpital") == "l'hôpital"  # an apostrophe is not an entity
+    assert as_text("<img src=x onerror=alert(1)>") == "\\<img src=x onerror=alert\\(1\\)\\>"
+    app.text_input[0].set_value("<img src=x onerror=alert(1)>").run()
+    assert not app.exception
+    assert not any("&#x27;" in m.value or "&lt;" in m.value for m in app.markdown)
