@@ -97,3 +97,8 @@ def zero_heads_edit(heads: list[int]) -> Edit:
         keep[heads] = 0.0
         return z * keep.view(1, -1, 1, 1)
     return edit
+
+
+def hooks_active() -> bool:
+    """True inside `hook_context`: code with a faster hook-free path (fused RNN kernels) must not take it."""
+    return _ACTIVE.get() is not None

@@ -29,6 +29,9 @@ class TransformerConfig:
     max_len: int = 128
     pe_base: float = 10000.0
     pad_id: int = 0
+    # The paper shares one matrix between the embeddings and the pre-softmax projection. Off by default
+    # so cards written before the field existed still load as they were trained.
+    tie_embeddings: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -108,6 +111,12 @@ class Transformer(nn.Module):
         self.encoder = Stack(cfg, EncoderLayer)
         self.decoder = Stack(cfg, DecoderLayer)
         self.unembed = nn.Linear(cfg.d_model, cfg.vocab_size)
+        if cfg.tie_embeddings:
+            self.unembed.weight = self.embedding.weight  # [vocab, d_model], one tensor in both places
+            # N(0, 1/d_model), as fairseq does: × √d_model gives unit-scale inputs and O(1) initial logits
+            nn.init.normal_(self.embedding.weight, std=cfg.d_model ** -0.5)
+            with torch.no_grad():
+                self.embedding.weight[cfg.pad_id].zero_()
         self.embed_scale = math.sqrt(cfg.d_model)  # the paper multiplies embeddings by √d_model
         name_hooks(self)
 

@@ -155,3 +155,22 @@ def test_rnn_attention_is_softmax_of_bilinear_scores():
     context = model.decoder.attn(memory, s_t, mask)
     a = torch.softmax(torch.einsum("bih,hk,bk->bi", memory, model.decoder.attn.W_a.weight, s_t), -1)
     torch.testing.assert_close(context, torch.einsum("bi,bih->bh", a, memory))
+
+
+@pytest.mark.parametrize("cell,attention,nonlinearity", [("gru", True, "tanh"), ("lstm", True, "tanh"),
+                                                         ("gru", False, "tanh"), ("rnn", True, "relu")])
+def test_fused_training_path_equals_the_hooked_step_loop(cell, attention, nonlinearity):
+    """Training uses PyTorch's fused kernels; traces use the hand-written loop. Same logits, same gradients."""
+    from seqviz.models.hooks import HookContext, hook_context
+    torch.manual_seed(0)
+    model = Seq2Seq(RNNConfig(vocab_size=40, cell=cell, attention=attention, nonlinearity=nonlinearity,
+                              d_embed=8, d_hidden=12, dropout=0.0))
+    src = torch.tensor([[5, 6, 7, 3, 0, 0], [5, 6, 7, 8, 9, 3], [9, 3, 0, 0, 0, 0]])  # padded rows
+    tgt = torch.randint(4, 40, (3, 5))
+    fused = model(src, tgt)
+    (g_fused,) = torch.autograd.grad(fused.square().sum(), model.encoder.cell.weight_hh)
+    with hook_context(HookContext(record=False)):
+        looped = model(src, tgt)
+    (g_loop,) = torch.autograd.grad(looped.square().sum(), model.encoder.cell.weight_hh)
+    torch.testing.assert_close(fused, looped, atol=1e-5, rtol=0)
+    torch.testing.assert_close(g_fused, g_loop, atol=1e-4, rtol=1e-4)
