@@ -36,6 +36,9 @@ class TrainConfig:
     label_smoothing: float = 0.1
     seed: int = 0
     save_every: int = 300
+    # bfloat16 autocast (fp32 master weights and loss) where the CPU multiplies bf16 natively (AMX or
+    # AVX-512 BF16): a third less time per step here. Elsewhere emulated bf16 would be slower, so fp32.
+    bf16: bool = True
 
 
 # Same corpus, tokenizer, steps and batch size for all five; parameter counts within 2× of each other.
@@ -48,8 +51,8 @@ MODEL_PRESETS: dict[str, tuple[str, object]] = {
     "lstm-attention": ("rnn", RNNConfig(cell="lstm", attention=True, dropout=0.0)),
     "rnn-attention": ("rnn", RNNConfig(cell="rnn", attention=True, dropout=0.0)),
 }
-STEP_COST = {"transformer": 0.39, "lstm-attention": 0.32, "gru-plain": 0.28, "gru-attention": 0.275,
-             "rnn-attention": 0.17}
+STEP_COST = {"transformer": 0.32, "lstm-attention": 0.35, "gru-plain": 0.29, "gru-attention": 0.38,
+             "rnn-attention": 0.31}
 # Peak of the warmup + cosine schedule, per model kind. With tied embeddings the Transformer trains stably at
 # 3e-3: over 1,500 steps that gave 97% exact match on 800 validation pairs, against 68% untied at 1.5e-3.
 LEARNING_RATES = {"transformer": 3e-3, "rnn": 2e-3}
@@ -109,6 +112,11 @@ def report_skipped(data: str | None) -> None:
         print(f"{data}: skipped {len(skipped)} malformed line(s): {shown}", file=sys.stderr)
 
 
+def native_bf16() -> bool:
+    cpu = torch.cpu
+    return any(getattr(cpu, f, lambda: False)() for f in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"))
+
+
 def lr_at(step: int, cfg: TrainConfig, peak: float) -> float:
     """Linear warmup, then cosine decay to 5% of the peak."""
     if step < cfg.warmup:
@@ -134,10 +142,12 @@ def train_model(name: str, out_dir: str | Path = "checkpoints", data: str | None
     optimizer = torch.optim.AdamW(model.parameters(), lr=peak, betas=(0.9, 0.98), weight_decay=0.01)
     rng = random.Random(seed)
     stream = batches(encoded, cfg.batch_size, rng)
+    autocast = cfg.bf16 and native_bf16()
     card = {"name": name, "tokenizer": {"file": TOKENIZER_FILE, "sha256": sha256(tokenizer.path)},
             "corpus": {"source": data or "generated", "generated_n": None if data else corpus_size, "hash": data_hash,
                        "size": {k: len(v) for k, v in splits.items()}},
-            "training": {**asdict(cfg), "lr": peak, "threads": torch.get_num_threads()}}
+            "training": {**asdict(cfg), "lr": peak, "threads": torch.get_num_threads(),
+                         "autocast": "bfloat16" if autocast else None}}
     start, tokens_seen, step = time.perf_counter(), 0, 0
     path = out_dir / f"{name}.safetensors"
     model.train()
@@ -147,8 +157,9 @@ def train_model(name: str, out_dir: str | Path = "checkpoints", data: str | None
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(step, cfg, peak)
             src, tgt_in, tgt_out = collate(encoded, next(stream))
-            logits = model(src, tgt_in)
-            loss = F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD,
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+                logits = model(src, tgt_in)
+            loss = F.cross_entropy(logits.float().flatten(0, 1), tgt_out.flatten(), ignore_index=PAD,
                                    label_smoothing=cfg.label_smoothing)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -92,3 +92,10 @@ def test_tsv_corpus_with_malformed_lines(tmp_path, capsys):
     assert "skipped 2 malformed line(s): 6, 10" in err
     card = json.loads((tmp_path / "out" / "transformer.json").read_text())
     assert card["corpus"]["source"] == str(path) and card["corpus"]["size"]["train"] == 360
+
+
+def test_transformer_embeddings_stay_tied_after_training_and_loading(trained):
+    """One matrix embeds tokens and projects to the vocabulary (as in the paper), through save and load."""
+    model = load_checkpoint(trained / "transformer.safetensors").model
+    assert model.config.tie_embeddings
+    assert model.unembed.weight is model.embedding.weight
