@@ -48,3 +48,20 @@ def test_eval_reproduces_the_transformer_card(capsys):
     assert measured["overall"]["exact_match"] == pytest.approx(card["overall"]["exact_match"], abs=0.5)
     for got, want in zip(measured["buckets"], card["buckets"], strict=True):
         assert got["bucket"] == want["bucket"] and abs(got["bleu"] - want["bleu"]) <= 0.5
+
+
+def _test_metrics(name: str) -> dict:
+    return json.loads((SHIPPED / f"{name}.json").read_text())["metrics"]["test"]
+
+
+def test_transformer_reaches_ninety_percent_exact_match():
+    assert _test_metrics("transformer")["overall"]["exact_match"] >= 90
+
+
+def test_length_experiment_fixed_context_falls_behind_attention():
+    """Bahdanau et al. 2015 at toy scale: the bottleneck model loses BLEU with length, attention holds up."""
+    plain = {b["bucket"]: b["bleu"] for b in _test_metrics("gru-plain")["buckets"]}
+    attention = {b["bucket"]: b["bleu"] for b in _test_metrics("gru-attention")["buckets"]}
+    assert plain["1-5"] > 95 and attention["1-5"] > 95  # both learned the task on short sentences
+    assert plain["41+"] < plain["1-5"] - 50  # the fixed context collapses on long ones
+    assert attention["41+"] > plain["41+"] + 30  # the same GRU with attention does not
