@@ -84,10 +84,16 @@ with right:
             st.warning(str(e))
             continue
         test = card.get("metrics", {}).get("test", {}).get("overall", {})
-        rows.append({"model": path.stem, "parameters": card.get("n_params"),
-                     "test BLEU": test.get("bleu"), "exact match %": test.get("exact_match"),
-                     "training steps": card.get("training", {}).get("steps_done")})
-    if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+        n_params = card.get("n_params")
+        rows.append({"model": path.stem, "params": f"{n_params / 1e6:.2f} M" if n_params else None,
+                     "BLEU": test.get("bleu"), "exact %": test.get("exact_match"),
+                     "steps": card.get("training", {}).get("steps_done")})
+    if rows:  # short headers: the sidebar leaves this column narrow, and long ones were cut off
+        number = st.column_config.NumberColumn
+        st.dataframe(rows, hide_index=True, width="stretch", column_config={
+            "params": st.column_config.TextColumn(help="trainable parameters"),
+            "BLEU": number(help="test-split corpus BLEU (sacrebleu, 0–100)", format="%.1f"),
+            "exact %": number(help="test sentences translated word for word right", format="%.1f"),
+            "steps": number(help="training steps (the same budget for every model)")})
     st.caption("All models share one generated English→French corpus, one SentencePiece vocabulary and one "
                "training budget. `make checkpoints` rebuilds them from scratch on two CPU cores.")
