@@ -109,6 +109,17 @@ def resolve(path_or_name: str | Path, directory: str | Path | None = None) -> Pa
     return Path(directory or DEFAULT_DIR) / f"{p.name}.safetensors"
 
 
+def describe_mismatch(expected: dict, found: dict) -> str:
+    """'' when the names and shapes agree; else a short account (torch's own message runs to many lines)."""
+    missing = [k for k in expected if k not in found]
+    unexpected = [k for k in found if k not in expected]
+    reshaped = [k for k in expected if k in found and tuple(expected[k].shape) != tuple(found[k].shape)]
+    parts = [f"{len(names)} {what}, e.g. {names[0]}" for names, what in
+             ((missing, "tensors missing"), (unexpected, "unexpected tensors"), (reshaped, "of another shape"))
+             if names]
+    return "; ".join(parts)
+
+
 def load_checkpoint(path: str | Path) -> Loaded:
     """Load weights (safetensors only), card and tokenizer; every failure is a one-line CheckpointError."""
     path = Path(path)
@@ -124,8 +135,11 @@ def load_checkpoint(path: str | Path) -> Loaded:
         raise CheckpointError(f"{path}: the weights file is truncated or corrupt ({e}); {hint}.") from None
     try:
         model = build_model(card["kind"], card["config"])
+        mismatch = describe_mismatch(model.state_dict(), state)
+        if mismatch:
+            raise ValueError(mismatch)
         model.load_state_dict({k: v.float() for k, v in state.items()}, strict=True)
-    except (TypeError, ValueError, RuntimeError) as e:
+    except (TypeError, ValueError, RuntimeError, KeyError) as e:
         msg = str(e).splitlines()[0][:200]
         raise CheckpointError(f"{path}: the card does not match its weights ({msg}); {hint}.") from None
     tok_file = path.parent / card.get("tokenizer", {}).get("file", "tokenizer.model")

@@ -78,3 +78,14 @@ def test_cli_errors_are_one_line(tiny_dir, tmp_path, capsys):
     assert main(["trace", "--checkpoint", str(tiny_dir / "transformer.safetensors"), "hi", "--out",
                  str(tmp_path / "t.txt")]) == 2
     assert ".json or .npz" in capsys.readouterr().err
+
+
+def test_weights_of_another_model_are_named_in_one_line(tiny_copy):
+    """An RNN's weights under a Transformer card: say what is missing and what is foreign, not torch's 100 lines."""
+    (tiny_copy / "transformer.safetensors").write_bytes((tiny_copy / "gru-plain.safetensors").read_bytes())
+    with pytest.raises(CheckpointError) as e:
+        load_checkpoint(tiny_copy / "transformer.safetensors")
+    text = str(e.value)
+    assert "\n" not in text and "does not match its weights" in text
+    assert "tensors missing, e.g. encoder.layers.0.self_attn.W_Q.weight" in text
+    assert "unexpected tensors, e.g. " in text and "seqviz train --model transformer" in text
