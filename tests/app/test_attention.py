@@ -21,7 +21,7 @@ def env(tiny_dir, monkeypatch):
 
 
 def run(sentence=None, **params):
-    at = AppTest.from_file(PAGE, default_timeout=120)
+    at = AppTest.from_file(PAGE, default_timeout=300)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -162,7 +162,7 @@ def test_hostile_input_is_shown_as_text(env):
 
 
 def test_url_restores_view(env):
-    at = AppTest.from_file(PAGE, default_timeout=120)
+    at = AppTest.from_file(PAGE, default_timeout=300)
     at.query_params.update({"sentence": "the cat eats the bread", "kind": "decoder self", "layer": "1", "head": "3",
                             "beam": "2"})
     at.run()
@@ -174,7 +174,7 @@ def test_url_restores_view(env):
 
 
 def test_url_with_out_of_range_head_is_clamped(env):
-    at = AppTest.from_file(PAGE, default_timeout=120)
+    at = AppTest.from_file(PAGE, default_timeout=300)
     at.query_params.update({"layer": "9", "head": "77", "kind": "nonsense", "beam": "99"})
     at.run()
     assert not at.exception
@@ -183,5 +183,5 @@ def test_url_with_out_of_range_head_is_clamped(env):
 
 def test_no_checkpoints(tmp_path, monkeypatch):
     monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tmp_path))
-    at = AppTest.from_file(PAGE, default_timeout=60).run()
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
     assert not at.exception and "make checkpoints" in at.error[0].value

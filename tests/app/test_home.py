@@ -8,7 +8,7 @@ from tests.conftest import ROOT
 @pytest.fixture()
 def app(tiny_dir, monkeypatch):
     monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tiny_dir))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     return at.run()
 
 
@@ -50,7 +50,7 @@ def test_home_hostile_input_is_text(app):
 
 def test_home_missing_checkpoints(tmp_path, monkeypatch):
     monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tmp_path))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
     assert not at.exception
     assert "make checkpoints" in at.error[0].value
 
@@ -58,7 +58,7 @@ def test_home_missing_checkpoints(tmp_path, monkeypatch):
 def test_home_corrupt_checkpoint(tiny_copy, monkeypatch):
     (tiny_copy / "transformer.safetensors").write_bytes(b"broken")
     monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tiny_copy))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
     assert not at.exception
     assert "transformer.safetensors" in at.error[0].value and "corrupt" in at.error[0].value
 

@@ -48,12 +48,13 @@ def start_server(checkpoints: Path | None = None):
          "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + 300  # a generous bound for a slow, loaded machine; normally 2-5 s
+    while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=5):
                 return proc, url
         except OSError:
-            time.sleep(0.3)
+            time.sleep(0.3)  # polling interval, not a wait for a result
     proc.terminate()
     raise RuntimeError("the app did not start")
 
@@ -67,7 +68,7 @@ def server(tiny_dir):
     proc.wait(timeout=10)
 
 
-def settle(page, timeout_ms: int = 120000, expect: str | None = None) -> None:
+def settle(page, timeout_ms: int = 300000, expect: str | None = None) -> None:
     """Wait for the script run to finish. A run may start a moment after navigation or typing, so first give
     it a chance to start; `expect` is a selector that must be on the page when the run is done."""
     page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=timeout_ms)
@@ -78,7 +79,10 @@ def settle(page, timeout_ms: int = 120000, expect: str | None = None) -> None:
     page.wait_for_function("() => !document.querySelector('[data-test-script-state=running]')", timeout=timeout_ms)
     if expect:
         page.wait_for_selector(expect, timeout=timeout_ms)
-    page.wait_for_timeout(500)
+    # plotly.js draws after the script ends: wait for every chart's SVG, never for a fixed time
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(c => c.querySelector('.main-svg'))",
+        timeout=timeout_ms)
 
 
 def assert_no_exception(page) -> None:

@@ -26,7 +26,7 @@ def test_attention_explorer_in_chromium(chromium, server):
     assert tiles.count() == 36
     tiles.nth(13).click(force=True)
     page.wait_for_function("() => location.search.includes('kind=decoder+self') && location.search.includes('head=1')",
-                           timeout=60000)
+                           timeout=180000)
     settle(page, expect="[data-testid=stVegaLiteChart]")
     assert "layer=0" in page.url
 
@@ -39,7 +39,7 @@ def test_attention_explorer_in_chromium(chromium, server):
     page.wait_for_function(
         "() => { const t = document.querySelector('[data-testid=stPlotlyChart] .gtitle');"
         " const m = t && t.textContent.match(/step (\\d+)\\/(\\d+)/); return m && m[1] === m[2]; }",
-        timeout=30000)  # the animation reached its last frame
+        timeout=180000)  # the animation reached its last frame
     assert_no_exception(page)
 
     page.locator("[data-testid=stButtonGroup] button", has_text="Model view").click()

@@ -23,7 +23,8 @@ def test_cards_are_fair_and_complete():
     assert len({c["corpus"]["hash"] for c in cards}) == 1 and len({c["tokenizer"]["sha256"] for c in cards}) == 1
     assert len({c["training"]["steps_done"] for c in cards}) == 1
     for card in cards:
-        assert card["training"]["wall_time_s"] > 0 and card["metrics"]["test"]["overall"]["n"] == 3000
+        wall = card["training"]["wall_time_s"]
+        assert isinstance(wall, float) and wall >= 0 and card["metrics"]["test"]["overall"]["n"] == 3000
 
 
 def test_i_am_eating(capsys):

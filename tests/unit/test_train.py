@@ -2,6 +2,7 @@
 import json
 
 import pytest
+import torch
 
 from seqviz.checkpoints import MODEL_NAMES, load_checkpoint
 from seqviz.cli import main
@@ -24,7 +25,8 @@ def trained(tmp_path_factory):
 def test_each_kind_trains_loads_and_translates(trained, name):
     loaded = load_checkpoint(trained / f"{name}.safetensors")
     card = loaded.card
-    assert card["training"]["steps_done"] == 3 and card["training"]["wall_time_s"] > 0
+    wall = card["training"]["wall_time_s"]
+    assert card["training"]["steps_done"] == 3 and isinstance(wall, float) and wall >= 0
     assert card["corpus"]["size"] == {"train": 1080, "valid": 60, "test": 60} and len(card["corpus"]["hash"]) == 64
     assert card["tokenizer"]["file"] == "tokenizer.model" and card["n_params"] > 100_000
     assert card["weights_dtype"] == "float16"
@@ -99,3 +101,26 @@ def test_transformer_embeddings_stay_tied_after_training_and_loading(trained):
     model = load_checkpoint(trained / "transformer.safetensors").model
     assert model.config.tie_embeddings
     assert model.unembed.weight is model.embedding.weight
+
+
+@pytest.mark.parametrize("native", [True, False], ids=["native-bf16", "no-bf16"])
+def test_autocast_branch_is_forced_either_way(tmp_path, monkeypatch, native):
+    """The bf16 path depends on the CPU; force each branch so both run on every machine."""
+    import seqviz.train as train
+
+    monkeypatch.setattr(train, "native_bf16", lambda: native)
+    cfg = TrainConfig(steps=2, batch_size=4, warmup=1, save_every=10)
+    path = train_model("gru-plain", tmp_path, cfg=cfg, corpus_size=300, evaluate_on_test=False)
+    card = json.loads(path.with_suffix(".json").read_text())
+    assert card["training"]["autocast"] == ("bfloat16" if native else None)
+    loaded = load_checkpoint(path)
+    assert all(torch.isfinite(p).all() for p in loaded.model.parameters())
+
+
+def test_autocast_off_in_config_wins_over_native_bf16(tmp_path, monkeypatch):
+    import seqviz.train as train
+
+    monkeypatch.setattr(train, "native_bf16", lambda: True)
+    cfg = TrainConfig(steps=1, batch_size=4, warmup=1, save_every=10, bf16=False)
+    path = train_model("gru-plain", tmp_path, cfg=cfg, corpus_size=300, evaluate_on_test=False)
+    assert json.loads(path.with_suffix(".json").read_text())["training"]["autocast"] is None
