@@ -1,8 +1,24 @@
-"""seqviz: the Streamlit entry point. Navigation only; each page lives in seqviz/ui/."""
+"""seqviz: the Streamlit entry point. Navigation in sections, and nothing else; each page lives in seqviz/ui/."""
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="seqviz: inside sequence models", page_icon="🔎", layout="wide")
-st.navigation([
-    st.Page("seqviz/ui/home.py", title="Home", icon="🏠", default=True),
-    st.Page("seqviz/ui/attention.py", title="Attention explorer", icon="🔦", url_path="attention"),
-]).run()
+from seqviz.checkpoints import use_one_thread
+
+use_one_thread()  # small models on a shared 2-core machine: one intra-op thread per process (README, Benchmarks)
+st.set_page_config(page_title="seqviz: inside sequence models", page_icon=":material/search:", layout="wide")
+
+UI = Path(__file__).resolve().parent / "seqviz" / "ui"
+SECTIONS = {
+    "Start": [("home.py", "Home", ":material/home:", "")],
+    "Recurrent networks": [("rnn.py", "RNN seq2seq", ":material/repeat:", "rnn"),
+                           ("gradients.py", "Gradients lab", ":material/trending_down:", "gradients")],
+    "Transformer": [("attention.py", "Attention explorer", ":material/visibility:", "attention"),
+                    ("positional.py", "Positional encoding", ":material/waves:", "positional"),
+                    ("compute.py", "RNN vs Transformer compute", ":material/speed:", "compute")],
+}
+st.navigation({
+    section: [st.Page(f"seqviz/ui/{file}", title=title, icon=icon, url_path=url or None, default=not url)
+              for file, title, icon, url in pages if (UI / file).is_file()]  # pages being built are left out
+    for section, pages in SECTIONS.items()
+}).run()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import importlib.util
 import json
 import os
 import platform
@@ -40,16 +41,18 @@ from torch import nn
 
 from seqviz.checkpoints import DEFAULT_DIR, REPO_DIR, CheckpointError, load_checkpoint
 from seqviz.decode import greedy
+from seqviz.inputs import prepare_source
 from seqviz.models.positional import sinusoidal_encoding
 from seqviz.models.transformer import Transformer, TransformerConfig
 from seqviz.tokenizer import BOS, Tokenizer
-from seqviz.trace import prepare_source, trace
+from seqviz.trace import trace
 
 # 20 words in the generated corpus's grammar, so the shipped model translates it properly
 SENTENCE = ("the doctor sat near her table last night and we were cooking the meat yesterday "
             "because the soup is good")
 FALLBACK_CONFIG = TransformerConfig(d_model=128, n_heads=4, n_layers=3, d_ff=256, vocab_size=1400)
-SECTIONS = ("decode", "payload", "rerun")
+PAGE_SECTIONS = ("rnn", "gradients", "positional", "compute")  # seqviz/benchmarks/NAME.py: run(checkpoints, quick)
+SECTIONS = ("decode", "payload", "rerun", *PAGE_SECTIONS)
 ATTENTION_PAGE = "seqviz/ui/attention.py"
 HOME_PAGE = "seqviz/ui/home.py"
 PAYLOAD_SHAPE = (3, 4, 40, 40)  # layer, head, q, k; the same for all three kinds
@@ -363,5 +366,8 @@ def run_benchmarks(checkpoints: str | None = None, quick: bool = False, only: It
             results.update(bench_payload())
         if "rerun" in only:
             results.update(bench_rerun(checkpoints, runs=3 if quick else 20))
+        for page in PAGE_SECTIONS:
+            if page in only and importlib.util.find_spec(f"seqviz.benchmarks.{page}") is not None:
+                results.update(importlib.import_module(f"seqviz.benchmarks.{page}").run(checkpoints, quick))
     json.dumps(results)  # fail here, not in the caller, if anything is not JSON
     return results

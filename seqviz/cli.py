@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -12,6 +14,7 @@ from pathlib import Path
 from seqviz.checkpoints import DEFAULT_DIR, MODEL_NAMES, CheckpointError, load_checkpoint, resolve
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
+PAGE_COMMANDS = ("gradients", "positional", "compute")
 
 
 def _load(args):
@@ -27,7 +30,7 @@ def _warn_dropped(dropped: int, max_len: int) -> None:
 
 def cmd_translate(args) -> int:
     from seqviz.decode import decode
-    from seqviz.trace import prepare_source
+    from seqviz.inputs import prepare_source
 
     loaded = _load(args)
     prepared = prepare_source(loaded.tokenizer, args.sentence, loaded.model.config.max_len)
@@ -193,6 +196,10 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--checkpoints", default=None)
     sp.add_argument("--quick", action="store_true")
     sp.set_defaults(func=cmd_bench)
+
+    for name in PAGE_COMMANDS:  # each page's own command lives beside its page (seqviz/commands/NAME.py)
+        if importlib.util.find_spec(f"seqviz.commands.{name}") is not None:
+            importlib.import_module(f"seqviz.commands.{name}").register(sub)
 
     sp = sub.add_parser("app", help="start the Streamlit app")
     sp.add_argument("--checkpoints", default=None, help="directory of checkpoints to list in the app")

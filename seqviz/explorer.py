@@ -11,8 +11,9 @@ import numpy as np
 from seqviz.analysis import saliency
 from seqviz.decode import Decoded, decode
 from seqviz.figures.notebook import KINDS, attention_patterns
+from seqviz.inputs import prepare_source
 from seqviz.models.hooks import zero_heads_edit
-from seqviz.trace import Trace, grads_by_step, prepare_source, trace
+from seqviz.trace import Trace, grads_by_step, trace
 
 KIND_MODULES = {kind: fmt.rsplit(".", 1)[0] for kind, (fmt, _, _) in KINDS.items()}  # kind -> "….layers.{i}.self_attn"
 Head = tuple[str, int, int]  # (kind, layer, head)

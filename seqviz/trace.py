@@ -15,14 +15,11 @@ import torch
 import torch.nn.functional as F
 
 from seqviz.decode import Decoded, decode
+from seqviz.inputs import prepare_source
 from seqviz.models.hooks import HookContext, hook_context, hook_names
 from seqviz.tokenizer import BOS, EOS, Tokenizer
 
 GRAD = "_grad"
-
-
-class InputError(ValueError):
-    """A sentence the model cannot take, with a message meant for the user."""
 
 
 @dataclass(frozen=True)
@@ -37,23 +34,6 @@ class Trace:
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.tensors[name]
-
-
-@dataclass(frozen=True)
-class Prepared:
-    ids: list[int]  # source ids with </s>
-    dropped: int  # tokens cut to fit max_len
-
-
-def prepare_source(tokenizer: Tokenizer, sentence: str, max_len: int) -> Prepared:
-    """Encode, append </s>, and cut to max_len. Raises InputError on empty input."""
-    if not sentence or not sentence.strip():
-        raise InputError("The sentence is empty: type a sentence, for example “I am eating”.")
-    ids = tokenizer.encode(sentence)
-    if not ids:
-        raise InputError("Nothing is left of this sentence after cleaning: type some words.")
-    keep = max_len - 1
-    return Prepared(ids[:keep] + [EOS], max(0, len(ids) - keep))
 
 
 def _capture_grads(context: HookContext, loss: torch.Tensor) -> dict[str, torch.Tensor]:

@@ -4,7 +4,6 @@ No torch, no streamlit (a test parses these imports). The `notebook` helpers tak
 object with `.tensors`, `.src_tokens`, `.tgt_tokens` (a `seqviz.trace.Trace`) for Jupyter.
 """
 
-from seqviz.figures._base import decode_array
 from seqviz.figures.animation import decoding_animation
 from seqviz.figures.attention import compare_heatmaps, head_heatmap, model_view, model_view_cell
 from seqviz.figures.lines import line_view, line_view_spec
@@ -18,6 +17,7 @@ from seqviz.figures.notebook import (
     attention_rollout_view,
     attention_saliency,
 )
+from seqviz.figures.style import decode_array
 
 __all__ = [
     "attention_decoding",

@@ -14,7 +14,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures._base import (
+from seqviz.figures.animation import decoding_animation
+from seqviz.figures.matrices import matrix_heatmap, saliency_heatmap
+from seqviz.figures.style import (
     FONT_SIZE,
     as_array,
     attention_coloraxis,
@@ -28,8 +30,6 @@ from seqviz.figures._base import (
     token_axis,
     token_height,
 )
-from seqviz.figures.animation import decoding_animation
-from seqviz.figures.matrices import matrix_heatmap, saliency_heatmap
 
 __all__ = [
     "compare_heatmaps",

@@ -14,7 +14,7 @@ from typing import Any
 import altair as alt
 import numpy as np
 
-from seqviz.figures._base import as_array, check_tokens
+from seqviz.figures.style import as_array, check_tokens
 
 __all__ = ["MIN_WEIGHT", "line_view", "line_view_spec"]
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from seqviz.figures._base import (
+from seqviz.figures.style import (
     FONT_SIZE,
     SALIENCY_COLORSCALE,
     as_array,

@@ -5,7 +5,7 @@ import html
 
 import streamlit as st
 
-from seqviz.trace import InputError
+from seqviz.inputs import InputError
 from seqviz.ui import attention_views as views
 from seqviz.ui.attention_state import (
     KINDS,

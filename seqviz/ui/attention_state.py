@@ -4,9 +4,9 @@ from __future__ import annotations
 import streamlit as st
 
 from seqviz.explorer import Exploration, explore
+from seqviz.inputs import DEFAULT_SENTENCE
 from seqviz.ui.common import load_cached
 
-DEFAULT_SENTENCE = "I am eating"
 KINDS = ("encoder self", "decoder self", "cross")
 VIEWS = ("Model view", "Decoding", "QKV walkthrough", "Saliency", "What if", "Export")
 SHARED = ("sentence", "model", "kind", "layer", "head", "beam", "view")  # mirrored into st.query_params

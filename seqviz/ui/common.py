@@ -1,8 +1,11 @@
-"""Shared pieces of the pages: cached models, checkpoint discovery, safe input handling."""
+"""Shared pieces of the pages: cached models, checkpoint discovery, the shared sentence, URL state, showing figures."""
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -13,12 +16,12 @@ from seqviz.checkpoints import (
     find_checkpoints,
     load_checkpoint,
     read_card,
-    use_one_thread,
 )
+from seqviz.figures import style
+from seqviz.inputs import DEFAULT_SENTENCE, MAX_INPUT_CHARS, clip_text
 
-use_one_thread()
-
-MAX_INPUT_CHARS = 2000  # longer pastes are cut before tokenizing; max_len then applies to tokens
+SENTENCE_KEY = "sentence"  # the one session-state key for the sentence that follows the user between pages
+PROJECTOR_SCALE = 1.5
 
 
 def checkpoint_dir() -> Path:
@@ -62,10 +65,97 @@ def no_checkpoints_message() -> None:
 
 
 def clip_input(text: str) -> str:
-    if len(text) > MAX_INPUT_CHARS:
+    clipped = clip_text(text)
+    if clipped.cut_chars:
         st.warning(f"The text was {len(text)} characters long; only the first {MAX_INPUT_CHARS} are used.")
-        return text[:MAX_INPUT_CHARS]
-    return text
+    return clipped.text
+
+
+def shared_sentence(widget_key: str, label: str = "English sentence", help: str | None = None,
+                    container: Any = None) -> str:
+    """The text box for the one sentence that follows the user from page to page.
+
+    The value lives in st.session_state[SENTENCE_KEY] and in ?sentence=; each page's own widget key is
+    seeded from it (Streamlit forgets a widget's state when its page is left) and writes back to it.
+    """
+    if SENTENCE_KEY not in st.session_state:
+        st.session_state[SENTENCE_KEY] = st.query_params.get("sentence", DEFAULT_SENTENCE)
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = st.session_state[SENTENCE_KEY]
+
+    def _sync() -> None:
+        st.session_state[SENTENCE_KEY] = st.session_state[widget_key]
+
+    value = (container or st).text_input(label, key=widget_key, on_change=_sync,
+                                         help=help or "Simple English in the corpus's grammar works best, "
+                                                      "e.g. “the small black cat is sleeping”.")
+    st.session_state[SENTENCE_KEY] = value
+    mirror_to_url(sentence=value)
+    return value
+
+
+def mirror_to_url(**values: object) -> None:
+    """Write state worth sharing into the URL (only what changed), so a teacher can paste the link."""
+    for key, value in values.items():
+        if value is not None and st.query_params.get(key) != str(value):
+            st.query_params[key] = str(value)
+
+
+def url_number(name: str, default: float, low: float, high: float, cast: Callable[[Any], Any] = int,
+               notices: list[str] | None = None) -> Any:
+    """?name= as a number in [low, high]; out of range is clamped, unreadable gives the default.
+
+    Each correction is appended to `notices` (or shown at once with st.warning) so the user knows why.
+    """
+    raw = st.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    message = None
+    try:
+        value = cast(float(raw)) if cast is int else cast(raw)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError
+    except (TypeError, ValueError):
+        value, message = default, f"`{name}={raw[:40]}` in the link is not a number; using {default}."
+    else:
+        if not low <= value <= high:
+            clamped = cast(min(max(value, low), high))
+            message = f"`{name}={raw[:40]}` in the link is outside {low}–{high}; using {clamped}."
+            value = clamped
+    if message:
+        (notices.append(message) if notices is not None else st.warning(message))
+    return value
+
+
+def url_choice(name: str, default: str, choices: Sequence[str], notices: list[str] | None = None) -> str:
+    """?name= if it is one of `choices`, else the default (with a notice when it was set but unknown)."""
+    raw = st.query_params.get(name)
+    if raw is None or raw in choices:
+        return default if raw is None else raw
+    message = f"`{name}={raw[:40]}` in the link is not one of {', '.join(map(str, choices))}; using {default}."
+    (notices.append(message) if notices is not None else st.warning(message))
+    return default
+
+
+def figure_scale() -> float:
+    """1 normally; PROJECTOR_SCALE when the projector mode is on (?projector=1)."""
+    return PROJECTOR_SCALE if st.session_state.get("projector") else 1.0
+
+
+def show_plotly(fig: Any, key: str | None = None, **kwargs: Any) -> Any:
+    """st.plotly_chart in the shared style: theme=None keeps the dark 14 px labels, projector scale applied.
+
+    A figure whose layout sets a width wider than the column scrolls sideways instead of being squeezed.
+    """
+    fig = style.scaled(fig, figure_scale())
+    width = "content" if fig.layout.width else "stretch"
+    return st.plotly_chart(fig, key=key, theme=None, width=width,
+                           config={"displaylogo": False, "responsive": True}, **kwargs)
+
+
+def show_altair(chart: Any, key: str | None = None, **kwargs: Any) -> Any:
+    """st.altair_chart in the shared style (dark labels, projector scale)."""
+    return st.altair_chart(style.altair_style(chart, figure_scale()), key=key, theme=None, **kwargs)
 
 
 def as_text(s: str) -> str:

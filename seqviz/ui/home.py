@@ -7,10 +7,8 @@ import streamlit as st
 
 from seqviz.checkpoints import read_card
 from seqviz.decode import decode
-from seqviz.trace import InputError, prepare_source
+from seqviz.inputs import DEFAULT_SENTENCE, InputError, prepare_source
 from seqviz.ui.common import as_text, available, clip_input, load_model, no_checkpoints_message
-
-DEFAULT_SENTENCE = "I am eating"
 
 st.title("seqviz: look inside a translation model")
 st.markdown(

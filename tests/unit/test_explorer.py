@@ -4,7 +4,7 @@ import pytest
 
 from seqviz.checkpoints import load_checkpoint
 from seqviz.explorer import explore, qkv_walkthrough, saliency_rows
-from seqviz.trace import InputError
+from seqviz.inputs import InputError
 
 
 @pytest.fixture(scope="module")

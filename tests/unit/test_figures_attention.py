@@ -19,7 +19,7 @@ from seqviz.figures import (
     model_view_cell,
     saliency_heatmap,
 )
-from seqviz.figures._base import subplot_grid
+from seqviz.figures.style import subplot_grid
 
 SRC = ["▁the", "▁cat", "<script>alert(1)</script>", "▁the", "</s>"]
 TGT = ["<s>", "▁le", "▁chat", "▁le"]

@@ -5,7 +5,8 @@ import torch
 
 from seqviz.checkpoints import load_checkpoint
 from seqviz.decode import beam_search, greedy
-from seqviz.trace import GRAD, InputError, load_trace, save_trace, trace
+from seqviz.inputs import InputError
+from seqviz.trace import GRAD, load_trace, save_trace, trace
 
 ATTN_LEAVES = ["hook_q", "hook_k", "hook_v", "hook_scores", "hook_pattern", "hook_z", "hook_out"]
 

@@ -1,6 +1,11 @@
-"""Shared pieces of the figure builders: validation, escaping, axes, colour scales.
+"""The shared look of every figure, and the pieces builders share: validation, escaping, axes, colour scales.
 
-Nothing here imports torch or streamlit (DESIGN §1): builders take numpy arrays and
+Figures are shown on projectors to a room of students, so one style serves every page:
+fonts of at least 14 px in dark ink (never light grey), heatmap cells with a minimum size (a long
+sentence makes a wider figure, never a sliver), titles that wrap instead of being cut, and one
+scale factor (`scaled`) that the projector mode raises for every figure at once.
+
+Nothing here imports torch or streamlit (docs/architecture.md): builders take numpy arrays and
 token lists and return plain Plotly / Altair objects.
 """
 
@@ -16,9 +21,18 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly._subplots import SubplotRef
 
-# Readable from the back of a classroom: ticks ≥ 13 px.
+# Readable from the back of a classroom: nothing below 14 px, in dark ink.
 FONT_SIZE = 14
-TICK_SIZE = 13
+TICK_SIZE = 14
+TITLE_SIZE = 17
+INK = "#1a1a1a"  # text and axis labels; Streamlit's theme would turn them light grey, so pages pass theme=None
+GRID = "#dddddd"
+MIN_CELL_PX = 24  # a heatmap cell is never smaller than this: long sentences widen the figure instead
+TITLE_CHARS = 60  # wrap titles at about this many characters (a 1024 px projector, half-width column)
+LINE_WIDTH = 2.5
+# One palette for the model kinds, so a cell keeps its colour on every page.
+CELL_COLORS = {"rnn": "#d62728", "tanh": "#d62728", "relu": "#ff7f0e", "linear": "#8c564b",
+               "lstm": "#1f77b4", "gru": "#2ca02c", "transformer": "#9467bd"}
 ATTENTION_COLORSCALE = "Viridis"
 # Streamlit's theme rewrites the literal colours #000001..#000030 in a spec (its placeholders),
 # so no scale here may contain them: Inferno and Magma start at #000004.
@@ -226,3 +240,109 @@ def decode_array(value: Any) -> np.ndarray:
             array = array.reshape(dims)
         return array
     return np.asarray(value)
+
+
+def wrap_title(text: str, width: int = TITLE_CHARS) -> str:
+    """Escape a title and break it into lines of at most ~width characters (<br>), so it is never cut off."""
+    import textwrap
+
+    return "<br>".join(escape(line) for line in textwrap.wrap(str(text), width)) if text else ""
+
+
+def title_margin(title: str, width: int = TITLE_CHARS) -> int:
+    """Top margin in px that fits a wrapped title."""
+    lines = len(wrap_title(title, width).split("<br>")) if title else 0
+    return 20 + lines * (TITLE_SIZE + 8)
+
+
+def base_layout(title: str = "", *, height: int | None = None, width: int | None = None,
+                title_chars: int = TITLE_CHARS, **extra: Any) -> dict[str, Any]:
+    """The shared layout dict: dark 14 px fonts, white background, a wrapped title, room for it."""
+    layout: dict[str, Any] = dict(
+        font=dict(size=FONT_SIZE, color=INK),
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        hoverlabel=dict(font=dict(size=FONT_SIZE)),
+        legend=dict(font=dict(size=FONT_SIZE, color=INK)),
+        margin=dict(l=10, r=10, t=title_margin(title, title_chars), b=10),
+    )
+    if title:
+        layout["title"] = dict(text=wrap_title(title, title_chars), x=0.0, xanchor="left",
+                               font=dict(size=TITLE_SIZE, color=INK))
+    if height is not None:
+        layout["height"] = int(height)
+    if width is not None:
+        layout["width"] = int(width)
+    layout.update(extra)
+    return layout
+
+
+def value_axis(title: str = "", **extra: Any) -> dict[str, Any]:
+    """A numeric axis in the shared style: dark ticks and title, light grid."""
+    axis: dict[str, Any] = dict(tickfont=dict(size=TICK_SIZE, color=INK), gridcolor=GRID, zerolinecolor=GRID,
+                                linecolor=INK, color=INK)
+    if title:
+        axis["title"] = dict(text=escape(title), font=dict(size=FONT_SIZE, color=INK))
+    axis.update(extra)
+    return axis
+
+
+def heatmap_px(n_rows: int, n_cols: int, row_labels: Sequence[str] = (), col_labels: Sequence[str] = (),
+               min_cell: int = MIN_CELL_PX, title: str = "") -> tuple[int, int]:
+    """(width, height) in px so that every cell is at least `min_cell` square and labels fit beside it.
+
+    A page shows the figure at this width at least (scrolling sideways when it is wider than the screen).
+    """
+    label_w = 8 * max(map(len, row_labels), default=2) + 40
+    angle = tick_angle(list(col_labels)) if col_labels else 0
+    width = max(420, n_cols * min_cell + label_w + 120)
+    height = max(260, n_rows * min_cell + title_margin(title) + 60 + rotated_label_px(list(col_labels), angle))
+    return width, height
+
+
+def scaled(fig: go.Figure, factor: float) -> go.Figure:
+    """The figure with every font size and line width multiplied by `factor` (the projector mode).
+
+    Works on any figure, so no builder needs to know about it. factor == 1 returns `fig` itself.
+    """
+    if factor == 1:
+        return fig
+    spec = fig.to_plotly_json()
+    layout = spec.setdefault("layout", {})
+    layout.setdefault("font", {}).setdefault("size", FONT_SIZE)
+    _scale_fonts(layout, factor)
+    for trace in spec.get("data", []):
+        _scale_fonts(trace, factor)
+        line = trace.get("line")
+        if isinstance(line, dict) and trace.get("type") in (None, "scatter", "scattergl"):
+            line["width"] = line.get("width", 2) * factor
+    for frame in spec.get("frames", []) or []:
+        for trace in frame.get("data", []):
+            _scale_fonts(trace, factor)
+    out = go.Figure(spec, _validate=False)
+    if spec.get("frames"):
+        out._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in spec["frames"])
+    return out
+
+
+def _scale_fonts(node: Any, factor: float) -> None:
+    """Multiply "size" inside every *font dict (font, tickfont, title.font, …) found under `node`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("font") and isinstance(value, dict) and isinstance(value.get("size"), int | float):
+                value["size"] = round(value["size"] * factor, 1)
+            _scale_fonts(value, factor)
+    elif isinstance(node, list):
+        for item in node:
+            _scale_fonts(item, factor)
+
+
+def altair_style(chart: Any, factor: float = 1.0) -> Any:
+    """An Altair chart in the shared style: 14 px dark axis labels and titles, scaled like `scaled`."""
+    size = FONT_SIZE * factor
+    return (chart.configure_axis(labelFontSize=size, titleFontSize=size + 1, labelColor=INK, titleColor=INK,
+                                 labelLimit=400)
+            .configure_legend(labelFontSize=size, titleFontSize=size + 1, labelColor=INK, titleColor=INK,
+                              labelLimit=400)
+            .configure_title(fontSize=TITLE_SIZE * factor, color=INK, anchor="start")
+            .configure_view(strokeWidth=0))

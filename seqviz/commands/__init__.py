@@ -1,0 +1,1 @@
+"""One module per page-specific `seqviz` subcommand; each has register(subparsers)."""
