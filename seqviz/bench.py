@@ -32,7 +32,6 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +41,7 @@ from torch import nn
 from seqviz.checkpoints import DEFAULT_DIR, REPO_DIR, CheckpointError, load_checkpoint
 from seqviz.decode import greedy
 from seqviz.inputs import prepare_source
+from seqviz.models import build_model
 from seqviz.models.positional import sinusoidal_encoding
 from seqviz.models.transformer import Transformer, TransformerConfig
 from seqviz.tokenizer import BOS, Tokenizer
@@ -50,7 +50,6 @@ from seqviz.trace import trace
 # 20 words in the generated corpus's grammar, so the shipped model translates it properly
 SENTENCE = ("the doctor sat near her table last night and we were cooking the meat yesterday "
             "because the soup is good")
-FALLBACK_CONFIG = TransformerConfig(d_model=128, n_heads=4, n_layers=3, d_ff=256, vocab_size=1400)
 PAGE_SECTIONS = ("rnn", "gradients", "positional", "compute")  # seqviz/benchmarks/NAME.py: run(checkpoints, quick)
 SECTIONS = ("decode", "payload", "rerun", *PAGE_SECTIONS)
 ATTENTION_PAGE = "seqviz/ui/attention.py"
@@ -132,11 +131,12 @@ def load_bench_transformer(checkpoints: str | Path | None) -> tuple[Transformer,
             tokenizer = train_tokenizer([s for pair in pairs for s in pair], Path(tmp) / "tokenizer.model")
         tok_note = "a tokenizer trained here on 5000 generated pairs"
     torch.manual_seed(0)
-    cfg = replace(FALLBACK_CONFIG, vocab_size=tokenizer.vocab_size)
+    model = build_model("transformer", vocab_size=tokenizer.vocab_size).eval()  # the shipped size, untrained
+    cfg = model.config
     description = (f"FALLBACK: {path} {problem}; a seeded random Transformer(d_model={cfg.d_model}, "
                    f"n_heads={cfg.n_heads}, n_layers={cfg.n_layers}, d_ff={cfg.d_ff}, "
                    f"vocab_size={cfg.vocab_size}) with {tok_note}")
-    return Transformer(cfg).eval(), tokenizer, description
+    return model, tokenizer, description
 
 
 def bench_decode(checkpoints: str | Path | None = None, repeats: int = 21) -> dict:

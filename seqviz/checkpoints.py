@@ -18,12 +18,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from seqviz.models import build_model
+from seqviz.models import MODEL_NAMES, build_model, config_from_card
 from seqviz.tokenizer import Tokenizer
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = Path(os.environ.get("SEQVIZ_CHECKPOINTS", REPO_DIR / "checkpoints"))
-MODEL_NAMES = ("transformer", "gru-attention", "gru-plain", "lstm-attention", "rnn-attention")
 FORMAT_VERSION = 1
 
 
@@ -134,7 +133,7 @@ def load_checkpoint(path: str | Path) -> Loaded:
     except (SafetensorError, OSError, ValueError, RuntimeError) as e:
         raise CheckpointError(f"{path}: the weights file is truncated or corrupt ({e}); {hint}.") from None
     try:
-        model = build_model(card["kind"], card["config"])
+        model = build_model(config_from_card(card["kind"], card["config"]))
         mismatch = describe_mismatch(model.state_dict(), state)
         if mismatch:
             raise ValueError(mismatch)

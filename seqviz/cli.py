@@ -69,7 +69,7 @@ def cmd_export_bertviz(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from seqviz.train import TrainConfig, train_all, train_model
+    from seqviz.training.train import TrainConfig, train_all, train_model
 
     cfg = TrainConfig(**({"steps": args.steps} if args.steps else {}))
     start = time.perf_counter()
@@ -87,8 +87,8 @@ def cmd_train(args) -> int:
 
 def cmd_eval(args) -> int:
     from seqviz.data import DEFAULT_SIZE, load_splits
-    from seqviz.evaluate import evaluate
-    from seqviz.train import report_skipped
+    from seqviz.training.evaluate import evaluate
+    from seqviz.training.train import report_skipped
 
     loaded = load_checkpoint(resolve(args.model, args.checkpoints))
     corpus = loaded.card.get("corpus", {})
@@ -111,7 +111,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from seqviz.report import card_results, length_table, plot_length_curve
+    from seqviz.training.report import card_results, length_table, plot_length_curve
 
     results = card_results(args.checkpoints)
     print(length_table(results))

@@ -4,11 +4,12 @@ import json
 import pytest
 import torch
 
-from seqviz.checkpoints import MODEL_NAMES, load_checkpoint
+from seqviz.checkpoints import MODEL_NAMES, load_checkpoint, n_params
 from seqviz.cli import main
 from seqviz.data import generate_corpus, write_tsv
 from seqviz.decode import greedy
-from seqviz.train import TrainConfig, parameter_counts, train_model
+from seqviz.models import build_model
+from seqviz.training.train import TrainConfig, train_model
 
 FEW = TrainConfig(steps=3, batch_size=8, warmup=1, save_every=2)
 
@@ -55,13 +56,14 @@ def test_app_lists_any_checkpoint_dir(trained, capsys, tmp_path):
     assert "| words | n | transformer | gru-attention | gru-plain | lstm-attention | rnn-attention |" in table
 
 
-def test_parameter_counts_are_within_two_times():
-    counts = parameter_counts(1400)
+def test_preset_parameter_counts_are_within_two_times_and_match_the_comments():
+    counts = {name: n_params(build_model(name, vocab_size=1400)) for name in MODEL_NAMES}
     assert max(counts.values()) <= 2 * min(counts.values())
+    assert round(counts["transformer"] / 1e6, 2) == 1.17 and round(counts["lstm-attention"] / 1e6, 2) == 1.79
 
 
 def test_interrupt_keeps_last_good_checkpoint(tmp_path, monkeypatch):
-    import seqviz.train as train
+    import seqviz.training.train as train
 
     real, calls = train.collate, {"n": 0}
 
@@ -106,7 +108,7 @@ def test_transformer_embeddings_stay_tied_after_training_and_loading(trained):
 @pytest.mark.parametrize("native", [True, False], ids=["native-bf16", "no-bf16"])
 def test_autocast_branch_is_forced_either_way(tmp_path, monkeypatch, native):
     """The bf16 path depends on the CPU; force each branch so both run on every machine."""
-    import seqviz.train as train
+    import seqviz.training.train as train
 
     monkeypatch.setattr(train, "native_bf16", lambda: native)
     cfg = TrainConfig(steps=2, batch_size=4, warmup=1, save_every=10)
@@ -118,7 +120,7 @@ def test_autocast_branch_is_forced_either_way(tmp_path, monkeypatch, native):
 
 
 def test_autocast_off_in_config_wins_over_native_bf16(tmp_path, monkeypatch):
-    import seqviz.train as train
+    import seqviz.training.train as train
 
     monkeypatch.setattr(train, "native_bf16", lambda: True)
     cfg = TrainConfig(steps=1, batch_size=4, warmup=1, save_every=10, bf16=False)

@@ -1,0 +1,1 @@
+"""Tooling that builds the shipped checkpoints: train, evaluate, and the length report."""
