@@ -40,7 +40,8 @@ def cmd_translate(args) -> int:
 
 
 def cmd_trace(args) -> int:
-    from seqviz.trace import save_trace, trace
+    from seqviz.trace import trace
+    from seqviz.trace_record import save_trace
 
     loaded = _load(args)
     t = trace(loaded.model, loaded.tokenizer, args.sentence, args.target, beam=args.beam, model_name=loaded.name)

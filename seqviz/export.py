@@ -11,25 +11,19 @@ a network connection to draw (the app itself never downloads anything).
 from __future__ import annotations
 
 import html
-import io
-import json
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import torch
 
-from seqviz.analysis import stack_layers
-from seqviz.trace import Trace, trace_to_json
+from seqviz.labs.attention import attention_patterns
+from seqviz.trace_record import Trace
 
 BERTVIZ_MISSING = "bertviz is not installed: pip install 'seqviz[bertviz]'"
-# (bertviz argument, hook name format) of an encoder-decoder trace
-KINDS = (
-    ("encoder_attention", "encoder.layers.{i}.self_attn.hook_pattern"),  # [head, src, src]
-    ("decoder_attention", "decoder.layers.{i}.self_attn.hook_pattern"),  # [head, tgt, tgt]
-    ("cross_attention", "decoder.layers.{i}.cross_attn.hook_pattern"),  # [head, tgt, src]
-)
-RNN_ATTENTION = "decoder.attn.hook_pattern"  # [1, tgt, src]
+# our attention kind -> BertViz's encoder-decoder keyword argument
+BERTVIZ_ARGUMENTS = {"encoder self": "encoder_attention", "decoder self": "decoder_attention",
+                     "cross": "cross_attention"}
 SCRIPT_OPEN = '<script type="text/javascript">'
 
 
@@ -41,27 +35,16 @@ def _bertviz():
     return bertviz
 
 
-def _n_layers(tensors: dict, name_fmt: str) -> int:
-    n = 0
-    while name_fmt.format(i=n) in tensors:
-        n += 1
-    return n
-
-
 def bertviz_inputs(trace: Trace) -> dict:
     """The trace's attention as BertViz's encoder-decoder keyword arguments: each attention a tuple
     (one per layer) of float32 tensors [1, head, q, k], plus encoder_tokens / decoder_tokens."""
-    kwargs: dict = {}
-    for argument, name_fmt in KINDS:
-        n_layers = _n_layers(trace.tensors, name_fmt)
-        if n_layers:
-            stack = stack_layers(trace.tensors, name_fmt, n_layers).astype(np.float32)  # [layer, head, q, k]
-            kwargs[argument] = tuple(torch.from_numpy(layer[None].copy()) for layer in stack)
-    if not kwargs and RNN_ATTENTION in trace.tensors:  # an RNN with attention: one layer, one head of cross
-        kwargs["cross_attention"] = (torch.from_numpy(trace.tensors[RNN_ATTENTION].astype(np.float32)[None]),)
-    if not kwargs:
+    try:
+        patterns, _ = attention_patterns(trace)  # kind -> [layer, head, q, k]; an RNN gives one head of cross
+    except ValueError:
         raise ValueError("this trace holds no attention patterns (no '*.hook_pattern' tensors); "
-                         "BertViz views need a Transformer or an RNN with attention")
+                         "BertViz views need a Transformer or an RNN with attention") from None
+    kwargs: dict = {BERTVIZ_ARGUMENTS[kind]: tuple(torch.from_numpy(layer[None].astype(np.float32)) for layer in stack)
+                    for kind, stack in patterns.items()}
     return {**kwargs, "encoder_tokens": list(trace.src_tokens), "decoder_tokens": list(trace.tgt_tokens)}
 
 
@@ -111,16 +94,3 @@ def bertviz_model_view_html(trace: Trace, full_html: bool = True, display_mode: 
 def figure_html(fig: go.Figure) -> str:
     """A standalone HTML page for a Plotly figure, plotly.js inlined so it opens offline."""
     return pio.to_html(fig, include_plotlyjs=True, full_html=True)
-
-
-def trace_bytes(trace: Trace, fmt: str = "json") -> bytes:
-    """A trace as the bytes `seqviz.trace.save_trace` would write to FILE.json or FILE.npz
-    (for a download button); `seqviz.trace.load_trace` reads both back, never unpickling."""
-    if fmt == "json":
-        return json.dumps(trace_to_json(trace)).encode("utf-8")
-    if fmt == "npz":
-        buffer = io.BytesIO()
-        meta = json.dumps({"src_tokens": trace.src_tokens, "tgt_tokens": trace.tgt_tokens, **trace.meta})
-        np.savez_compressed(buffer, __meta__=np.array(meta), **trace.tensors)  # a str array: no pickle
-        return buffer.getvalue()
-    raise ValueError(f"trace format must be 'json' or 'npz', got {fmt!r}")

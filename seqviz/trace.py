@@ -6,34 +6,15 @@ capture lives in a per-thread HookContext, and autograd.grad never writes `.grad
 """
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-from pathlib import Path
-
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from seqviz.decode import Decoded, decode
 from seqviz.inputs import prepare_source
 from seqviz.models.hooks import HookContext, hook_context, hook_names
+from seqviz.names import GRAD
 from seqviz.tokenizer import BOS, EOS, Tokenizer
-
-GRAD = "_grad"
-
-
-@dataclass(frozen=True)
-class Trace:
-    src_tokens: list[str]  # encoder input pieces, ending in </s>
-    tgt_tokens: list[str]  # decoder input pieces, starting with <s>
-    tensors: dict[str, np.ndarray]  # hook name (+ "_grad") -> array without the batch dim
-    meta: dict = field(default_factory=dict)
-
-    def names(self) -> list[str]:
-        return list(self.tensors)
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self.tensors[name]
+from seqviz.trace_record import Trace
 
 
 def _capture_grads(context: HookContext, loss: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -128,42 +109,3 @@ def trace(model, tokenizer: Tokenizer, sentence: str, target: str | None = None,
                    "top": [(tokenizer.piece(i), p) for i, p in s.top]} for s in decoded.steps] if decoded else [],
     }
     return Trace(tokenizer.pieces(prepared.ids), tokenizer.pieces([BOS] + tgt), tensors, meta)
-
-
-def _jsonable(a: np.ndarray):
-    """Nested lists; ±inf (masked scores) and nan become null, which JSON can hold."""
-    obj = a.astype(object)
-    obj[~np.isfinite(a)] = None
-    return obj.tolist()
-
-
-def trace_to_json(t: Trace) -> dict:
-    meta = {"src_tokens": t.src_tokens, "tgt_tokens": t.tgt_tokens, **t.meta}
-    return {"meta": meta, "tensors": {name: _jsonable(a) for name, a in t.tensors.items()}}
-
-
-def save_trace(t: Trace, path: str | Path) -> Path:
-    """Write FILE.json ({"meta", "tensors"}) or FILE.npz (arrays plus a JSON "__meta__" string)."""
-    path = Path(path)
-    if path.suffix == ".json":
-        path.write_text(json.dumps(trace_to_json(t)))
-    elif path.suffix == ".npz":
-        meta = json.dumps({"src_tokens": t.src_tokens, "tgt_tokens": t.tgt_tokens, **t.meta})
-        np.savez_compressed(path, __meta__=np.array(meta), **t.tensors)
-    else:
-        raise ValueError(f"{path}: the trace file must end in .json or .npz")
-    return path
-
-
-def load_trace(path: str | Path) -> Trace:
-    """Read a trace written by save_trace (never unpickles)."""
-    path = Path(path)
-    if path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["__meta__"]))
-            tensors = {k: data[k] for k in data.files if k != "__meta__"}
-    else:
-        raw = json.loads(path.read_text())
-        meta = raw["meta"]
-        tensors = {k: np.array(v, dtype=np.float64) for k, v in raw["tensors"].items()}
-    return Trace(meta.pop("src_tokens"), meta.pop("tgt_tokens"), tensors, meta)

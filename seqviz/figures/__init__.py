@@ -1,32 +1,16 @@
 """Pure figure builders: numpy arrays + token lists in, go.Figure / alt.Chart / Vega-Lite dict out.
 
-No torch, no streamlit (a test parses these imports). The `notebook` helpers take any
-object with `.tensors`, `.src_tokens`, `.tgt_tokens` (a `seqviz.trace.Trace`) for Jupyter.
+No torch, no streamlit, no labs (a test parses these imports). `style` is the shared look of every
+figure. One-call figures from a whole trace, for Jupyter, are in `seqviz.notebook`.
 """
 
 from seqviz.figures.animation import decoding_animation
 from seqviz.figures.attention import compare_heatmaps, head_heatmap, model_view, model_view_cell
 from seqviz.figures.lines import line_view, line_view_spec
 from seqviz.figures.matrices import matrix_heatmap, saliency_heatmap
-from seqviz.figures.notebook import (
-    attention_decoding,
-    attention_head,
-    attention_lines,
-    attention_model_view,
-    attention_patterns,
-    attention_rollout_view,
-    attention_saliency,
-)
 from seqviz.figures.style import decode_array
 
 __all__ = [
-    "attention_decoding",
-    "attention_head",
-    "attention_lines",
-    "attention_model_view",
-    "attention_patterns",
-    "attention_rollout_view",
-    "attention_saliency",
     "compare_heatmaps",
     "decode_array",
     "decoding_animation",

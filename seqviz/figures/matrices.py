@@ -122,7 +122,7 @@ def matrix_heatmap(
 def saliency_heatmap(sal: np.ndarray, tgt_tokens: Sequence[str], src_tokens: Sequence[str]) -> go.Figure:
     """Gradient-norm saliency: how strongly each source embedding moves each target's loss.
 
-    sal: [tgt, src], non-negative (e.g. `seqviz.analysis.saliency`). It has its own colour
+    sal: [tgt, src], non-negative (e.g. `seqviz.labs.attention.saliency`). It has its own colour
     scale ("gradient norm", from 0), not the attention one: the units differ.
     """
     sal = as_array(sal, 2, "sal", "[tgt, src]")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seqviz.explorer import Exploration, explore
 from seqviz.inputs import DEFAULT_SENTENCE
+from seqviz.labs.attention import Exploration, explore
 from seqviz.ui.common import load_cached
 
 KINDS = ("encoder self", "decoder self", "cross")

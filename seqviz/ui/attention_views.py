@@ -5,9 +5,9 @@ import html
 
 import streamlit as st
 
-from seqviz import figures
-from seqviz.analysis import attention_rollout, head_average
-from seqviz.explorer import qkv_walkthrough, saliency_rows
+from seqviz import figures, notebook
+from seqviz.labs.attention import attention_rollout, head_average, qkv_walkthrough, saliency_rows
+from seqviz.trace_record import trace_bytes
 from seqviz.ui.attention_state import cached_explore
 
 LABELS = {"encoder self": "encoder self-attention", "decoder self": "decoder masked self-attention",
@@ -85,7 +85,7 @@ def decoding_tab(ex, n_layers: int, n_heads: int) -> None:
     cols = st.columns(2)
     layer = cols[0].selectbox("Layer", range(n_layers), index=n_layers - 1, key="attn_anim_layer")
     head = cols[1].selectbox("Head", ["all heads", *range(n_heads)], key="attn_anim_head")
-    fig = figures.attention_decoding(ex.trace, layer, None if head == "all heads" else head)
+    fig = notebook.attention_decoding(ex.trace, layer, None if head == "all heads" else head)
     st.plotly_chart(fig, width="stretch", key="attn_animation")
     if ex.trace.meta.get("steps"):
         with st.expander("What the decoder considered at each step"):
@@ -172,8 +172,8 @@ def export_tab(ex) -> None:
     cols = st.columns(4)
     cols[0].download_button("Model view (HTML)", export.figure_html(figures.model_view(ex.patterns, ex.tokens)),
                             f"{stem}_model_view.html", "text/html")
-    cols[1].download_button("Trace (JSON)", export.trace_bytes(ex.trace, "json"), f"{stem}.json", "application/json")
-    cols[2].download_button("Trace (NPZ)", export.trace_bytes(ex.trace, "npz"), f"{stem}.npz", "application/zip")
+    cols[1].download_button("Trace (JSON)", trace_bytes(ex.trace, "json"), f"{stem}.json", "application/json")
+    cols[2].download_button("Trace (NPZ)", trace_bytes(ex.trace, "npz"), f"{stem}.npz", "application/zip")
     try:
         bertviz = export.bertviz_head_view_html(ex.trace)
     except ValueError as e:

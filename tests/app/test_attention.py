@@ -7,8 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from seqviz.checkpoints import load_checkpoint
-from seqviz.explorer import explore
 from seqviz.figures import decode_array
+from seqviz.labs.attention import explore
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "seqviz" / "ui" / "attention.py")

@@ -1,15 +1,11 @@
-"""seqviz.analysis: head averaging, attention rollout, saliency, stacking layers from trace names."""
+"""labs.attention arithmetic: head averaging, attention rollout, saliency, stacking layers; names.n_layers."""
 
 import numpy as np
 import pytest
 
-from seqviz.analysis import attention_rollout, head_average, n_layers_in, saliency, stack_layers
-
-
-def softmax_rows(shape, seed=0):
-    x = np.random.default_rng(seed).normal(size=shape) * 2
-    e = np.exp(x - x.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
+from seqviz.labs.attention import attention_rollout, head_average, saliency, stack_layers
+from seqviz.names import act_name, n_layers
+from tests.helpers import softmax_rows
 
 
 def test_head_average_shape_and_value():
@@ -62,23 +58,23 @@ def test_saliency_is_l2_norm_over_d_model():
         saliency(np.zeros(3))
 
 
-def test_stack_layers_and_n_layers_in():
+def test_stack_layers_and_n_layers():
     tensors = {
         f"encoder.layers.{i}.self_attn.hook_pattern": softmax_rows((4, 5, 5), seed=i) for i in range(3)
     }
     tensors["encoder.hook_embed"] = np.zeros((5, 8))
     tensors["decoder.layers.0.cross_attn.hook_pattern"] = softmax_rows((4, 2, 5))
     tensors["decoder.layers.1.cross_attn.hook_pattern"] = softmax_rows((4, 2, 5))
-    assert n_layers_in(tensors, "encoder") == 3
-    assert n_layers_in(tensors, "decoder") == 2
-    assert n_layers_in(tensors, "rnn") == 0
-    stacked = stack_layers(tensors, "encoder.layers.{i}.self_attn.hook_pattern", 3)
+    assert n_layers(tensors, "encoder") == 3
+    assert n_layers(tensors, "decoder") == 2
+    assert n_layers(tensors, "rnn") == 0
+    stacked = stack_layers(tensors, [act_name("encoder self", i) for i in range(3)])
     assert stacked.shape == (3, 4, 5, 5)
     np.testing.assert_array_equal(stacked[2], tensors["encoder.layers.2.self_attn.hook_pattern"])
     with pytest.raises(KeyError, match="encoder.layers.3"):
-        stack_layers(tensors, "encoder.layers.{i}.self_attn.hook_pattern", 4)
+        stack_layers(tensors, [act_name("encoder self", i) for i in range(4)])
 
 
-def test_n_layers_in_rejects_gaps():
-    with pytest.raises(ValueError, match="contiguous"):
-        n_layers_in({"encoder.layers.0.hook_resid_post": 0, "encoder.layers.2.hook_resid_post": 0}, "encoder")
+def test_n_layers_rejects_gaps():
+    with pytest.raises(ValueError, match="not numbered"):
+        n_layers({"encoder.layers.0.hook_resid_post": 0, "encoder.layers.2.hook_resid_post": 0}, "encoder")

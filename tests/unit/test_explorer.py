@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from seqviz.checkpoints import load_checkpoint
-from seqviz.explorer import explore, qkv_walkthrough, saliency_rows
 from seqviz.inputs import InputError
+from seqviz.labs.attention import explore, qkv_walkthrough, saliency_rows
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,9 @@ import pytest
 
 from seqviz.checkpoints import load_checkpoint
 from seqviz.cli import main
-from seqviz.export import bertviz_head_view_html, bertviz_model_view_html, figure_html, trace_bytes
-from seqviz.trace import Trace, load_trace, trace
+from seqviz.export import bertviz_head_view_html, bertviz_model_view_html, figure_html
+from seqviz.trace import trace
+from seqviz.trace_record import Trace, load_trace, trace_bytes
 
 pytest.importorskip("bertviz")
 
@@ -136,7 +137,7 @@ def test_cli_export_bertviz_writes_a_file(tiny_dir, tmp_path, capsys):
 
 
 def test_figure_html_is_standalone(transformer_trace):
-    from seqviz.figures import attention_model_view
+    from seqviz.notebook import attention_model_view
 
     page = figure_html(attention_model_view(transformer_trace))
     assert page.lstrip().lower().startswith("<!doctype html>") and page.rstrip().endswith("</html>")

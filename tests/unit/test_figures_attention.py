@@ -20,18 +20,11 @@ from seqviz.figures import (
     saliency_heatmap,
 )
 from seqviz.figures.style import subplot_grid
+from tests.helpers import softmax_rows
 
 SRC = ["▁the", "▁cat", "<script>alert(1)</script>", "▁the", "</s>"]
 TGT = ["<s>", "▁le", "▁chat", "▁le"]
 ESCAPED_SCRIPT = "&lt;script&gt;alert(1)&lt;/script&gt;"
-
-
-def softmax_rows(shape, seed=0, causal=False):
-    x = np.random.default_rng(seed).normal(size=shape) * 2
-    if causal:
-        x = np.where(np.triu(np.ones(shape[-2:]), 1) > 0, -np.inf, x)
-    e = np.exp(x - x.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
 
 
 def spec(fig) -> dict:

@@ -12,15 +12,15 @@ import pytest
 
 from seqviz.figures import line_view, line_view_spec
 from seqviz.figures.lines import MIN_WEIGHT
-
-SRC = ["▁the", "▁cat", "<script>alert(1)</script>", "▁the", "</s>"]
-TGT = ["<s>", "▁le", "▁chat"]
+from tests.helpers import softmax_rows as _softmax_rows
 
 
 def softmax_rows(shape, seed=0):
-    x = np.random.default_rng(seed).normal(size=shape) * 3
-    e = np.exp(x - x.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
+    return _softmax_rows(shape, seed, spread=3.0)
+
+
+SRC = ["▁the", "▁cat", "<script>alert(1)</script>", "▁the", "</s>"]
+TGT = ["<s>", "▁le", "▁chat"]
 
 
 def altair_spec(*args, **kwargs):

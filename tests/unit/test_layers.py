@@ -1,31 +1,66 @@
-"""DESIGN §1: models never import UI or plotting; figures never import torch or streamlit; ui does no tensor math."""
+"""The layer rules of docs/architecture.md, read from the imports of every module:
+models never import UI or plotting; labs never import streamlit or figures; figures never import torch,
+streamlit or labs; ui does no tensor math; the torch-free core stays torch-free."""
 import ast
 from pathlib import Path
 
 import pytest
 
 PKG = Path(__file__).resolve().parents[2] / "seqviz"
-RULES = {"models": {"streamlit", "plotly", "altair"}, "figures": {"torch", "streamlit"}, "ui": {"torch"}}
+# package -> (forbidden third-party roots, forbidden seqviz subpackages/modules)
+RULES = {
+    "models": ({"streamlit", "plotly", "altair"}, {"seqviz.labs", "seqviz.figures", "seqviz.ui", "seqviz.trace"}),
+    "labs": ({"streamlit"}, {"seqviz.figures", "seqviz.ui"}),
+    "figures": ({"torch", "streamlit"}, {"seqviz.labs", "seqviz.ui", "seqviz.models", "seqviz.trace"}),
+    "ui": ({"torch"}, set()),
+}
+TORCH_FREE = ("names.py", "inputs.py", "trace_record.py", "tokenizer.py")
 
 
-def imported_roots(path: Path) -> set[str]:
-    roots = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+def imports(path: Path) -> set[str]:
+    """Every module name imported (absolute imports only; the project uses no relative ones)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
-            roots |= {a.name.split(".")[0] for a in node.names}
+            found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            roots.add(node.module.split(".")[0])
-    return roots
+            found.add(node.module)
+    return found
 
 
-@pytest.mark.parametrize("layer,forbidden", RULES.items())
-def test_layer_imports(layer, forbidden):
-    files = list((PKG / layer).rglob("*.py"))
-    assert files
-    for f in files:
-        assert not imported_roots(f) & forbidden, f"{f} imports {imported_roots(f) & forbidden}"
+def violations(path: Path, roots: set[str], modules: set[str]) -> set[str]:
+    return {name for name in imports(path)
+            if name.split(".")[0] in roots or any(name == m or name.startswith(m + ".") for m in modules)}
+
+
+@pytest.mark.parametrize("package", RULES)
+def test_layer_imports(package):
+    files = sorted((PKG / package).rglob("*.py"))
+    assert len(files) >= 2, f"seqviz/{package} holds {len(files)} modules"
+    roots, modules = RULES[package]
+    bad = {f.name: violations(f, roots, modules) for f in files}
+    assert not {name: v for name, v in bad.items() if v}
+
+
+def test_trace_module_is_not_mistaken_for_trace_record():
+    # "seqviz.trace" must not match "seqviz.trace_record" in the prefix check above
+    figure_file = PKG / "figures" / "style.py"
+    assert not violations(figure_file, set(), {"seqviz.trace"})
+
+
+def test_torch_free_core():
+    for name in TORCH_FREE:
+        assert not violations(PKG / name, {"torch", "streamlit"}, set()), name
 
 
 def test_core_modules_do_not_import_ui():
-    for f in PKG.glob("*.py"):
-        assert not imported_roots(f) & {"streamlit"}, f
+    core = sorted(PKG.glob("*.py"))
+    assert len(core) >= 10
+    for f in core:
+        assert not violations(f, {"streamlit"}, {"seqviz.ui"}), f.name
+
+
+def test_the_rules_catch_a_violation(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import torch\nfrom seqviz.labs.attention import explore\n")
+    assert violations(bad, *RULES["figures"]) == {"torch", "seqviz.labs.attention"}

@@ -6,7 +6,9 @@ import torch
 from seqviz.checkpoints import load_checkpoint
 from seqviz.decode import beam_search, greedy
 from seqviz.inputs import InputError
-from seqviz.trace import GRAD, load_trace, save_trace, trace
+from seqviz.names import GRAD
+from seqviz.trace import trace
+from seqviz.trace_record import load_trace, save_trace
 
 ATTN_LEAVES = ["hook_q", "hook_k", "hook_v", "hook_scores", "hook_pattern", "hook_z", "hook_out"]
 
