@@ -1,0 +1,363 @@
+"""Figures of the RNN seq2seq page: hidden states, the reading animation, neurons on words, gates, alignment,
+the fixed context, the length chart and gradients through time. numpy + token lists in, Plotly / Altair out.
+
+Decoder rows are labelled by the token being WRITTEN at that step, with the token read on hover.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+from plotly.subplots import make_subplots
+
+from seqviz.figures.style import (
+    CELL_COLORS,
+    FONT_SIZE,
+    INK,
+    LINE_WIDTH,
+    as_array,
+    attention_coloraxis,
+    base_layout,
+    check_tokens,
+    colorscale,
+    escape,
+    escape_all,
+    figure,
+    heatmap_px,
+    tick_angle,
+    title_margin,
+    to_percent,
+    token_axis,
+    value_axis,
+)
+
+MAX_FRAMES = 60
+STATE_SCALE = "RdBu"  # diverging: tanh-bounded states in [-1, 1], red negative, blue positive
+UNIT_ROW_PX = 2  # units are many (256): each gets a thin row; hover names it
+MODEL_COLORS = {"rnn-attention": CELL_COLORS["rnn"], "lstm-attention": CELL_COLORS["lstm"],
+                "gru-attention": CELL_COLORS["gru"], "gru-plain": "#98df8a", "transformer": CELL_COLORS["transformer"]}
+
+
+def model_color(name: str, cell: str | None = None) -> str:
+    return MODEL_COLORS.get(name) or CELL_COLORS.get(cell or "", "#7f7f7f")
+
+
+def frame_steps(n: int, max_frames: int = MAX_FRAMES) -> list[int]:
+    """At most max_frames step indices from 0..n-1, always ending on the last step."""
+    if n <= max_frames:
+        return list(range(n))
+    return sorted(set(np.linspace(0, n - 1, max_frames).round().astype(int).tolist()))
+
+
+def _state_heatmap_trace(states: np.ndarray, hover_steps: Sequence[str], zmax: float, name: str) -> dict:
+    n_steps, n_units = states.shape
+    custom = np.repeat(np.array(hover_steps, dtype=object)[None, :], n_units, axis=0)
+    return dict(type="heatmap", z=states.T.astype(np.float32), x=list(range(n_steps)), y=list(range(n_units)),
+                zmin=-zmax, zmax=zmax, zmid=0, colorscale=colorscale(STATE_SCALE), name=name,
+                colorbar=dict(title=dict(text="value"), thickness=14), customdata=custom,
+                hovertemplate="%{customdata}<br>unit %{y}: %{z:.3f}<extra></extra>")
+
+
+def _hover_steps(tokens: Sequence[str], read: Sequence[str] | None) -> list[str]:
+    if read is None:
+        return [f"step {i}: reads {escape(t)}" for i, t in enumerate(tokens)]
+    return [f"step {i}: writes {escape(w)} (reads {escape(r)})" for i, (w, r) in enumerate(zip(tokens, read,
+                                                                                              strict=True))]
+
+
+def states_heatmap(states: np.ndarray, tokens: Sequence[str], title: str, read: Sequence[str] | None = None,
+                   zmax: float = 1.0):
+    """Hidden states through time: states [steps, H] as a heatmap, steps (tokens) across, units down.
+
+    tokens: the token of each step (encoder: the word read; decoder: the word written, with `read` on hover)."""
+    states = as_array(states, 2, "states", "[steps, hidden]")
+    tokens = check_tokens(tokens, states.shape[0], "tokens", "axis 0 (steps)")
+    if read is not None:
+        read = check_tokens(read, states.shape[0], "read", "axis 0 (steps)")
+    n_steps, n_units = states.shape
+    angle = tick_angle(tokens)
+    width, _ = heatmap_px(1, n_steps, col_labels=tokens)
+    height = max(320, n_units * UNIT_ROW_PX) + title_margin(title) + 80 + (60 if angle else 0)
+    layout = base_layout(title, height=height, width=width,
+                         xaxis={**token_axis(tokens, angle=angle), "title": dict(text="step (token)")},
+                         yaxis=value_axis("unit", autorange="reversed", showgrid=False))
+    return figure([_state_heatmap_trace(states, _hover_steps(tokens, read), zmax, "h")], layout)
+
+
+def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mapping[str, np.ndarray],
+                      equation: str, zmax: float = 1.0, title: str = ""):
+    """The encoder reading the sentence one token per frame: column h_t appears, the current token is boxed,
+    and a panel gives the update's numbers. states [src, H]; numbers: "h_norm", "change", "input_norm",
+    "recurrent_norm" each [src]. `equation` is a plain-text template with {t}, {tm1}, {x}, {inp}, {rec}, {norm},
+    {change} fields. At most MAX_FRAMES frames; axes fixed; play button + slider."""
+    states = as_array(states, 2, "states", "[src, hidden]")
+    tokens = check_tokens(tokens, states.shape[0], "tokens", "axis 0 (steps)")
+    n_steps, n_units = states.shape
+    for key in ("h_norm", "change", "input_norm", "recurrent_norm"):
+        if len(numbers[key]) != n_steps:
+            raise ValueError(f"numbers[{key!r}] has {len(numbers[key])} steps, states have {n_steps}")
+    h_norm, change = np.asarray(numbers["h_norm"], float), np.asarray(numbers["change"], float)
+    angle = tick_angle(tokens)
+    width, _ = heatmap_px(1, n_steps, col_labels=tokens)
+    title = title or "The encoder reads one token per frame: each column is h_t"
+    top = title_margin(title) + 70  # room for the equation panel above the plots
+    heat_h, line_h = max(260, n_units * UNIT_ROW_PX), 170
+    height = top + heat_h + line_h + 140 + (60 if angle else 0)
+    ymax = float(max(h_norm.max(initial=0), change.max(initial=0))) * 1.15 + 1e-6
+    steps = list(range(n_steps))
+    data = [
+        _state_heatmap_trace(states, _hover_steps(tokens, None), zmax, "h_t"),
+        dict(type="scatter", x=steps[:1], y=h_norm[:1].tolist(), mode="lines+markers", name="‖h_t‖",
+             line=dict(color=INK, width=LINE_WIDTH), xaxis="x2", yaxis="y2"),
+        dict(type="scatter", x=steps[:1], y=change[:1].tolist(), mode="lines+markers", name="‖h_t − h_{t−1}‖",
+             line=dict(color=CELL_COLORS["rnn"], width=LINE_WIDTH, dash="dot"), xaxis="x2", yaxis="y2"),
+    ]
+    split = line_h / (heat_h + line_h + 60)
+    x_axis = token_axis(tokens, angle=angle)
+    layout = base_layout(
+        title, height=height, width=max(width, 640),
+        xaxis={**x_axis, "anchor": "y", "domain": [0, 1], "showticklabels": False},
+        yaxis=value_axis("unit", autorange="reversed", showgrid=False, domain=[split + 0.08, 1.0]),
+        xaxis2={**x_axis, "anchor": "y2", "domain": [0, 1], "title": dict(text="step (token)")},
+        yaxis2=value_axis("norm", range=[0, ymax], domain=[0, split]),
+        legend=dict(orientation="h", x=0, y=-0.02 - (0.1 if angle else 0.05), yanchor="top",
+                    font=dict(size=FONT_SIZE, color=INK)),
+        margin=dict(l=10, r=10, t=top, b=40),
+    )
+    frames, slider_steps = [], []
+    for t in frame_steps(n_steps):
+        text = equation.format(t=t + 1, tm1=t, x=escape(tokens[t]), inp=float(numbers["input_norm"][t]),
+                               rec=float(numbers["recurrent_norm"][t]), norm=float(h_norm[t]),
+                               change=float(change[t]))
+        shapes = [dict(type="rect", xref="x", yref="paper", x0=t - 0.5, x1=t + 0.5, y0=0, y1=1,
+                       line=dict(color="black", width=3), fillcolor="rgba(0,0,0,0)")]
+        if t < n_steps - 1:  # future columns hidden under white: the state only exists once the word is read
+            shapes.append(dict(type="rect", xref="x", yref="y domain", x0=t + 0.5, x1=n_steps - 0.5, y0=0, y1=1,
+                               line=dict(width=0), fillcolor="white", layer="above"))
+        annotation = dict(text=text, xref="paper", yref="paper", x=0, y=1, yshift=12, xanchor="left",
+                          yanchor="bottom", showarrow=False, align="left", font=dict(size=FONT_SIZE + 1, color=INK),
+                          bgcolor="#f3f3f3", bordercolor="#bbbbbb", borderpad=6)
+        frames.append(dict(name=str(t), data=[{}, dict(x=steps[: t + 1], y=h_norm[: t + 1].tolist()),
+                                              dict(x=steps[: t + 1], y=change[: t + 1].tolist())],
+                           traces=[0, 1, 2], layout=dict(shapes=shapes, annotations=[annotation])))
+        slider_steps.append(dict(method="animate", label=escape(tokens[t]),
+                                 args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                                      transition=dict(duration=0))]))
+    layout["shapes"], layout["annotations"] = frames[0]["layout"]["shapes"], frames[0]["layout"]["annotations"]
+    layout.update(_player(slider_steps, "reading "))
+    return figure(data, layout, frames)
+
+
+def _player(slider_steps: list[dict], prefix: str, duration: int = 600) -> dict:
+    """A play/pause button and a slider under the plot (the shared animation controls)."""
+    return dict(
+        updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left", yanchor="top",
+                          pad=dict(t=90, r=10), font=dict(size=FONT_SIZE),
+                          buttons=[dict(label="▶ Play", method="animate",
+                                        args=[None, dict(frame=dict(duration=duration, redraw=True),
+                                                         fromcurrent=True, transition=dict(duration=0))]),
+                                   dict(label="❚❚ Pause", method="animate",
+                                        args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
+        sliders=[dict(active=0, steps=slider_steps, x=0.18, len=0.82, y=0, yanchor="top", pad=dict(t=70),
+                      currentvalue=dict(prefix=prefix, font=dict(size=FONT_SIZE, color=INK)),
+                      font=dict(size=FONT_SIZE, color=INK))],
+    )
+
+
+def neuron_words(values: np.ndarray, tokens: Sequence[str], title: str, per_line: int = 10, zmax: float = 1.0,
+                 read: Sequence[str] | None = None):
+    """One unit's activation on every token, Karpathy-style: the tokens as text, each cell coloured by the
+    value. values [steps]; lines of `per_line` tokens so a long sentence wraps instead of shrinking."""
+    values = as_array(values, 1, "values", "[steps]").astype(np.float64)
+    tokens = check_tokens(tokens, len(values), "tokens", "axis 0 (steps)")
+    n = len(values)
+    rows = max(1, -(-n // per_line))
+    cols = min(per_line, max(n, 1))
+    z = np.full((rows, cols), np.nan)
+    text = np.full((rows, cols), "", dtype=object)
+    hover = np.full((rows, cols), "", dtype=object)
+    for i, (v, tok) in enumerate(zip(values, tokens, strict=True)):
+        r, c = divmod(i, per_line)
+        z[r, c], text[r, c] = v, escape(tok.replace("▁", " ").strip() or tok)
+        extra = f" (reads {escape(read[i])})" if read is not None else ""
+        hover[r, c] = f"step {i}: {escape(tok)}{extra}<br>value {v:+.3f}"
+    longest = max((len(t) for t in tokens), default=4)
+    cell_w = max(70, 11 * longest + 16)
+    layout = base_layout(title, height=title_margin(title) + rows * 46 + 30, width=min(1300, cols * cell_w + 140),
+                         xaxis=dict(visible=False, range=[-0.5, cols - 0.5]),
+                         yaxis=dict(visible=False, autorange="reversed"))
+    data = [dict(type="heatmap", z=z, text=text, customdata=hover, texttemplate="%{text}", zmin=-zmax, zmax=zmax,
+                 zmid=0, colorscale=colorscale(STATE_SCALE), xgap=3, ygap=3,
+                 hovertemplate="%{customdata}<extra></extra>",
+                 textfont=dict(size=FONT_SIZE + 2, color=INK), colorbar=dict(title=dict(text="value"), thickness=12))]
+    return figure(data, layout)
+
+
+def gate_figure(values: np.ndarray, tokens: Sequence[str], title: str, read: Sequence[str] | None = None,
+                zmin: float = 0.0, zmax: float = 1.0, diverging: bool = False):
+    """A gate (or the cell state) over time: the mean over units per step as a line above a heatmap of
+    every unit. values [steps, H]; sigmoid gates use 0..1, the cell state a symmetric range."""
+    values = as_array(values, 2, "values", "[steps, hidden]")
+    tokens = check_tokens(tokens, values.shape[0], "tokens", "axis 0 (steps)")
+    if read is not None:
+        read = check_tokens(read, values.shape[0], "read", "axis 0 (steps)")
+    n_steps, n_units = values.shape
+    angle = tick_angle(tokens)
+    width, _ = heatmap_px(1, n_steps, col_labels=tokens)
+    heat_h = max(200, n_units * 1)
+    height = title_margin(title) + heat_h + 130 + 60 + (60 if angle else 0)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.28, 0.72], vertical_spacing=0.04)
+    mean = values.mean(1)
+    hover = _hover_steps(tokens, read)
+    fig.add_scatter(x=list(range(n_steps)), y=mean, mode="lines+markers", name="mean over units",
+                    line=dict(color=INK, width=LINE_WIDTH), customdata=hover,
+                    hovertemplate="%{customdata}<br>mean %{y:.3f}<extra></extra>", showlegend=False, row=1, col=1)
+    scale = colorscale(STATE_SCALE) if diverging else colorscale("Viridis")
+    custom = np.repeat(np.array(hover, dtype=object)[None, :], n_units, axis=0)
+    fig.add_heatmap(z=values.T.astype(np.float32), zmin=zmin, zmax=zmax, colorscale=scale, customdata=custom,
+                    hovertemplate="%{customdata}<br>unit %{y}: %{z:.3f}<extra></extra>",
+                    colorbar=dict(thickness=14, len=0.7, y=0.36), row=2, col=1)
+    fig.update_layout(**base_layout(title, height=height, width=width))
+    fig.update_xaxes(**token_axis(tokens, angle=angle), row=2, col=1)
+    fig.update_xaxes(showticklabels=False, row=1, col=1)
+    lo, hi = (zmin, zmax) if not diverging else (float(mean.min()) - 0.05, float(mean.max()) + 0.05)
+    fig.update_yaxes(**value_axis("mean", range=[lo, hi]), row=1, col=1)
+    fig.update_yaxes(**value_axis("unit", autorange="reversed", showgrid=False), row=2, col=1)
+    return fig
+
+
+def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: Sequence[str], title: str,
+                      read: Sequence[str] | None = None, animate: bool = False, compact: bool = False):
+    """Target × source alignment: pattern [tgt, src] (rows sum to 1) in percent, rows labelled by the token
+    written, the token read on hover. With `animate`, one frame per generated token: rows appear as the
+    decoder writes them and the current row is boxed (at most MAX_FRAMES frames)."""
+    pattern = as_array(pattern, 2, "pattern", "[tgt, src]")
+    src_tokens = check_tokens(src_tokens, pattern.shape[1], "src_tokens", "axis 1 (source)")
+    written = check_tokens(written, pattern.shape[0], "written", "axis 0 (target)")
+    read = check_tokens(read, pattern.shape[0], "read", "axis 0 (target)") if read is not None else None
+    n_tgt, n_src = pattern.shape
+    angle = tick_angle(src_tokens, budget=40 if compact else 60)
+    width, height = heatmap_px(n_tgt, n_src, written, src_tokens, title=title)
+    custom = np.empty((n_tgt, n_src), dtype=object)
+    for i in range(n_tgt):
+        reads = f" (reads {escape(read[i])})" if read is not None else ""
+        for j in range(n_src):
+            custom[i, j] = f"writing {escape(written[i])}{reads}<br>looks at {escape(src_tokens[j])}"
+    data = [dict(type="heatmap", z=to_percent(pattern), coloraxis="coloraxis", customdata=custom,
+                 hovertemplate="%{customdata}: %{z}%<extra></extra>")]
+    if animate:
+        height += 170
+    layout = base_layout(title, height=height, width=None if compact else width,
+                         xaxis={**token_axis(src_tokens, angle=angle),
+                                "title": dict(text="source (read by the encoder)"), "side": "bottom"},
+                         yaxis={**token_axis(written, reverse=True), "title": dict(text="token written")},
+                         coloraxis=attention_coloraxis(thickness=14))
+    if not animate:
+        return figure(data, layout)
+    frames, slider_steps = [], []
+    for t in frame_steps(n_tgt):
+        shapes = [dict(type="rect", xref="x domain", yref="y", x0=0, x1=1, y0=t - 0.5, y1=t + 0.5,
+                       line=dict(color="red", width=3), fillcolor="rgba(0,0,0,0)")]
+        if t < n_tgt - 1:
+            shapes.append(dict(type="rect", xref="x domain", yref="y", x0=0, x1=1, y0=t + 0.5, y1=n_tgt - 0.5,
+                               line=dict(width=0), fillcolor="white", layer="above"))
+        frames.append(dict(name=str(t), layout=dict(shapes=shapes)))
+        slider_steps.append(dict(method="animate", label=escape(written[t]),
+                                 args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                                      transition=dict(duration=0))]))
+    layout["shapes"] = frames[0]["layout"]["shapes"]
+    layout.update(_player(slider_steps, "writing "))
+    layout["margin"] = dict(layout["margin"], b=40)
+    return figure(data, layout, frames)
+
+
+def context_vector(context: np.ndarray, n_src: int, title: str, per_row: int = 32, zmax: float = 1.0):
+    """The one context vector h_T [H] that every decoder step of the plain model receives, drawn as what it
+    is: H numbers (folded into rows of `per_row` so every cell is visible), the same size for any sentence."""
+    context = as_array(context, 1, "context", "[hidden]").astype(np.float64)
+    H = len(context)
+    rows = -(-H // per_row)
+    z = np.full((rows, per_row), np.nan)
+    z.flat[:H] = context
+    units = np.full((rows, per_row), -1)
+    units.flat[:H] = np.arange(H)
+    layout = base_layout(title, height=title_margin(title) + rows * 26 + 90, width=per_row * 26 + 160,
+                         xaxis=value_axis(f"unit mod {per_row}", showgrid=False, range=[-0.5, per_row - 0.5]),
+                         yaxis=value_axis(f"units ÷ {per_row}", showgrid=False, autorange="reversed"))
+    data = [dict(type="heatmap", z=z, customdata=units, zmin=-zmax, zmax=zmax, zmid=0, xgap=1, ygap=1,
+                 colorscale=colorscale(STATE_SCALE), colorbar=dict(title=dict(text="value"), thickness=14),
+                 hovertemplate="unit %{customdata}: %{z:.3f}<extra></extra>")]
+    fig = figure(data, layout)
+    fig.add_annotation(text=f"{H} numbers, for a sentence of {n_src} tokens, or of 3, or of 100", xref="paper",
+                       yref="paper", x=0, y=-0.02, yanchor="top", showarrow=False, font=dict(size=FONT_SIZE, color=INK))
+    fig.update_layout(margin=dict(b=50))
+    return fig
+
+
+def length_chart(rows: Sequence[Mapping], sentence_bucket: str | None = None, sentence_words: int | None = None):
+    """BLEU and exact match against source length, one line per model, from the cards' test buckets.
+    rows: {model, bucket, order, n, metric, value} (labs.rnn.length_rows). Clicking the legend highlights models;
+    a rule marks the typed sentence's length bucket."""
+    if not rows:
+        raise ValueError("no rows: no checkpoint card has test metrics by length")
+    df = pd.DataFrame(list(rows))
+    order = df.sort_values("order")["bucket"].drop_duplicates().tolist()
+    models = df["model"].drop_duplicates().tolist()
+    pick = alt.selection_point(fields=["model"], bind="legend", name="model_pick")
+    x = alt.X("bucket:O", sort=order, title="source length (words)", axis=alt.Axis(labelAngle=0))
+    color = alt.Color("model:N", scale=alt.Scale(domain=models, range=[model_color(m) for m in models]),
+                      legend=alt.Legend(title="model (click to highlight)", orient="bottom", columns=3))
+    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=70), strokeWidth=3).encode(
+        x=x, y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 100])), color=color,
+        strokeDash=alt.condition("datum.model == 'gru-plain'", alt.value([6, 4]), alt.value([1, 0])),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+        tooltip=["model:N", "bucket:N", "n:Q", "metric:N", alt.Tooltip("value:Q", format=".1f")],
+    ).add_params(pick)
+    layers = [lines]
+    if sentence_bucket is not None and sentence_bucket in order:
+        label = f"your sentence: {sentence_words} words" if sentence_words is not None else "your sentence"
+        mark = pd.DataFrame({"bucket": [sentence_bucket], "label": [label]})
+        layers.append(alt.Chart(mark).mark_rule(color="black", strokeWidth=2, strokeDash=[3, 3]).encode(x=x))
+        layers.append(alt.Chart(mark).mark_text(align="left", dx=6, dy=-6, fontSize=FONT_SIZE, color=INK).encode(
+            x=x, y=alt.value(12), text="label:N"))
+    chart = alt.layer(*layers).properties(width=380, height=300).facet(
+        column=alt.Column("metric:N", title=None, header=alt.Header(labelFontSize=FONT_SIZE + 2, labelColor=INK),
+                          sort=["BLEU", "exact match %"]), data=df)
+    return chart.properties(title="Test quality by source length: the fixed context (dashed) falls off, "
+                                  "attention holds")
+
+
+def gradient_chart(curves: Mapping[str, np.ndarray], tokens: Sequence[str], chosen: str,
+                   cells: Mapping[str, str] | None = None, title: str = ""):
+    """‖∂L/∂h_t‖ for every encoder step, one line per model, on a log axis; the chosen model drawn bold.
+    curves: model -> [src] (all the same length as tokens)."""
+    if chosen not in curves:
+        raise ValueError(f"chosen model {chosen!r} is not among the curves {list(curves)}")
+    tokens = list(tokens)
+    fig_data = []
+    for name, values in curves.items():
+        values = as_array(values, 1, f"curves[{name!r}]", "[src]")
+        check_tokens(tokens, len(values), "tokens", f"curve {name}")
+        bold = name == chosen
+        fig_data.append(dict(type="scatter", x=list(range(len(values))), y=np.maximum(values, 1e-12).tolist(),
+                             mode="lines+markers", name=escape(name) + (" (chosen)" if bold else ""),
+                             line=dict(color=model_color(name, (cells or {}).get(name)),
+                                       width=LINE_WIDTH * (1.6 if bold else 0.8), dash="solid" if bold else "dot"),
+                             opacity=1.0 if bold else 0.75, customdata=escape_all(tokens),
+                             hovertemplate=f"{escape(name)}<br>%{{customdata}}: %{{y:.3g}}<extra></extra>"))
+    title = title or "‖∂L/∂h_t‖ at every encoder step (log scale): how much each step's state matters to the loss"
+    angle = tick_angle(tokens)
+    width, _ = heatmap_px(1, len(tokens), col_labels=tokens)
+    layout = base_layout(title, height=430 + (60 if angle else 0), width=max(width, 600),
+                         xaxis={**token_axis(tokens, angle=angle), "title": dict(text="encoder step (token read)")},
+                         yaxis=value_axis("‖∂L/∂h_t‖", type="log"),
+                         legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0,
+                                     font=dict(size=FONT_SIZE, color=INK)))
+    layout["margin"]["t"] += 40
+    return figure(fig_data, layout)
+
+
+__all__ = ["alignment_heatmap", "context_vector", "frame_steps", "gate_figure", "gradient_chart",
+           "length_chart", "model_color", "neuron_words", "reading_animation", "states_heatmap"]
