@@ -70,12 +70,12 @@ class DecoderLayer(nn.Module):
         self.ffn = FeedForward(cfg.d_model, cfg.d_ff, cfg.dropout)
         self.norm_1, self.norm_2, self.norm_3 = (nn.LayerNorm(cfg.d_model) for _ in range(3))
         self.dropout = dropout_layer(cfg.dropout)
-        self.hook_resid_post = Hook()
+        self.hook_resid_mid, self.hook_resid_post = Hook(), Hook()  # [b, pos, d_model]: entering / leaving the FFN
 
     def forward(self, x, memory_kv, self_kv, self_mask, src_mask) -> torch.Tensor:
         """self_kv/memory_kv: this layer's K,V over the target prefix / the source ([b, head, pos, d_head] ×2)."""
         x = self.norm_1(x + self.dropout(self.self_attn(x, mask=self_mask, kv=self_kv)))
-        x = self.norm_2(x + self.dropout(self.cross_attn(x, mask=src_mask, kv=memory_kv)))
+        x = self.hook_resid_mid(self.norm_2(x + self.dropout(self.cross_attn(x, mask=src_mask, kv=memory_kv))))
         return self.hook_resid_post(self.norm_3(x + self.dropout(self.ffn(x))))
 
 

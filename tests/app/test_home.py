@@ -46,6 +46,10 @@ def test_home_hostile_input_is_text(app):
     app.text_input[0].set_value("<script>alert(1)</script> 🙂 猫 قطة").run()
     assert not app.exception
     assert app.query_params["sentence"] == "<script>alert(1)</script> 🙂 猫 قطة"
+    # the source pieces are shown as inline code (text, never markup), and no element allows raw HTML
+    pieces = [c.value for c in app.caption if "cut into pieces" in c.value]
+    assert pieces and "`<0x3C>`" in pieces[0] and "`</s>`" in pieces[0]  # "<" as a byte piece, in code
+    assert not any(m.proto.allow_html for m in app.markdown if "script" in m.value)
 
 
 def test_home_missing_checkpoints(tmp_path, monkeypatch):

@@ -19,7 +19,8 @@ def test_explore_shapes(loaded):
     assert ex.tokens["cross"] == (ex.trace.tgt_tokens, ex.trace.src_tokens)
     assert len(ex.pieces) == len(ex.probs)
     sal = saliency_rows(loaded, ex)
-    assert sal.shape == (len(ex.trace.tgt_tokens), len(ex.trace.src_tokens)) and np.all(sal >= 0)
+    assert sal.shape == (len(ex.trace.tgt_tokens), len(ex.trace.src_tokens))
+    assert np.isfinite(sal).all() and (sal.max(axis=1) > 1e-8).all()  # each written token depends on the source
     with pytest.raises(InputError):
         explore(loaded, "")
 

@@ -21,7 +21,8 @@ def expected_transformer_names(n_layers):
                   f"encoder.layers.{i}.ffn.hook_hidden"]
         for kind in ("self_attn", "cross_attn"):
             names += [f"decoder.layers.{i}.{kind}.{leaf}" for leaf in ATTN_LEAVES]
-        names += [f"decoder.layers.{i}.hook_resid_post", f"decoder.layers.{i}.ffn.hook_hidden"]
+        names += [f"decoder.layers.{i}.hook_resid_mid", f"decoder.layers.{i}.hook_resid_post",
+                  f"decoder.layers.{i}.ffn.hook_hidden"]
     return names
 
 
@@ -96,8 +97,10 @@ def test_model_is_unchanged_after_trace(transformer):
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     assert not model.training
     assert greedy(model, src).tokens == out_before.tokens
-    # no forward hooks or context left behind
-    assert all(not m._forward_hooks for m in model.modules())
+    # nothing stored on a module as a side effect (the design keeps capture in a per-thread context)
+    stored = [(name, attr) for name, m in model.named_modules() for attr, value in vars(m).items()
+              if isinstance(value, torch.Tensor)]
+    assert stored == []
     from seqviz.models.hooks import _ACTIVE
     assert _ACTIVE.get() is None
 
@@ -199,4 +202,4 @@ def test_per_step_saliency_gradients_match_autograd(transformer):
     by_step = t[BY_STEP]
     assert by_step.shape == (len(t.tgt_tokens), len(t.src_tokens), 32)
     np.testing.assert_allclose(by_step.sum(0), t["encoder.hook_embed_grad"], atol=1e-5)
-    assert np.linalg.norm(by_step, axis=-1).min() >= 0 and np.linalg.norm(by_step[0]) > 0
+    assert (np.linalg.norm(by_step, axis=(1, 2)) > 1e-8).all()  # every target token depends on the source
