@@ -90,8 +90,9 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
                       equation: str, zmax: float = 1.0, title: str = ""):
     """The encoder reading the sentence one token per frame: column h_t appears, the current token is boxed,
     and a panel gives the update's numbers. states [src, H]; numbers: "h_norm", "change", "input_norm",
-    "recurrent_norm" each [src]. `equation` is a plain-text template with {t}, {tm1}, {x}, {inp}, {rec}, {norm},
-    {change} fields. At most MAX_FRAMES frames; axes fixed; play button + slider."""
+    "recurrent_norm" each [src] (more keys, e.g. gate means, become template fields too). `equation` is a
+    template with {t}, {tm1}, {x}, {inp}, {rec}, {norm}, {change} and those keys as fields. At most MAX_FRAMES
+    frames; axes fixed; play button + slider."""
     states = as_array(states, 2, "states", "[src, hidden]")
     tokens = check_tokens(tokens, states.shape[0], "tokens", "axis 0 (steps)")
     n_steps, n_units = states.shape
@@ -128,9 +129,10 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
     )
     frames, slider_steps = [], []
     for t in frame_steps(n_steps):
-        text = equation.format(t=t + 1, tm1=t, x=escape(tokens[t]), inp=float(numbers["input_norm"][t]),
-                               rec=float(numbers["recurrent_norm"][t]), norm=float(h_norm[t]),
-                               change=float(change[t]))
+        fields = {key: float(np.asarray(value)[t]) for key, value in numbers.items()}
+        fields.update(t=t + 1, tm1=t, x=escape(tokens[t]), inp=fields["input_norm"], rec=fields["recurrent_norm"],
+                      norm=float(h_norm[t]), change=float(change[t]))
+        text = equation.format(**fields)
         shapes = [dict(type="rect", xref="x", yref="paper", x0=t - 0.5, x1=t + 0.5, y0=0, y1=1,
                        line=dict(color="black", width=3), fillcolor="rgba(0,0,0,0)")]
         if t < n_steps - 1:  # future columns hidden under white: the state only exists once the word is read

@@ -182,6 +182,20 @@ def step_numbers(model, t: Trace) -> StepNumbers:
     )
 
 
+def animation_numbers(run: RNNRun) -> dict[str, np.ndarray]:
+    """Per-step numbers for the reading animation's panel: the norms, and each gate's mean as mean_<letter>."""
+    s = run.steps
+    numbers = {"h_norm": s.h_norm, "change": s.change, "input_norm": s.input_norm, "recurrent_norm": s.recurrent_norm}
+    numbers.update({f"mean_{g}": v for g, v in s.gate_means.items()})
+    return numbers
+
+
+def decay_ratio(norms: np.ndarray) -> float:
+    """‖∂L/∂h_1‖ / ‖∂L/∂h_T‖: how much of the last step's gradient is left at the first step."""
+    norms = np.asarray(norms, dtype=np.float64)
+    return float(norms[0] / norms[-1]) if len(norms) and norms[-1] > 0 else float("nan")
+
+
 def gate_arrays(t: Trace, stack: str, cell: str) -> dict[str, np.ndarray]:
     out = {g: t[act_name(stack, leaf=f"gate_{g}")] for g in GATES[cell]}
     if cell == "lstm":

@@ -1,0 +1,94 @@
+"""RNN seq2seq: hidden states through time, gates, alignment, the fixed-context bottleneck, and all five
+models side by side on the sentence you type. Widgets -> labs.rnn -> figures.rnn; the views are in rnn_views."""
+from __future__ import annotations
+
+import streamlit as st
+
+from seqviz.inputs import InputError
+from seqviz.labs import rnn as lab
+from seqviz.ui import rnn_views as views
+from seqviz.ui.common import (
+    available,
+    checkpoint_dir,
+    clip_input,
+    load_model,
+    mirror_to_url,
+    shared_sentence,
+    url_choice,
+)
+
+VIEWS = views.VIEWS
+
+st.title("RNN seq2seq: memory through time")
+st.caption("An RNN reads your sentence one token at a time and carries everything it knows in one hidden "
+           "state h_t. Watch that state change, the LSTM/GRU gates that protect it, the single vector h_T "
+           "that a plain seq2seq decoder must live on, and how attention lets the decoder look back instead. "
+           "Every number comes from the trained models, live.")
+
+paths = {p.stem: p for p in available("rnn")}
+if not paths:
+    st.error(f"No RNN checkpoint (kind “rnn” in its card) was found in `{checkpoint_dir()}`. Build the shipped "
+             "ones with `make checkpoints`, or train one with `seqviz train --model gru-attention`.",
+             icon=":material/error:")
+    st.stop()
+
+notices: list[str] = []
+if "rnn_restored" not in st.session_state:  # first run of this session on this page: restore a pasted link
+    st.session_state["rnn_restored"] = True
+    st.session_state.setdefault("rnn_model", url_choice("model", next(iter(paths)), list(paths), notices))
+    st.session_state.setdefault("rnn_view", url_choice("view", VIEWS[0], VIEWS, notices))
+    views.restore_numbers(notices)
+if st.session_state.get("rnn_model") not in paths:
+    st.session_state["rnn_model"] = next(iter(paths))
+
+top = st.columns([5, 2], vertical_alignment="bottom")
+sentence = shared_sentence("rnn_sentence", container=top[0])
+name = top[1].selectbox("RNN model", list(paths), key="rnn_model",
+                        help="The RNN checkpoints found: cell kind, with or without attention (from each card).")
+for notice in notices:
+    st.warning(notice, icon=":material/link_off:")
+
+path = paths[name]
+loaded = load_model(path)
+if loaded is None:
+    st.stop()
+config = loaded.model.config
+with st.expander(f"The equations of `{name}`: {lab.describe(config)}, hidden size {config.d_hidden}",
+                 expanded=False):
+    for line in lab.equations(config):
+        st.latex(line)
+
+text, input_notes = lab.input_notes(clip_input(sentence))
+for note in input_notes:
+    st.info(note, icon=":material/translate:")
+if not text.strip():
+    st.info("Type an English sentence above, for example “I am eating” or “the red apples are on the table”.",
+            icon=":material/edit:")
+    st.stop()
+try:
+    run = views.cached_analyse(str(path), path.stat().st_mtime, text)
+except InputError as e:
+    st.info(str(e), icon=":material/edit:")
+    st.stop()
+if run.dropped:
+    st.warning(f"The sentence is longer than the model's limit of {config.max_len} tokens: the last "
+               f"{run.dropped} tokens were dropped.", icon=":material/content_cut:")
+
+views.translation(run.translation, run.written, run.probs, f"{run.loss:.2f}")
+mirror_to_url(model=name)
+if st.session_state.get("rnn_view") not in VIEWS:  # clicked off: segmented controls can be emptied
+    st.session_state["rnn_view"] = VIEWS[0]
+view = st.segmented_control("View", VIEWS, key="rnn_view", label_visibility="collapsed") or VIEWS[0]
+mirror_to_url(view=view)
+if view == "Hidden states":
+    views.hidden_states(run)
+elif view == "Gates":
+    views.gates(run)
+elif view == "Alignment":
+    views.alignment(run, text)
+elif view == "Bottleneck":
+    views.bottleneck(run, text)
+elif view == "Compare":
+    views.compare(text)
+else:
+    views.gradient(run, text)
