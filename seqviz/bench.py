@@ -38,7 +38,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqviz.checkpoints import DEFAULT_DIR, REPO_DIR, CheckpointError, load_checkpoint
+from seqviz.checkpoints import ENV_VAR, REPO_DIR, CheckpointError, checkpoint_dir, load_checkpoint
 from seqviz.decode import greedy
 from seqviz.inputs import prepare_source
 from seqviz.models import build_model
@@ -110,7 +110,7 @@ class TorchReference(nn.Module):
 def load_bench_transformer(checkpoints: str | Path | None) -> tuple[Transformer, Tokenizer, str]:
     """The shipped Transformer from `checkpoints`, or a seeded random one of the classroom size
     (with the folder's tokenizer, or one trained here on the generated corpus). Returns a description."""
-    directory = Path(checkpoints or DEFAULT_DIR)
+    directory = checkpoint_dir(checkpoints)
     path = directory / "transformer.safetensors"
     problem = "not found"
     if path.is_file():
@@ -243,16 +243,16 @@ def rerun_sentences(n: int, seed: int = 1) -> list[str]:
 
 @contextmanager
 def _checkpoint_env(checkpoints: str | Path | None) -> Iterator[None]:
-    old = os.environ.get("SEQVIZ_CHECKPOINTS")
+    old = os.environ.get(ENV_VAR)
     if checkpoints is not None:
-        os.environ["SEQVIZ_CHECKPOINTS"] = str(Path(checkpoints).resolve())
+        os.environ[ENV_VAR] = str(Path(checkpoints).resolve())
     try:
         yield
     finally:
         if old is None:
-            os.environ.pop("SEQVIZ_CHECKPOINTS", None)
+            os.environ.pop(ENV_VAR, None)
         else:
-            os.environ["SEQVIZ_CHECKPOINTS"] = old
+            os.environ[ENV_VAR] = old
 
 
 def _page_path(page: str | Path) -> Path:
@@ -300,9 +300,7 @@ def bench_rerun(checkpoints: str | Path | None = None, runs: int = 20) -> dict:
     out: dict = {"attention.rerun_ms": None, "attention.rerun_home_ms": None,
                  "attention.rerun_ratio_vs_home": None, "attention.rerun_runs": runs,
                  "attention.rerun_target_ms": 300}
-    directory = Path(checkpoints or os.environ.get("SEQVIZ_CHECKPOINTS", DEFAULT_DIR))
-    if not _page_path(ATTENTION_PAGE).is_file():
-        return {**out, "attention.rerun_note": f"{ATTENTION_PAGE} does not exist yet"}
+    directory = checkpoint_dir(checkpoints)
     if not (directory / "transformer.safetensors").is_file():
         return {**out, "attention.rerun_note": f"no transformer checkpoint in {directory}: the pages would "
                                                "only show an error"}

@@ -22,7 +22,14 @@ from seqviz.models import MODEL_NAMES, build_model, config_from_card
 from seqviz.tokenizer import Tokenizer
 
 REPO_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_DIR = Path(os.environ.get("SEQVIZ_CHECKPOINTS", REPO_DIR / "checkpoints"))
+DEFAULT_DIR = REPO_DIR / "checkpoints"  # the shipped models
+ENV_VAR = "SEQVIZ_CHECKPOINTS"  # `seqviz app --checkpoints DIR` and the tests point the app elsewhere with it
+
+
+def checkpoint_dir(directory: str | Path | None = None) -> Path:
+    """`directory`, else $SEQVIZ_CHECKPOINTS, else the shipped folder: the one place this is decided.
+    Read at call time, so a test or `seqviz app --checkpoints` can set it for a running process."""
+    return Path(directory or os.environ.get(ENV_VAR) or DEFAULT_DIR)
 FORMAT_VERSION = 1
 
 
@@ -105,7 +112,7 @@ def resolve(path_or_name: str | Path, directory: str | Path | None = None) -> Pa
     p = Path(path_or_name)
     if p.suffix == ".safetensors" or p.exists() or len(p.parts) > 1:
         return p.with_suffix(".safetensors") if p.suffix in ("", ".json") else p
-    return Path(directory or DEFAULT_DIR) / f"{p.name}.safetensors"
+    return checkpoint_dir(directory) / f"{p.name}.safetensors"
 
 
 def describe_mismatch(expected: dict, found: dict) -> str:
@@ -166,7 +173,7 @@ def use_one_thread() -> None:
 
 def find_checkpoints(directory: str | Path | None = None) -> list[Path]:
     """Every NAME.safetensors with a NAME.json card in `directory`, shipped models first."""
-    directory = Path(directory or DEFAULT_DIR)
+    directory = checkpoint_dir(directory)
     found = [p for p in directory.glob("*.safetensors") if p.with_suffix(".json").is_file()]
     order = {name: i for i, name in enumerate(MODEL_NAMES)}
     return sorted(found, key=lambda p: (order.get(p.stem, len(order)), p.stem))

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from seqviz.checkpoints import DEFAULT_DIR, MODEL_NAMES, CheckpointError, load_checkpoint, resolve
+from seqviz.checkpoints import DEFAULT_DIR, ENV_VAR, MODEL_NAMES, CheckpointError, load_checkpoint, resolve
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGE_COMMANDS = ("gradients", "positional", "compute")
@@ -135,7 +135,7 @@ def cmd_bench(args) -> int:
 def cmd_app(args) -> int:
     env = dict(os.environ)
     if args.checkpoints:
-        env["SEQVIZ_CHECKPOINTS"] = str(Path(args.checkpoints).resolve())
+        env[ENV_VAR] = str(Path(args.checkpoints).resolve())
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
                "--browser.gatherUsageStats", "false"]
     return subprocess.call(command, env=env)

@@ -1,9 +1,7 @@
 """BertViz-style line view of one attention head, in Vega-Lite so hovering a token can filter lines.
 
 `line_view_spec` writes the Vega-Lite spec as a plain dict (~1 ms, for `st.vega_lite_chart`);
-`line_view` builds the same chart with Altair for notebooks. Altair validates a chart against
-the Vega-Lite schema when it is built and again in `to_dict()` (which `st.altair_chart`
-calls): 0.3-1 s for a 40-token head, every data row included.
+`line_view` reads that same spec back into an Altair chart for notebooks (validated, 0.3-1 s).
 """
 
 from __future__ import annotations
@@ -146,82 +144,10 @@ def line_view_spec(
 
 def line_view(
     pattern: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[str], title: str = ""
-) -> alt.Chart:
-    """The line view as an Altair layered chart, for notebooks (pages: `line_view_spec`).
+) -> alt.LayerChart:
+    """The line view as an Altair chart, for notebooks: `line_view_spec` read back by Altair.
 
-    pattern: [q, k] weights in [0, 1]. Same chart as `line_view_spec` (its docstring explains
-    it): `line_view(...).to_dict()` equals that spec plus the active theme's "config", which
-    a test checks. Altair validates this chart when it is built and again in `to_dict()`,
-    ~0.3-1 s for a 40-token head; Streamlit pages pass `line_view_spec` to
-    `st.vega_lite_chart` instead. Returns alt.LayerChart, usable wherever an alt.Chart is.
+    One spec, two doors: pages pass the dict to `st.vega_lite_chart` (~1 ms), notebooks get this
+    chart, which Altair validates against the Vega-Lite schema (~0.3-1 s for a 40-token head).
     """
-    lines, keys, queries, n_rows = _rows(pattern, q_tokens, k_tokens)
-
-    def hover(side: str, field: str) -> alt.Parameter:
-        # Vega-Lite listens to mouseover on the whole layer: without the filter, hovering a key
-        # would also fill query_hover with q = undefined and dim every line.
-        only_this_column = f"mouseover[event.item && event.item.datum && event.item.datum.side === '{side}']"
-        return alt.selection_point(
-            name=f"{side}_hover", on=only_this_column, clear="mouseout", fields=[field]
-        )
-
-    key_hover, query_hover = hover("key", "k"), hover("query", "q")
-    # Both selections are empty (=true) until a token is hovered, so all lines show at rest.
-    focus = key_hover & query_hover
-
-    x_scale = alt.Scale(domain=[0, 1])
-    y_scale = alt.Scale(domain=[-0.5, n_rows - 0.5], reverse=True)  # position 0 on top
-    rules = (
-        alt.Chart(alt.Data(values=lines))
-        .mark_rule(strokeCap="round")
-        .encode(
-            x=alt.X("x0:Q", scale=x_scale, axis=None),
-            x2="x1:Q",
-            y=alt.Y("k:Q", scale=y_scale, axis=None),
-            y2="q:Q",
-            strokeWidth=alt.StrokeWidth("w:Q", scale=alt.Scale(domain=[0, 1], range=[0.5, 8]), legend=None),
-            opacity=alt.condition(
-                focus, alt.Opacity("w:Q", scale=alt.Scale(domain=[0, 1], range=[0.15, 1]), legend=None),
-                alt.value(0.04),
-            ),
-            color=alt.condition(focus, alt.value(LINE_COLOR), alt.value(DIM_COLOR)),
-            tooltip=[
-                alt.Tooltip("key:N", title="key"),
-                alt.Tooltip("query:N", title="query"),
-                alt.Tooltip("w:Q", title="weight", format=".0%"),
-            ],
-        )
-        .transform_calculate(x0="0", x1="1")
-    )
-
-    def column(values: list[dict], field: str, selection: alt.Parameter, align: str, dx: int) -> alt.Chart:
-        side = "key" if field == "k" else "query"
-        return (
-            alt.Chart(alt.Data(values=values), name=f"{side}_tokens")  # the view the selection sits on
-            .mark_text(align=align, baseline="middle", dx=dx, cursor="pointer")
-            .encode(
-                x=alt.X("x:Q", scale=x_scale, axis=None),
-                y=alt.Y(f"{field}:Q", scale=y_scale, axis=None),
-                text="token:N",
-                size=alt.condition(selection, alt.value(16), alt.value(14), empty=False),  # hovered: bigger
-                tooltip=[alt.Tooltip("token:N", title="token"), alt.Tooltip(f"{field}:Q", title="position")],
-            )
-            .add_params(selection)
-        )
-
-    return alt.layer(
-        rules,
-        column(keys, "k", key_hover, align="right", dx=-8),
-        column(queries, "q", query_hover, align="left", dx=8),
-    ).properties(
-        width=COLUMN_GAP_PX,
-        height=n_rows * ROW_PX,
-        title=alt.TitleParams(
-            text=title or "attention lines",
-            subtitle=SUBTITLE,
-            fontSize=15,
-            subtitleFontSize=13,
-        ),
-        view=alt.ViewBackground(stroke=None),  # no frame: the axes are hidden, the frame would float
-        padding={"left": 24, "right": 24, "top": 5, "bottom": 5},  # room for a hovered token to grow
-    )
+    return alt.LayerChart.from_dict(line_view_spec(pattern, q_tokens, k_tokens, title))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -10,9 +9,9 @@ from typing import Any
 import streamlit as st
 
 from seqviz.checkpoints import (
-    DEFAULT_DIR,
     CheckpointError,
     Loaded,
+    checkpoint_dir,
     find_checkpoints,
     load_checkpoint,
     read_card,
@@ -22,11 +21,6 @@ from seqviz.inputs import DEFAULT_SENTENCE, MAX_INPUT_CHARS, clip_text
 
 SENTENCE_KEY = "sentence"  # the one session-state key for the sentence that follows the user between pages
 PROJECTOR_SCALE = 1.5
-
-
-def checkpoint_dir() -> Path:
-    """`seqviz app --checkpoints DIR` passes DIR through SEQVIZ_CHECKPOINTS; read per run so tests can set it."""
-    return Path(os.environ.get("SEQVIZ_CHECKPOINTS", DEFAULT_DIR))
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)

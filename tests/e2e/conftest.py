@@ -60,9 +60,23 @@ def start_server(checkpoints: Path | None = None):
 
 
 @pytest.fixture(scope="session")
-def server(tiny_dir):
-    proc, url = start_server(ROOT / "checkpoints" if (ROOT / "checkpoints" / "transformer.safetensors").is_file()
-                             else tiny_dir)
+def server_checkpoints(tiny_dir) -> Path:
+    """The shipped models when they are there, else the tiny seeded ones."""
+    shipped = ROOT / "checkpoints"
+    return shipped if (shipped / "transformer.safetensors").is_file() else tiny_dir
+
+
+def served_model_shape(checkpoints: Path) -> tuple[int, int]:
+    """(n_layers, n_heads) of the Transformer the app serves, read from its card."""
+    from seqviz.checkpoints import read_card
+
+    config = read_card(checkpoints / "transformer.safetensors")["config"]
+    return config["n_layers"], config["n_heads"]
+
+
+@pytest.fixture(scope="session")
+def server(server_checkpoints):
+    proc, url = start_server(server_checkpoints)
     yield url
     proc.terminate()
     proc.wait(timeout=10)

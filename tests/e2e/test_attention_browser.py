@@ -1,12 +1,12 @@
 """The attention explorer in a real Chromium: type a sentence, play the decoding animation, open a head."""
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, settle
+from tests.e2e.conftest import assert_no_exception, served_model_shape, settle
 
 pytestmark = pytest.mark.e2e
 
 
-def test_attention_explorer_in_chromium(chromium, server):
+def test_attention_explorer_in_chromium(chromium, server, server_checkpoints):
     page = chromium.new_page(viewport={"width": 1400, "height": 1000})
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -21,10 +21,12 @@ def test_attention_explorer_in_chromium(chromium, server):
     assert "sentence=the+cat+eats" in page.url or "sentence=the%20cat%20eats" in page.url
     assert page.locator("[data-testid=stPlotlyChart]").count() >= 1  # the model view
 
-    # clicking a tile of the model view opens that head: tile 13 of 3 kinds × 3 layers × 4 heads is dec L0 H1
+    # clicking a tile of the model view opens that head: tiles run kind by kind (encoder, decoder, cross),
+    # layer by layer, head by head, so decoder self-attention layer 0 head 1 is tile n_layers * n_heads + 1
+    n_layers, n_heads = served_model_shape(server_checkpoints)
     tiles = page.locator("[data-testid=stPlotlyChart]").first.locator(".scatterlayer .trace .points path")
-    assert tiles.count() == 36
-    tiles.nth(13).click(force=True)
+    assert tiles.count() == 3 * n_layers * n_heads
+    tiles.nth(n_layers * n_heads + 1).click(force=True)
     page.wait_for_function("() => location.search.includes('kind=decoder+self') && location.search.includes('head=1')",
                            timeout=180000)
     settle(page, expect="[data-testid=stVegaLiteChart]")
