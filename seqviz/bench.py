@@ -11,6 +11,8 @@ reports the ratio next to the absolute numbers. Results are one flat JSON-ready 
                                        3 layers × 4 heads × 3 kinds at 40×40 tokens
     attention.rerun_ms                 median AppTest rerun of the attention page after a new sentence
     attention.rerun_ratio_vs_home      ÷ the same for Home, which only translates
+    attention.select_rerun_ms          server time of the attention page's view fragment after picking another
+                                       head (all that reruns), against a full rerun after a new sentence
 
 Torch runs with one thread here by default: these models are small enough that intra-op threads
 gain little, and on two cores shared with another busy process two threads thrash (measured: a
@@ -51,7 +53,7 @@ from seqviz.trace import trace
 SENTENCE = ("the doctor sat near her table last night and we were cooking the meat yesterday "
             "because the soup is good")
 PAGE_SECTIONS = ("rnn", "gradients", "positional", "compute")  # seqviz/benchmarks/NAME.py: run(checkpoints, quick)
-SECTIONS = ("decode", "payload", "rerun", *PAGE_SECTIONS)
+SECTIONS = ("decode", "payload", "rerun", "select", *PAGE_SECTIONS)
 ATTENTION_PAGE = "seqviz/ui/attention.py"
 HOME_PAGE = "seqviz/ui/home.py"
 PAYLOAD_SHAPE = (3, 4, 40, 40)  # layer, head, q, k; the same for all three kinds
@@ -319,12 +321,39 @@ def bench_rerun(checkpoints: str | Path | None = None, runs: int = 20) -> dict:
             "attention.rerun_checkpoints": str(directory)}
 
 
+def bench_select(checkpoints: str | Path | None = None, runs: int = 20) -> dict:
+    """Picking another head: the fragment's own server time (what the browser reruns) against a full rerun
+    after a new sentence, alternating the two on the same AppTest session."""
+    out: dict = {"attention.select_rerun_ms": None, "attention.select_full_rerun_ms": None,
+                 "attention.select_ratio_vs_full": None, "attention.select_runs": runs}
+    directory = checkpoint_dir(checkpoints)
+    if not (directory / "transformer.safetensors").is_file():
+        return {**out, "attention.select_note": f"no transformer checkpoint in {directory}"}
+    AppTest = importlib.import_module("streamlit.testing.v1").AppTest
+    with _checkpoint_env(directory):
+        at = AppTest.from_file(str(_page_path(ATTENTION_PAGE)), default_timeout=300).run()
+        n_heads = len(at.selectbox(key="attn_head").options)
+        fragment, full = [], []
+        for i, sentence in enumerate(rerun_sentences(runs)):
+            at.selectbox(key="attn_head").set_value((i + 1) % n_heads).run()
+            fragment.append(at.session_state["attn_fragment_ms"] / 1000)
+            at.text_input(key="attn_sentence").set_value(sentence)
+            start = time.perf_counter()
+            at.run()
+            full.append(time.perf_counter() - start)
+            if at.exception:
+                raise RuntimeError(f"{ATTENTION_PAGE} raised: {at.exception[0].message}")
+    fragment_ms, full_ms = _median_ms(fragment), _median_ms(full)
+    return {**out, "attention.select_rerun_ms": fragment_ms, "attention.select_full_rerun_ms": full_ms,
+            "attention.select_ratio_vs_full": round(fragment_ms / full_ms, 4)}
+
+
 # ---------------------------------------------------------------- all together
 
 def machine_info() -> dict:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     return {
-        "machine.timestamp": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine.timestamp": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine.torch": torch.__version__,
         "machine.torch_threads": torch.get_num_threads(),
         "machine.cpu_count": os.cpu_count(),
@@ -364,6 +393,8 @@ def run_benchmarks(checkpoints: str | None = None, quick: bool = False, only: It
             results.update(bench_payload())
         if "rerun" in only:
             results.update(bench_rerun(checkpoints, runs=3 if quick else 20))
+        if "select" in only:
+            results.update(bench_select(checkpoints, runs=3 if quick else 20))
         for page in PAGE_SECTIONS:
             if page in only and importlib.util.find_spec(f"seqviz.benchmarks.{page}") is not None:
                 results.update(importlib.import_module(f"seqviz.benchmarks.{page}").run(checkpoints, quick))

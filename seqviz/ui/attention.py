@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import time
 
 import streamlit as st
 
@@ -54,28 +55,38 @@ if ex.dropped:
 
 views.translation_chips(ex)
 n_layers, n_heads = ex.patterns["cross"].shape[:2]
-views.apply_model_view_click(ex)
-clamp_selection(n_layers, n_heads)
-mirror_to_url(sentence=sentence, model=name, beam=beam, kind=st.session_state["attn_kind"],
-              layer=st.session_state["attn_layer"], head=st.session_state["attn_head"])
 
-# Only the chosen view is built: building all of them on every rerun tripled the page's time.
-if st.session_state.get("attn_view") not in VIEWS:  # first visit, or the view was clicked off
-    st.session_state["attn_view"] = VIEWS[0]
-view = st.segmented_control("View", VIEWS, key="attn_view", label_visibility="collapsed") or VIEWS[0]
-mirror_to_url(view=view)
-if view == "Model view":
-    views.model_view_tab(ex)
-    views.head_view_tab(ex, KINDS, n_layers, n_heads)
-elif view == "Decoding":
-    views.decoding_tab(ex, n_layers, n_heads)
-elif view == "QKV walkthrough":
-    views.qkv_tab(loaded, ex, KINDS, n_layers, n_heads)
-elif view == "Saliency":
-    views.saliency_tab(loaded, ex)
-elif view == "What if":
-    views.what_if_tab(str(path), path.stat().st_mtime, sentence, beam, ex, n_layers, n_heads)
-else:
-    views.export_tab(ex)
+
+@st.fragment
+def chosen_view() -> None:
+    """Everything below the translation. Picking a view, kind, layer or head (or clicking a tile) reruns
+    only this fragment: the decode and trace above are not redone (bench: attention.select_rerun_ms)."""
+    start = time.perf_counter()
+    views.apply_model_view_click(ex)
+    clamp_selection(n_layers, n_heads)
+    mirror_to_url(sentence=sentence, model=name, beam=beam, kind=st.session_state["attn_kind"],
+                  layer=st.session_state["attn_layer"], head=st.session_state["attn_head"])
+    # Only the chosen view is built: building all of them on every rerun tripled the page's time.
+    if st.session_state.get("attn_view") not in VIEWS:  # first visit, or the view was clicked off
+        st.session_state["attn_view"] = VIEWS[0]
+    view = st.segmented_control("View", VIEWS, key="attn_view", label_visibility="collapsed") or VIEWS[0]
+    mirror_to_url(view=view)
+    if view == "Model view":
+        views.model_view_tab(ex)
+        views.head_view_tab(ex, KINDS, n_layers, n_heads)
+    elif view == "Decoding":
+        views.decoding_tab(ex, n_layers, n_heads)
+    elif view == "QKV walkthrough":
+        views.qkv_tab(loaded, ex, KINDS, n_layers, n_heads)
+    elif view == "Saliency":
+        views.saliency_tab(loaded, ex)
+    elif view == "What if":
+        views.what_if_tab(str(path), path.stat().st_mtime, sentence, beam, ex, n_layers, n_heads)
+    else:
+        views.export_tab(ex)
+    st.session_state["attn_fragment_ms"] = (time.perf_counter() - start) * 1000  # read by seqviz bench
+
+
+chosen_view()
 st.caption(f"Model `{html.escape(name)}`: {loaded.card.get('n_params', 0):,} parameters, "
            f"{n_layers} layers × {n_heads} heads.")

@@ -82,3 +82,10 @@ def test_rerun_ms_of_home(tiny_dir):
 def test_unknown_section():
     with pytest.raises(ValueError, match="unknown benchmark"):
         run_benchmarks(only=("nope",))
+
+
+def test_select_rerun_is_the_fragment_against_a_full_rerun(tiny_dir):
+    results = run_benchmarks(str(tiny_dir), quick=True, only=("select",))
+    fragment, full = results["attention.select_rerun_ms"], results["attention.select_full_rerun_ms"]
+    assert positive_finite(fragment) and positive_finite(full) and results["attention.select_runs"] == 3
+    assert results["attention.select_ratio_vs_full"] == round(fragment / full, 4)
