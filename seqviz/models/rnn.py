@@ -33,8 +33,8 @@ class RNNConfig:
     cell: str = "gru"
     attention: bool = True
     d_embed: int = 128
-    d_hidden: int = 256
-    dropout: float = 0.1
+    d_hidden: int = 256  # hidden > embedding: the state must hold the whole sentence for the plain model
+    dropout: float = 0.1  # a common default; the shipped presets use 0 (too few epochs to overfit)
     max_len: int = 128
     nonlinearity: str = "tanh"  # vanilla RNN only: tanh, relu or linear (for the gradients lab)
     pad_id: int = 0

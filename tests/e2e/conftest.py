@@ -1,4 +1,4 @@
-"""A running app and a real headless Chromium (Debian's), as DESIGN §7 describes."""
+"""A running app and a real headless Chromium (Debian's), as docs/architecture.md §6 describes."""
 from __future__ import annotations
 
 import os

@@ -1,4 +1,4 @@
-"""Benchmarks run end to end in quick mode; no assert on a timing (DESIGN §7), only on shape and sizes."""
+"""Benchmarks run end to end in quick mode; no assert on a timing (docs/architecture.md §6), only on shape and sizes."""
 from __future__ import annotations
 
 import json
