@@ -405,3 +405,27 @@ def offset_profile(model, tokenizer, sentences: list[str], pe_on: bool = True,
         count = valid.sum()
         out[:, :, j] = (total / count).numpy() if count else np.nan
     return out
+
+
+@dataclass(frozen=True)
+class TrainingFacts:
+    longest_source: int | None  # source positions used in training (pieces + </s>); None when unknown
+    sentences: list[str]  # test-split English sentences for the offset profile
+    note: str  # where these came from, for the page
+
+
+def training_facts(card: dict, tokenizer, max_len: int, n_sentences: int = 32) -> TrainingFacts:
+    """Rebuild the card's generated corpus (checked against its hash) to find the longest training source and
+    the test sentences. A TSV corpus or a hash mismatch gives None and generated sentences instead."""
+    from seqviz.data import corpus_hash, generate_corpus, load_splits
+
+    corpus = card.get("corpus", {})
+    n, seed = corpus.get("generated_n"), card.get("training", {}).get("seed", 0)
+    if corpus.get("source") == "generated" and n:
+        splits = load_splits(n=int(n), seed=int(seed))
+        if corpus_hash(splits["train"] + splits["valid"] + splits["test"]) == corpus.get("hash"):
+            longest = max(min(len(tokenizer.encode(en)), max_len - 1) for en, _ in splits["train"]) + 1
+            return TrainingFacts(longest, [en for en, _ in splits["test"][:n_sentences]],
+                                 f"the card's generated corpus ({n:,} pairs, hash checked), test split")
+    sentences = [en for en, _ in generate_corpus(n_sentences, seed=1)]
+    return TrainingFacts(None, sentences, "generated sentences (the training corpus is not reproducible here)")

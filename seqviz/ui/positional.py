@@ -1,0 +1,281 @@
+"""Positional-encoding explorer: the sinusoids with sliders, the relative-position property, and what order
+means to the trained Transformer. Widgets -> seqviz.labs.positional -> seqviz.figures.positional."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import streamlit as st
+
+from seqviz.figures import positional as figs
+from seqviz.inputs import InputError
+from seqviz.labs import positional as lab
+from seqviz.ui.common import (
+    as_text,
+    available,
+    clip_input,
+    load_cached,
+    load_model,
+    mirror_to_url,
+    no_checkpoints_message,
+    shared_sentence,
+    show_plotly,
+    url_choice,
+    url_number,
+)
+
+BASES = sorted({int(round(m * 10 ** e)) for e in range(1, 5) for m in (1, 1.5, 2, 3, 5, 7)} | {100000})
+ROW_LABELS = {"average": "average blocks", "stride": "every n-th row"}
+
+
+def default_dims(d: int) -> list[int]:
+    q = 2 * (d // 8)
+    return sorted({0, 1, q, q + 1, d - 2, d - 1} & set(range(d)))
+
+
+def nearest_base(value: float) -> int:
+    return min(BASES, key=lambda b: abs(math.log(b) - math.log(value)))
+
+
+def restore_from_url(notices: list[str]) -> None:
+    """First run: seed the widgets from the link (clamped, odd d rounded, base snapped), each fix noted."""
+    if st.session_state.get("pos_restored"):
+        return
+    st.session_state["pos_restored"] = True
+    raw_d = url_number("d", 128, -10**9, 10**9, notices=notices)
+    d, message = lab.round_d_model(raw_d)
+    if message:
+        notices.append(message)
+    L = url_number("L", 100, lab.L_MIN, lab.L_MAX, notices=notices)
+    base = url_number("base", 10000.0, lab.BASE_MIN, lab.BASE_MAX, cast=float, notices=notices)
+    if nearest_base(base) != base:
+        notices.append(f"base {base:g} is not on the slider; using the nearest, {nearest_base(base):,}.")
+    p = url_number("p", min(10, L - 1), 0, L - 1, notices=notices)
+    k = url_number("k", 5, 0, max(1, L - 1), notices=notices)
+    dims = default_dims(d)
+    if st.query_params.get("dims"):
+        try:
+            asked = [int(x) for x in st.query_params["dims"].split(",") if x.strip()]
+        except ValueError:
+            asked, _ = None, notices.append("`dims` in the link is not a list of numbers; using the default.")
+        if asked is not None:
+            kept = sorted({x for x in asked if 0 <= x < d})[: lab.MAX_DIMS]
+            if len(kept) != len(set(asked)):
+                notices.append(f"Only dims 0–{d - 1}, at most {lab.MAX_DIMS}, can be traced: using {kept}.")
+            dims = kept
+    st.session_state.update(pos_d=d, pos_L=L, pos_base=nearest_base(base), pos_p=p, pos_k=k, pos_dims=dims,
+                            pos_layout=url_choice("layout", "interleaved", lab.LAYOUTS, notices),
+                            pos_rows=url_choice("rows", "average", lab.ROW_MODES, notices))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_explore(settings: lab.Settings) -> lab.Explored:
+    return lab.explore(settings)
+
+
+def fmt(x: float) -> str:
+    return f"{x:.1e}" if x and abs(x) < 1e-3 else f"{x:.4g}"
+
+
+@st.fragment
+def formula_section() -> None:
+    """Every slider-driven figure: a slider move reruns only this fragment."""
+    c = st.columns([3, 3, 3, 2, 2])
+    d = c[0].slider("d_model", lab.D_MIN, lab.D_MAX, step=2, key="pos_d", help="Even: sin and cos come in pairs.")
+    L = c[1].slider("Number of positions", lab.L_MIN, lab.L_MAX, key="pos_L")
+    base = c[2].select_slider("Base (log scale)", BASES, key="pos_base", format_func=lambda b: f"{b:,}",
+                              help="The paper's 10,000 is the default.")
+    layout = c[3].radio("Layout", lab.LAYOUTS, key="pos_layout", help="interleaved: sin on even dims, cos on odd "
+                        "(the paper, this app's models). concatenated: all sines, then all cosines (tensor2tensor).")
+    rows = c[4].radio("Downsample rows by", lab.ROW_MODES, key="pos_rows", format_func=ROW_LABELS.get,
+                      help="Used only when there are more positions than the heatmap can show.")
+    st.session_state["pos_p"] = min(st.session_state.get("pos_p", 0), L - 1)
+    st.session_state["pos_k"] = min(st.session_state.get("pos_k", 5), max(1, L - 1))
+    st.session_state["pos_dims"] = [x for x in st.session_state.get("pos_dims", []) if x < d][: lab.MAX_DIMS]
+    c = st.columns([2, 2, 5])
+    p = c[0].slider("Position p", 0, max(1, L - 1), key="pos_p", disabled=L < 2)
+    k = c[1].slider("Offset k", 0, max(1, L - 1), key="pos_k")
+    dims = c[2].multiselect("Dimensions to trace", list(range(d)), key="pos_dims", max_selections=lab.MAX_DIMS,
+                            help="Even dimensions are sines, odd ones cosines (interleaved layout).")
+    mirror_to_url(d=d, L=L, base=base, layout=layout, rows=rows, p=p, k=k, dims=",".join(map(str, dims)))
+
+    s = lab.Settings(d_model=d, length=L, base=float(base), layout=layout, p=p, k=k, dims=tuple(dims), rows=rows)
+    e = cached_explore(s)
+    if e.notes:
+        st.info("Downsampled so the page stays quick (a screen cannot show more): " + " ".join(e.notes),
+                icon=":material/compress:")
+
+    matrix, waves, relative = st.tabs([":material/grid_on: Matrix", ":material/show_chart: Waves",
+                                       ":material/compare_arrows: Relative position"])
+    with matrix:
+        m = st.columns(3)
+        m[0].metric("Values in", f"[{e.heat.min():.3f}, {e.heat.max():.3f}]")
+        m[1].metric("Largest |interleaved − concatenated| in the matrix", f"{e.layout_heat_diff:.3f}")
+        m[2].metric("…in PE·PEᵀ", fmt(e.layout_gram_diff),
+                    help="The layouts are the same columns in another order, so every dot product is the same.")
+        st.caption("Row 0 is [0, 1, 0, 1, …] (sin 0, cos 0). The left columns change fast with position, the right "
+                   "ones slowly. Switch the layout: the picture changes, the dot products (and so attention) do not.")
+        show_plotly(figs.pe_heatmap(e.heat, e.heat_positions, e.heat_dims, layout=layout, block=e.heat_block,
+                                    rows_mode=rows, base=base), key="pos_heat")
+    with waves:
+        if e.dims:
+            show_plotly(figs.waves(e.waves, e.dims, base=base, d_model=d, layout=layout), key="pos_waves")
+        else:
+            st.info("Choose dimensions to trace above.", icon=":material/show_chart:")
+        show_plotly(figs.wavelength_chart(e.wavelengths, L, base=base), key="pos_wavelengths")
+        st.caption(f"Pair 0 turns every 2π ≈ 6.28 positions; the last pair every {e.wavelengths[-1]:,.0f}. "
+                   "Fast pairs tell neighbours apart, slow pairs tell far-apart positions apart.")
+    with relative:
+        m = st.columns(4)
+        m[0].metric("Toeplitz defect of PE·PEᵀ", fmt(e.toeplitz_defect),
+                    help="max |G[i+1, j+1] − G[i, j]|: zero up to rounding, so PE(p)·PE(q) depends only on q − p.")
+        spread = float(np.ptp(e.shift_norm)) if len(e.shift_norm) else 0.0
+        m[1].metric(f"‖PE(p+{k}) − PE(p)‖", f"{e.shift_norm[0]:.4f}" if len(e.shift_norm) else "–",
+                    help=f"spread over p: {spread:.1e}")
+        m[2].metric(f"max |M_{k}·PE(p) − PE(p+{k})|", fmt(e.rotation_error),
+                    help=f"over {e.rotation_checked} positions p; the same M_{k} 1000 positions later: "
+                         f"{fmt(e.rotation_error_other_p)}. M_k depends on k only, never on p.")
+        closest = "–" if L < 2 else f"{e.closest_distance:.4f}"
+        m[3].metric("Closest two rows", closest, help=f"smallest ‖PE(p) − PE(q)‖ over p ≠ q < {L}; "
+                    f"reached at |p − q| = {e.closest_offset}")
+        if L >= 2:
+            here = lab.encoding_rows(np.array([p, p + k]), d, base, layout)
+            st.markdown(f"At p = {p}: PE(p)·PE(p+{k}) = **{here[0] @ here[1]:.4f}**, the same for every p "
+                        f"(Σᵢ cos(ωᵢ·{k})). The closest two different rows among {L:,} positions are "
+                        f"{e.closest_offset} apart, at distance **{e.closest_distance:.4f}**.")
+        a, b = st.columns(2)
+        with a:
+            show_plotly(figs.gram_heatmap(e.gram, e.gram_positions), key="pos_gram")
+        with b:
+            show_plotly(figs.rotation_heatmap(e.rotation, e.rotation_dims, k, d_model=d), key="pos_rotation")
+        show_plotly(figs.shift_norm_chart(e.shift_positions, e.shift_norm, k), key="pos_shift")
+        show_plotly(figs.closest_rows_chart(e.sweep_bases, list(e.sweep_dims), e.sweep, length=L,
+                                            current=(base, e.closest_distance) if L >= 2 else None, current_d=d),
+                    key="pos_sweep")
+        st.caption("With few dimensions (d = 2, 4, 8) two far-apart positions get nearly the same row: the model "
+                   "could not tell them apart. More pairs, and a base large enough that the slowest wave is longer "
+                   "than the sentence, keep every row distinct.")
+
+
+@st.cache_data(max_entries=8, show_spinner="Rebuilding the training corpus to find its longest sentence…")
+def cached_facts(path: str, mtime: float) -> lab.TrainingFacts:
+    loaded = load_cached(path, mtime)
+    return lab.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_inputs(path: str, mtime: float, sentence: str) -> lab.ModelInputs:
+    loaded = load_cached(path, mtime)
+    return lab.model_inputs(loaded.model, loaded.tokenizer, sentence)
+
+
+@st.cache_data(max_entries=32, show_spinner="Running the encoder on the sentence and a shuffled copy…")
+def cached_shuffle(path: str, mtime: float, sentence: str, seed: int) -> lab.Shuffle:
+    loaded = load_cached(path, mtime)
+    return lab.shuffle_experiment(loaded.model, loaded.tokenizer, sentence, seed)
+
+
+@st.cache_data(max_entries=8, show_spinner="Measuring every encoder head over the test sentences…")
+def cached_profile(path: str, mtime: float, sentences: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    loaded = load_cached(path, mtime)
+    return (lab.offset_profile(loaded.model, loaded.tokenizer, list(sentences)),
+            lab.offset_profile(loaded.model, loaded.tokenizer, list(sentences), pe_on=False))
+
+
+def model_section(notices: list[str]) -> None:
+    st.header("On the trained Transformer", divider="gray")
+    paths = {p.stem: p for p in available("transformer")}
+    if not paths:
+        no_checkpoints_message()
+        return
+    c = st.columns([5, 2, 2], vertical_alignment="bottom")
+    sentence = shared_sentence("pos_sentence", container=c[0])
+    name = c[1].selectbox("Model", list(paths), key="pos_model") if len(paths) > 1 else next(iter(paths))
+    if "pos_seed" not in st.session_state:
+        st.session_state["pos_seed"] = url_number("shuffle", 0, 0, 9999)
+    seed = c[2].number_input("Shuffle seed", 0, 9999, key="pos_seed", help="Another seed, another shuffle.")
+    mirror_to_url(shuffle=seed)
+    loaded = load_model(paths[name])
+    if loaded is None:
+        return
+    if not sentence.strip():
+        st.info("Type an English sentence above, for example “I am eating”.", icon=":material/edit:")
+        return
+    path, mtime = str(paths[name]), paths[name].stat().st_mtime
+    text = clip_input(sentence)
+    try:
+        inputs = cached_inputs(path, mtime, text)
+    except InputError as err:
+        st.info(str(err), icon=":material/edit:")
+        return
+    if inputs.dropped:
+        st.warning(f"The sentence is longer than the model's limit of {inputs.table.shape[0]} tokens: the last "
+                   f"{inputs.dropped} tokens were dropped.")
+    facts = cached_facts(path, mtime)
+    d = inputs.embed.shape[1]
+
+    real, order = st.tabs([":material/input: What enters layer 1", ":material/shuffle: Order without PE"])
+    with real:
+        st.caption(f"The encoder adds the PE row of each position to the token's embedding, scaled by √d_model = "
+                   f"{inputs.embed_scale:.2f} as in the paper. Every PE row has norm √(d/2) = {math.sqrt(d / 2):.2f}.")
+        norms = inputs.norms
+        m = st.columns(3)
+        for col, (label, values) in zip(m, norms.items(), strict=True):
+            col.metric(f"mean ‖{label}‖", f"{values.mean():.2f}")
+        show_plotly(figs.model_inputs_figure(inputs.tokens, inputs.embed, inputs.pe, inputs.total), key="pos_inputs")
+        show_plotly(figs.norms_chart(inputs.tokens, norms), key="pos_norms")
+        n = len(inputs.tokens)
+        if facts.longest_source is not None:
+            beyond = n - facts.longest_source
+            msg = (f"The longest training sentence had {facts.longest_source} source positions (0–"
+                   f"{facts.longest_source - 1}); the model's table runs to {inputs.table.shape[0] - 1}.")
+            if beyond > 0:
+                st.warning(msg + f" The last {beyond} positions of this sentence were never seen in training.",
+                           icon=":material/warning:")
+            else:
+                st.caption(msg + f" This sentence uses positions 0–{n - 1}.")
+        else:
+            st.caption("The longest training sentence is unknown for this checkpoint (its corpus is not reproducible "
+                       "here); positions up to max_len are shown.")
+        show_plotly(figs.model_table_figure(inputs.table, n, facts.longest_source), key="pos_table")
+    with order:
+        result = cached_shuffle(path, mtime, text, int(seed))
+        st.markdown("Original: `" + " ".join(result.tokens).replace("`", "'") + "`  \nShuffled: `"
+                    + " ".join(result.shuffled_tokens).replace("`", "'") + "`  (</s> stays last; one sentence, "
+                    "no padding)")
+        if result.same_input:
+            st.info("Shuffling did not change this input (it needs two different tokens): type a longer sentence.",
+                    icon=":material/shuffle:")
+        m = st.columns(2)
+        m[0].metric("PE off: max difference", f"{result.diff_pe_off:.1e}",
+                    help="Self-attention alone is permutation-equivariant: the outputs move with the words.")
+        m[1].metric("PE on: max difference", f"{result.diff_pe_on:.3g}")
+        show_plotly(figs.shuffle_chart(result.shuffled_tokens, result.per_token_off, result.per_token_on),
+                    key="pos_shuffle")
+        st.markdown("\n".join(f"- **{label}:** {as_text(text_) or '(empty)'}"
+                              for label, text_ in result.translations.items()))
+        st.caption("PE is switched off by a hook edit on `encoder.hook_pos` (zeros), so the shared model is never "
+                   "changed. Without it the decoder's cross-attention sees the source as a set of words: the "
+                   "shuffled sentence gets the same translation as the original.")
+        on, off = cached_profile(path, mtime, tuple(facts.sentences))
+        st.caption(f"Averaged over {len(facts.sentences)} sentences ({facts.note}); padding is never a query or "
+                   "a key. Heads with a bright −1 or +1 column attend to the previous or next token: "
+                   "with PE off they cannot.")
+        show_plotly(figs.offset_profile_figure(on, off, lab.OFFSETS), key="pos_profile")
+        st.download_button("Offset profile (JSON)", json.dumps({"offsets": list(lab.OFFSETS),
+                                                                "pe_on": on.tolist(), "pe_off": off.tolist()}),
+                           file_name="offset_profile.json", mime="application/json", icon=":material/download:")
+
+
+st.title("Positional encoding")
+st.caption("PE(pos, 2i) = sin(pos / base^(2i/d)), PE(pos, 2i+1) = cos(pos / base^(2i/d)), positions from 0. "
+           "Move the sliders and check the lesson's claims against numbers computed live: why sin and cos, why "
+           "10,000, why many frequencies, why an offset is a rotation, and why a Transformer without it cannot "
+           "tell word order.")
+notices: list[str] = []
+restore_from_url(notices)
+for notice in notices:
+    st.warning(notice, icon=":material/link:")
+formula_section()
+model_section(notices)
