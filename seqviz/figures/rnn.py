@@ -24,7 +24,6 @@ from seqviz.figures.style import (
     colorscale,
     escape,
     escape_all,
-    figure,
     heatmap_px,
     tick_angle,
     title_margin,
@@ -32,8 +31,17 @@ from seqviz.figures.style import (
     token_axis,
     value_axis,
 )
+from seqviz.figures.style import figure as style_figure
 
 MAX_FRAMES = 60
+
+
+def figure(data, layout, frames=None):
+    """style.figure with automargin on every axis, so tick labels and axis titles are never cut off."""
+    for key, axis in layout.items():
+        if key.startswith(("xaxis", "yaxis")) and isinstance(axis, dict) and axis.get("visible", True):
+            axis.setdefault("automargin", True)
+    return style_figure(data, layout, frames)
 STATE_SCALE = "RdBu"  # diverging: tanh-bounded states in [-1, 1], red negative, blue positive
 UNIT_ROW_PX = 2  # units are many (256): each gets a thin row; hover names it
 MODEL_COLORS = {"rnn-attention": CELL_COLORS["rnn"], "lstm-attention": CELL_COLORS["lstm"],
@@ -103,7 +111,7 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
     angle = tick_angle(tokens)
     width, _ = heatmap_px(1, n_steps, col_labels=tokens)
     title = title or "The encoder reads one token per frame: each column is h_t"
-    top = title_margin(title) + 70  # room for the equation panel above the plots
+    top = title_margin(title) + 84  # room for the equation panel above the plots
     heat_h, line_h = max(260, n_units * UNIT_ROW_PX), 170
     height = top + heat_h + line_h + 140 + (60 if angle else 0)
     ymax = float(max(h_norm.max(initial=0), change.max(initial=0))) * 1.15 + 1e-6
@@ -123,7 +131,7 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
         yaxis=value_axis("unit", autorange="reversed", showgrid=False, domain=[split + 0.08, 1.0]),
         xaxis2={**x_axis, "anchor": "y2", "domain": [0, 1], "title": dict(text="step (token)")},
         yaxis2=value_axis("norm", range=[0, ymax], domain=[0, split]),
-        legend=dict(orientation="h", x=0, y=-0.02 - (0.1 if angle else 0.05), yanchor="top",
+        legend=dict(orientation="h", x=1, xanchor="right", y=split, yanchor="bottom", bgcolor="rgba(255,255,255,0.85)",
                     font=dict(size=FONT_SIZE, color=INK)),
         margin=dict(l=10, r=10, t=top, b=40),
     )
@@ -138,7 +146,7 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
         if t < n_steps - 1:  # future columns hidden under white: the state only exists once the word is read
             shapes.append(dict(type="rect", xref="x", yref="y domain", x0=t + 0.5, x1=n_steps - 0.5, y0=0, y1=1,
                                line=dict(width=0), fillcolor="white", layer="above"))
-        annotation = dict(text=text, xref="paper", yref="paper", x=0, y=1, yshift=12, xanchor="left",
+        annotation = dict(text=text, xref="paper", yref="paper", x=0, y=1, yshift=8, xanchor="left",
                           yanchor="bottom", showarrow=False, align="left", font=dict(size=FONT_SIZE + 1, color=INK),
                           bgcolor="#f3f3f3", bordercolor="#bbbbbb", borderpad=6)
         frames.append(dict(name=str(t), data=[{}, dict(x=steps[: t + 1], y=h_norm[: t + 1].tolist()),
@@ -149,26 +157,27 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
                                                       transition=dict(duration=0))]))
     layout["shapes"], layout["annotations"] = frames[0]["layout"]["shapes"], frames[0]["layout"]["annotations"]
     layout.update(_player(slider_steps, "reading "))
+    layout["title"].update(yref="container", y=1, yanchor="top", pad=dict(t=8))
     return figure(data, layout, frames)
 
 
 def _player(slider_steps: list[dict], prefix: str, duration: int = 600) -> dict:
     """A play/pause button and a slider under the plot (the shared animation controls)."""
     return dict(
-        updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left", yanchor="top",
-                          pad=dict(t=90, r=10), font=dict(size=FONT_SIZE),
+        updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left", yanchor="top", direction="right",
+                          pad=dict(t=92, r=10), font=dict(size=FONT_SIZE),
                           buttons=[dict(label="▶ Play", method="animate",
                                         args=[None, dict(frame=dict(duration=duration, redraw=True),
                                                          fromcurrent=True, transition=dict(duration=0))]),
                                    dict(label="❚❚ Pause", method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
-        sliders=[dict(active=0, steps=slider_steps, x=0.18, len=0.82, y=0, yanchor="top", pad=dict(t=70),
+        sliders=[dict(active=0, steps=slider_steps, x=0.3, len=0.7, y=0, yanchor="top", pad=dict(t=70),
                       currentvalue=dict(prefix=prefix, font=dict(size=FONT_SIZE, color=INK)),
                       font=dict(size=FONT_SIZE, color=INK))],
     )
 
 
-def neuron_words(values: np.ndarray, tokens: Sequence[str], title: str, per_line: int = 10, zmax: float = 1.0,
+def neuron_words(values: np.ndarray, tokens: Sequence[str], title: str, per_line: int = 7, zmax: float = 1.0,
                  read: Sequence[str] | None = None):
     """One unit's activation on every token, Karpathy-style: the tokens as text, each cell coloured by the
     value. values [steps]; lines of `per_line` tokens so a long sentence wraps instead of shrinking."""
@@ -186,14 +195,15 @@ def neuron_words(values: np.ndarray, tokens: Sequence[str], title: str, per_line
         extra = f" (reads {escape(read[i])})" if read is not None else ""
         hover[r, c] = f"step {i}: {escape(tok)}{extra}<br>value {v:+.3f}"
     longest = max((len(t) for t in tokens), default=4)
-    cell_w = max(70, 11 * longest + 16)
-    layout = base_layout(title, height=title_margin(title) + rows * 46 + 30, width=min(1300, cols * cell_w + 140),
+    cell_w = max(80, 11 * longest + 16)
+    layout = base_layout(title, height=title_margin(title) + max(rows * 52, 110) + 30, width=cols * cell_w + 150,
                          xaxis=dict(visible=False, range=[-0.5, cols - 0.5]),
                          yaxis=dict(visible=False, autorange="reversed"))
     data = [dict(type="heatmap", z=z, text=text, customdata=hover, texttemplate="%{text}", zmin=-zmax, zmax=zmax,
                  zmid=0, colorscale=colorscale(STATE_SCALE), xgap=3, ygap=3,
                  hovertemplate="%{customdata}<extra></extra>",
-                 textfont=dict(size=FONT_SIZE + 2, color=INK), colorbar=dict(title=dict(text="value"), thickness=12))]
+                 textfont=dict(size=FONT_SIZE + 2, color=INK),
+                 colorbar=dict(title=dict(text="value"), thickness=12, tickvals=[-zmax, 0, zmax]))]
     return figure(data, layout)
 
 
@@ -222,6 +232,8 @@ def gate_figure(values: np.ndarray, tokens: Sequence[str], title: str, read: Seq
                     hovertemplate="%{customdata}<br>unit %{y}: %{z:.3f}<extra></extra>",
                     colorbar=dict(thickness=14, len=0.7, y=0.36), row=2, col=1)
     fig.update_layout(**base_layout(title, height=height, width=width))
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     fig.update_xaxes(**token_axis(tokens, angle=angle), row=2, col=1)
     fig.update_xaxes(showticklabels=False, row=1, col=1)
     lo, hi = (zmin, zmax) if not diverging else (float(mean.min()) - 0.05, float(mean.max()) + 0.05)
@@ -255,7 +267,7 @@ def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: S
                          xaxis={**token_axis(src_tokens, angle=angle),
                                 "title": dict(text="source (read by the encoder)"), "side": "bottom"},
                          yaxis={**token_axis(written, reverse=True), "title": dict(text="token written")},
-                         coloraxis=attention_coloraxis(thickness=14))
+                         coloraxis={**attention_coloraxis(thickness=14), "showscale": not compact})
     if not animate:
         return figure(data, layout)
     frames, slider_steps = [], []
@@ -298,37 +310,39 @@ def context_vector(context: np.ndarray, n_src: int, title: str, per_row: int = 3
     return fig
 
 
-def length_chart(rows: Sequence[Mapping], sentence_bucket: str | None = None, sentence_words: int | None = None):
-    """BLEU and exact match against source length, one line per model, from the cards' test buckets.
+def length_chart(rows: Sequence[Mapping], sentence_bucket: str | None = None, sentence_words: int | None = None,
+                 width: int = 560):
+    """BLEU above exact match, against source length, one line per model, from the cards' test buckets.
     rows: {model, bucket, order, n, metric, value} (labs.rnn.length_rows). Clicking the legend highlights models;
-    a rule marks the typed sentence's length bucket."""
+    a dotted rule marks the typed sentence's length bucket."""
     if not rows:
         raise ValueError("no rows: no checkpoint card has test metrics by length")
-    df = pd.DataFrame(list(rows))
+    df = pd.DataFrame(list(rows)).sort_values(["model", "metric", "order"])
     order = df.sort_values("order")["bucket"].drop_duplicates().tolist()
     models = df["model"].drop_duplicates().tolist()
     pick = alt.selection_point(fields=["model"], bind="legend", name="model_pick")
     x = alt.X("bucket:O", sort=order, title="source length (words)", axis=alt.Axis(labelAngle=0))
     color = alt.Color("model:N", scale=alt.Scale(domain=models, range=[model_color(m) for m in models]),
                       legend=alt.Legend(title="model (click to highlight)", orient="bottom", columns=3))
-    lines = alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=70), strokeWidth=3).encode(
-        x=x, y=alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, 100])), color=color,
-        strokeDash=alt.condition("datum.model == 'gru-plain'", alt.value([6, 4]), alt.value([1, 0])),
-        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
-        tooltip=["model:N", "bucket:N", "n:Q", "metric:N", alt.Tooltip("value:Q", format=".1f")],
-    ).add_params(pick)
-    layers = [lines]
-    if sentence_bucket is not None and sentence_bucket in order:
-        label = f"your sentence: {sentence_words} words" if sentence_words is not None else "your sentence"
-        mark = pd.DataFrame({"bucket": [sentence_bucket], "label": [label]})
-        layers.append(alt.Chart(mark).mark_rule(color="black", strokeWidth=2, strokeDash=[3, 3]).encode(x=x))
-        layers.append(alt.Chart(mark).mark_text(align="left", dx=6, dy=-6, fontSize=FONT_SIZE, color=INK).encode(
-            x=x, y=alt.value(12), text="label:N"))
-    chart = alt.layer(*layers).properties(width=380, height=300).facet(
-        column=alt.Column("metric:N", title=None, header=alt.Header(labelFontSize=FONT_SIZE + 2, labelColor=INK),
-                          sort=["BLEU", "exact match %"]), data=df)
-    return chart.properties(title="Test quality by source length: the fixed context (dashed) falls off, "
-                                  "attention holds")
+    panels = []
+    for metric in ("BLEU", "exact match %"):
+        part = df[df["metric"] == metric]
+        lines = alt.Chart(part).mark_line(point=alt.OverlayMarkDef(size=70), strokeWidth=3).encode(
+            x=x, y=alt.Y("value:Q", title=metric, scale=alt.Scale(domain=[0, 100])), color=color,
+            strokeDash=alt.condition("datum.model == 'gru-plain'", alt.value([6, 4]), alt.value([1, 0])),
+            opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)), order="order:Q",
+            tooltip=["model:N", "bucket:N", "n:Q", "metric:N", alt.Tooltip("value:Q", format=".1f")],
+        )
+        layers = [lines.add_params(pick) if not panels else lines]
+        if sentence_bucket is not None and sentence_bucket in order:
+            label = f"your sentence: {sentence_words} words" if sentence_words is not None else "your sentence"
+            mark = pd.DataFrame({"bucket": [sentence_bucket], "label": [label]})
+            layers.append(alt.Chart(mark).mark_rule(color="black", strokeWidth=2, strokeDash=[3, 3]).encode(x=x))
+            layers.append(alt.Chart(mark).mark_text(align="left", dx=6, baseline="bottom", fontSize=FONT_SIZE,
+                                                    color=INK).encode(x=x, y=alt.value(-4), text="label:N"))
+        panels.append(alt.layer(*layers).properties(width=width, height=230))
+    return alt.vconcat(*panels, spacing=36).properties(
+        title="Test quality by source length: the fixed context (dashed) falls off, attention holds")
 
 
 def gradient_chart(curves: Mapping[str, np.ndarray], tokens: Sequence[str], chosen: str,
@@ -354,7 +368,7 @@ def gradient_chart(curves: Mapping[str, np.ndarray], tokens: Sequence[str], chos
     width, _ = heatmap_px(1, len(tokens), col_labels=tokens)
     layout = base_layout(title, height=430 + (60 if angle else 0), width=max(width, 600),
                          xaxis={**token_axis(tokens, angle=angle), "title": dict(text="encoder step (token read)")},
-                         yaxis=value_axis("‖∂L/∂h_t‖", type="log"),
+                         yaxis=value_axis("‖∂L/∂h_t‖", type="log", dtick="D2", automargin=True),
                          legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0,
                                      font=dict(size=FONT_SIZE, color=INK)))
     layout["margin"]["t"] += 40

@@ -176,11 +176,12 @@ def neurons(run: lab.RNNRun) -> None:
     unit = right.number_input("Unit", 0, H - 1, key="rnn_unit", step=1,
                               help=f"0–{H - 1}: one coordinate of the hidden state")
     mirror_to_url(unit=unit)
-    with right:
-        show_plotly(fig.neuron_words(run.enc_states[:, unit], run.src_tokens, f"Unit {unit} on the source"),
-                    key="rnn_neuron_src")
-        show_plotly(fig.neuron_words(run.dec_states[:, unit], run.written, f"Unit {unit} on the translation "
-                                     "(decoder; each token as it is written)", read=run.read), key="rnn_neuron_tgt")
+    right.caption("Red: the unit is negative at that token, blue: positive, white: near 0. A unit that lights up "
+                  "on one kind of word (plural nouns, verbs, the end of the sentence) is a candidate detector.")
+    show_plotly(fig.neuron_words(run.enc_states[:, unit], run.src_tokens, f"Unit {unit} on the source"),
+                key="rnn_neuron_src")
+    show_plotly(fig.neuron_words(run.dec_states[:, unit], run.written, f"Unit {unit} on the translation "
+                                 "(decoder; each token as it is written)", read=run.read), key="rnn_neuron_tgt")
 
 
 def gates(run: lab.RNNRun) -> None:
@@ -216,20 +217,18 @@ def transformer_path() -> Path | None:
 
 def alignment(run: lab.RNNRun, sentence: str) -> None:
     st.subheader("Alignment: where the decoder looks")
-    left, right = st.columns(2, gap="large")
-    with left:
-        if run.pattern is None:
-            st.info(f"`{run.name}` has no attention: every decoder step receives the same vector h_T and cannot "
-                    "look back at single words. See the Bottleneck view, or pick an attention model.",
-                    icon=":material/block:")
-        else:
-            st.caption("Row t: the attention a_t over the source while writing token t (rows sum to 100%). "
-                       "Press ▶ to watch the decoder write one token per frame.")
-            show_plotly(fig.alignment_heatmap(run.pattern, run.src_tokens, run.written,
-                                              f"{run.name}: attention while decoding", read=run.read, animate=True,
-                                              compact=True), key="rnn_alignment")
-    with right:
-        transformer_cross(sentence)
+    if run.pattern is None:
+        st.info(f"`{run.name}` has no attention: every decoder step receives the same vector h_T and cannot "
+                "look back at single words. See the Bottleneck view, or pick an attention model.",
+                icon=":material/block:")
+    else:
+        st.caption("Row t: the attention a_t over the source while writing token t (rows sum to 100%). "
+                   "Press ▶ to watch the decoder write one token per frame.")
+        show_plotly(fig.alignment_heatmap(run.pattern, run.src_tokens, run.written,
+                                          f"{run.name}: attention while decoding", read=run.read, animate=True),
+                    key="rnn_alignment")
+    st.subheader("The same sentence in the Transformer")
+    transformer_cross(sentence)
     st.caption("Adjectives move in French (“the red apples” → “les pommes rouges”): look for the crossing in both.")
 
 
@@ -246,7 +245,7 @@ def transformer_cross(sentence: str) -> None:
         if f"rnn_{key}_pick" not in st.session_state:  # a pasted ?layer=&head= (numbers) or "all"
             raw = st.session_state.get(f"rnn_{key}")
             st.session_state[f"rnn_{key}_pick"] = everything if raw is None else min(int(raw), n - 1)
-    c1, c2 = st.columns(2)
+    c1, c2, _ = st.columns([1, 1, 2])
     layer = c1.selectbox("Transformer layer", [ALL_LAYERS, *range(n_layers)], key="rnn_layer_pick")
     head = c2.selectbox("Head", [ALL_HEADS, *range(n_heads)], key="rnn_head_pick")
     layer_i = None if layer == ALL_LAYERS else int(layer)
@@ -257,7 +256,7 @@ def transformer_cross(sentence: str) -> None:
     st.caption(f"The Transformer's cross-attention on the same sentence ({where}); it translated it as "
                f"“{as_text(tr.translation)}”.")
     show_plotly(fig.alignment_heatmap(lab.pick_cross(tr.layers, layer_i, head_i), tr.src_tokens, tr.written,
-                                      f"{tr.name}: cross-attention, {where}", read=tr.read, compact=True),
+                                      f"{tr.name}: cross-attention, {where}", read=tr.read),
                 key="rnn_transformer_cross")
 
 
@@ -316,7 +315,9 @@ def compare(sentence: str) -> None:
                "first computed (later visits come from the cache).")
     choice = st.radio("Transformer alignment", ["mean over layers and heads", "last layer, mean over heads"],
                       horizontal=True, key="rnn_compare_cross")
-    columns = st.columns(min(3, len(runs)))
+    st.caption("Alignment heatmaps: one row per token written, one column per source token; bright = much "
+               "attention (0–100%, one scale for all).")
+    columns = st.columns(min(2, len(runs)), gap="medium")
     for i, run in enumerate(runs.values()):
         with columns[i % len(columns)]:
             st.markdown(f"**{html.escape(run.name)}**: {run.label}", unsafe_allow_html=True)

@@ -127,15 +127,17 @@ def test_length_chart_spec():
     text = json.dumps(s)
     assert '"bind": "legend"' in text and "model_pick" in text
     assert "your sentence: 7 words" in text
-    assert s["facet"]["column"]["field"] == "metric"
+    assert [panel["layer"][0]["encoding"]["y"]["title"] for panel in s["vconcat"]] == ["BLEU", "exact match %"]
     layer_marks = [layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
-                   for layer in s["spec"]["layer"]]
+                   for layer in s["vconcat"][0]["layer"]]
     assert layer_marks == ["line", "rule", "text"]
+    datasets = list(s["datasets"].values())
+    assert any(d and d[0].get("bucket") == "6-10" and "label" in d[0] for d in datasets)  # the rule's bucket
     assert "gru-plain" in text
     with pytest.raises(ValueError):
         f.length_chart([])
     no_mark = f.length_chart(rows, None).to_dict()
-    assert len(no_mark["spec"]["layer"]) == 1
+    assert len(no_mark["vconcat"][0]["layer"]) == 1
 
 
 def test_gradient_chart_log_axis_and_chosen_bold():
