@@ -34,7 +34,7 @@ def load_model(path: Path) -> Loaded | None:
         mtime = path.stat().st_mtime if path.exists() else 0.0
         return load_cached(str(path), mtime)
     except CheckpointError as e:
-        st.error(str(e), icon="🚫")
+        st.error(str(e), icon=":material/block:")
         return None
 
 
@@ -55,7 +55,7 @@ def available(kind: str | None = None) -> list[Path]:
 
 def no_checkpoints_message() -> None:
     st.error(f"No trained checkpoints were found in `{checkpoint_dir()}`. Build them with `make checkpoints`, "
-             "or start the app with `seqviz app --checkpoints DIR` for your own.", icon="🚫")
+             "or start the app with `seqviz app --checkpoints DIR` for your own.", icon=":material/block:")
 
 
 def clip_input(text: str) -> str:

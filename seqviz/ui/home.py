@@ -8,7 +8,7 @@ import streamlit as st
 from seqviz.checkpoints import read_card
 from seqviz.decode import decode
 from seqviz.inputs import DEFAULT_SENTENCE, InputError, prepare_source
-from seqviz.ui.common import as_text, available, clip_input, load_model, no_checkpoints_message
+from seqviz.ui.common import as_text, available, clip_input, load_model, no_checkpoints_message, shared_sentence
 
 st.title("seqviz: look inside a translation model")
 st.markdown(
@@ -42,9 +42,8 @@ with left:
 
 with right:
     st.subheader("Try it")
-    sentence = st.text_input("An English sentence", value=st.query_params.get("sentence", DEFAULT_SENTENCE),
-                             max_chars=None, key="home_sentence",
-                             help="English in the corpus's simple grammar works best, e.g. “the cat eats the bread”.")
+    sentence = shared_sentence("home_sentence", label="An English sentence",
+                               help="English in the corpus's simple grammar works best, e.g. “the cat eats the bread”.")
     paths = available("transformer")
     if not paths:
         no_checkpoints_message()
@@ -54,9 +53,8 @@ with right:
             try:
                 prepared = prepare_source(loaded.tokenizer, clip_input(sentence), loaded.model.config.max_len)
             except InputError as e:
-                st.info(str(e), icon="✍️")
+                st.info(str(e), icon=":material/edit:")
             else:
-                st.query_params["sentence"] = sentence
                 if prepared.dropped:
                     st.warning(f"The sentence is longer than the model's limit of {loaded.model.config.max_len} "
                                f"tokens: {prepared.dropped} tokens at the end were dropped.")
@@ -71,7 +69,7 @@ with right:
 
     # a plain link carries the sentence in the URL (the explorer reads it), and works when this page runs alone
     link = "attention?" + urlencode({"sentence": sentence.strip() or DEFAULT_SENTENCE})
-    st.markdown(f"🔦 [See every attention head on this sentence →]({link})")
+    st.markdown(f":material/visibility: [See every attention head on this sentence →]({link})")
 
     st.subheader("The models")
     rows = []
