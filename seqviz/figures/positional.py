@@ -42,14 +42,12 @@ def pe_heatmap(heat: np.ndarray, positions: np.ndarray, dims: np.ndarray, *, lay
     what = f"({'mean of' if rows_mode == 'average' else 'every'} {block} positions per row)" if block > 1 else ""
     title = f"PE matrix, {layout} layout, base {base:g}: position × dimension {what}"
     hover = "position %{y}, dim %{x}<br>PE %{z:.3f}<extra></extra>"
-    trace = go.Heatmap(z=_f32(heat), x=np.asarray(dims, dtype=np.int32), y=np.asarray(positions, dtype=np.int32),
-                       colorbar=dict(title=dict(text="PE"), tickfont=dict(size=style.TICK_SIZE)),
-                       hovertemplate=hover, **_diverging())
-    fig = go.Figure(trace)
-    fig.update_layout(**style.base_layout(title, height=height),
-                      xaxis=style.value_axis("dimension (column of the matrix)"),
-                      yaxis=style.value_axis("position", autorange="reversed"))
-    return fig
+    trace = dict(type="heatmap", z=_f32(heat), x=np.asarray(dims, dtype=np.int32),
+                 y=np.asarray(positions, dtype=np.int32), hovertemplate=hover,
+                 colorbar=dict(title=dict(text="PE"), tickfont=dict(size=style.TICK_SIZE)), **_diverging())
+    return style.figure([trace], {**style.base_layout(title, height=height),
+                                  "xaxis": style.value_axis("dimension (column of the matrix)"),
+                                  "yaxis": style.value_axis("position", autorange="reversed")})
 
 
 def waves(curves: np.ndarray, dims: Sequence[int], *, base: float, d_model: int, layout: str = "interleaved",
@@ -58,18 +56,18 @@ def waves(curves: np.ndarray, dims: Sequence[int], *, base: float, d_model: int,
     curves = style.as_array(curves, 2, "curves", "[n_dims, positions]")
     if len(dims) != curves.shape[0]:
         raise ValueError(f"{len(dims)} dims for {curves.shape[0]} curves")
-    fig = go.Figure()
+    data = []
     for j, (dim, y) in enumerate(zip(dims, curves, strict=True)):
         sine = dim % 2 == 0 if layout == "interleaved" else dim < (d_model + 1) // 2
-        fig.add_trace(go.Scatter(y=_f32(y), x0=0, dx=1, mode="lines", name=f"dim {dim} ({'sin' if sine else 'cos'})",
-                                 line=dict(width=style.LINE_WIDTH, color=LINE_COLORS[j % len(LINE_COLORS)]),
-                                 hovertemplate=f"dim {dim}: position %{{x}}, PE %{{y:.3f}}<extra></extra>"))
+        data.append(dict(type="scatter", y=_f32(y), x0=0, dx=1, mode="lines",
+                         name=f"dim {dim} ({'sin' if sine else 'cos'})",
+                         line=dict(width=style.LINE_WIDTH, color=LINE_COLORS[j % len(LINE_COLORS)]),
+                         hovertemplate=f"dim {dim}: position %{{x}}, PE %{{y:.3f}}<extra></extra>"))
     n = curves.shape[1]
     title = f"Chosen dimensions over position (d_model {d_model}, base {base:g})"
-    fig.update_layout(**_layout(title, height, dict(orientation="h", y=1.0, yanchor="bottom", x=0),
-                                xaxis=style.value_axis("position", range=[0, max(n - 1, 1)]),
-                                yaxis=style.value_axis("PE value", range=[-1.1, 1.1])))
-    return fig
+    return style.figure(data, _layout(title, height, dict(orientation="h", y=1.0, yanchor="bottom", x=0),
+                                      xaxis=style.value_axis("position", range=[0, max(n - 1, 1)]),
+                                      yaxis=style.value_axis("PE value", range=[-1.1, 1.1])))
 
 
 def wavelength_chart(wavelengths: np.ndarray, length: int, *, base: float, height: int = 380) -> go.Figure:
@@ -95,15 +93,13 @@ def gram_heatmap(gram: np.ndarray, positions: np.ndarray, *, height: int = 520) 
         raise ValueError(f"gram is {gram.shape} but there are {len(positions)} positions")
     zmax = float(np.abs(gram).max()) or 1.0
     pos = np.asarray(positions, dtype=np.int32)
-    trace = go.Heatmap(z=_f32(gram), x=pos, y=pos, hovertemplate="PE(%{y})·PE(%{x}) = %{z:.3f}<extra></extra>",
-                       colorbar=dict(title=dict(text="dot"), tickfont=dict(size=style.TICK_SIZE)),
-                       **_diverging(zmax))
-    fig = go.Figure(trace)
-    fig.update_layout(**style.base_layout("Similarity PE·PEᵀ: constant along every diagonal (Toeplitz)",
-                                          height=height),
-                      xaxis=style.value_axis("position q", scaleanchor="y"),
-                      yaxis=style.value_axis("position p", autorange="reversed"))
-    return fig
+    trace = dict(type="heatmap", z=_f32(gram), x=pos, y=pos,
+                 hovertemplate="PE(%{y})·PE(%{x}) = %{z:.3f}<extra></extra>",
+                 colorbar=dict(title=dict(text="dot"), tickfont=dict(size=style.TICK_SIZE)), **_diverging(zmax))
+    return style.figure([trace], {**style.base_layout("Similarity PE·PEᵀ: constant along every diagonal (Toeplitz)",
+                                                      height=height),
+                                  "xaxis": style.value_axis("position q"),
+                                  "yaxis": style.value_axis("position p", autorange="reversed")})
 
 
 def shift_norm_chart(positions: np.ndarray, norms: np.ndarray, k: int, *, height: int = 340) -> go.Figure:
@@ -112,14 +108,13 @@ def shift_norm_chart(positions: np.ndarray, norms: np.ndarray, k: int, *, height
     if len(positions) != len(norms):
         raise ValueError(f"{len(positions)} positions for {len(norms)} norms")
     top = float(norms.max()) if len(norms) else 1.0
-    fig = go.Figure(go.Scatter(x=np.asarray(positions, dtype=np.int32), y=_f32(norms), mode="lines",
-                               line=dict(width=style.LINE_WIDTH, color=LINE_COLORS[3]),
-                               hovertemplate=f"‖PE(%{{x}}+{k}) − PE(%{{x}})‖ = %{{y:.6f}}<extra></extra>"))
-    fig.update_layout(**style.base_layout(f"‖PE(p+{k}) − PE(p)‖ against p: flat, the same for every p",
-                                          height=height),
-                      xaxis=style.value_axis("position p"),
-                      yaxis=style.value_axis("distance", range=[0, max(top * 1.25, 1e-6)]), showlegend=False)
-    return fig
+    trace = dict(type="scatter", x=np.asarray(positions, dtype=np.int32), y=_f32(norms), mode="lines",
+                 line=dict(width=style.LINE_WIDTH, color=LINE_COLORS[3]),
+                 hovertemplate=f"‖PE(%{{x}}+{k}) − PE(%{{x}})‖ = %{{y:.6f}}<extra></extra>")
+    return style.figure([trace], {**style.base_layout(f"‖PE(p+{k}) − PE(p)‖ against p: flat, the same for every p",
+                                                      height=height),
+                                  "xaxis": style.value_axis("position p"), "showlegend": False,
+                                  "yaxis": style.value_axis("distance", range=[0, max(top * 1.25, 1e-6)])})
 
 
 def rotation_heatmap(rotation: np.ndarray, dims: Sequence[int], k: int, *, d_model: int,
