@@ -220,5 +220,43 @@ def test_shipped_transformer_has_previous_or_next_word_heads():
     assert on[..., near].max() > 1.5 * off[..., near].max()  # PE makes sharply positional heads possible
 
 
-def test_training_facts_json_friendly():
-    json.dumps(P.Settings().__dict__)
+@pytest.mark.skipif(not shipped_available(), reason="needs the shipped checkpoints")
+def test_training_facts_rebuild_the_shipped_corpus():
+    loaded = load_checkpoint(SHIPPED / "transformer.safetensors")
+    facts = P.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len, n_sentences=5)
+    assert facts.longest_source is not None and 10 < facts.longest_source <= loaded.model.config.max_len
+    assert len(facts.sentences) == 5 and "hash checked" in facts.note
+
+
+# ------------------------------------------------------------------------------------------------ CLI
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 24), st.sampled_from([10.0, 100.0, 10000.0, 12345.6]),
+       st.sampled_from([".npy", ".json"]))
+def test_posenc_cli_matches_the_formula(length, d, base, suffix):
+    import tempfile
+    from pathlib import Path
+
+    from seqviz.cli import main
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"pe{suffix}"
+        assert main(["posenc", "--d-model", str(d), "--length", str(length), "--base", str(base),
+                     "--out", str(out)]) == 0
+        pe = np.load(out) if suffix == ".npy" else np.array(json.loads(out.read_text())["pe"])
+    assert pe.shape == (length, d)
+    for pos in (0, length - 1):
+        for j in range(d):
+            angle = pos / base ** ((j - j % 2) / d)
+            assert pe[pos, j] == pytest.approx(math.sin(angle) if j % 2 == 0 else math.cos(angle), abs=1e-12)
+
+
+def test_posenc_cli_rejects_bad_arguments(tmp_path, capsys):
+    from seqviz.cli import main
+
+    assert main(["posenc", "--d-model", "8", "--length", "0", "--out", str(tmp_path / "a.npy")]) == 2
+    assert main(["posenc", "--d-model", "8", "--length", "4", "--base", "1", "--out", str(tmp_path / "a.npy")]) == 2
+    assert main(["posenc", "--d-model", "8", "--length", "4", "--out", str(tmp_path / "a.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "--length must be >= 1" in err and "--base must be > 1" in err and ".npy or .json" in err
+    assert not (tmp_path / "a.npy").exists()

@@ -1,0 +1,167 @@
+"""AppTest for the positional-encoding page: every view, its Plotly specs checked against the formula."""
+import html
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from seqviz.checkpoints import load_checkpoint
+from seqviz.figures import decode_array
+from seqviz.labs import positional as lab
+from seqviz.models.positional import sinusoidal_encoding
+from tests.conftest import ROOT
+
+PAGE = str(ROOT / "seqviz" / "ui" / "positional.py")
+
+
+@pytest.fixture()
+def env(tiny_dir, monkeypatch):
+    monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tiny_dir))
+    return tiny_dir
+
+
+def run(**params):
+    at = AppTest.from_file(PAGE, default_timeout=300)
+    for key, value in params.items():
+        at.query_params[key] = str(value)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def titled(at, text) -> dict:
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = spec["layout"].get("title", {})
+        if text in (title.get("text", "") if isinstance(title, dict) else str(title)):
+            return spec
+    raise AssertionError(f"no chart titled {text!r}")
+
+
+def metric(at, label_start) -> str:
+    return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+def test_matrix_waves_and_relative_views_match_the_formula(env):
+    at = run(d=16, L=40, base=100, k=3, p=2, dims="0,1,15")
+    pe = sinusoidal_encoding(40, 16, 100.0)
+    heat = titled(at, "PE matrix, interleaved layout, base 100")
+    np.testing.assert_allclose(decode_array(heat["data"][0]["z"]), pe, atol=1e-6)
+    np.testing.assert_array_equal(decode_array(heat["data"][0]["z"])[0], np.tile([0.0, 1.0], 8))
+    waves = titled(at, "Chosen dimensions")
+    assert [t["name"] for t in waves["data"]] == ["dim 0 (sin)", "dim 1 (cos)", "dim 15 (cos)"]
+    np.testing.assert_allclose(decode_array(waves["data"][2]["y"]), pe[:, 15], atol=1e-6)
+    wl = titled(at, "Wavelength of each sin/cos pair")
+    np.testing.assert_allclose(decode_array(wl["data"][0]["y"]), lab.wavelengths(16, 100.0), rtol=1e-6)
+    gram = decode_array(titled(at, "Similarity PE·PEᵀ")["data"][0]["z"])
+    np.testing.assert_allclose(gram, pe @ pe.T, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(gram[1:, 1:], gram[:-1, :-1], atol=1e-4)  # Toeplitz
+    shift = decode_array(titled(at, "‖PE(p+3) − PE(p)‖")["data"][0]["y"])
+    assert np.ptp(shift) < 1e-5 and shift[0] == pytest.approx(np.linalg.norm(pe[3] - pe[0]), rel=1e-6)
+    rot = decode_array(titled(at, "M_3: one 2×2 rotation")["data"][0]["z"])
+    np.testing.assert_allclose(rot, lab.rotation_matrix(3, 16, 100.0), atol=1e-6)
+    assert float(metric(at, "max |M_3·PE(p) − PE(p+3)|")) < 1e-6
+    assert float(metric(at, "Toeplitz defect")) < 1e-9
+    assert float(metric(at, "…in PE·PEᵀ")) < 1e-9  # layouts: same dot products
+    assert float(metric(at, "Largest |interleaved − concatenated|")) > 0.5  # but different matrices
+    titled(at, "Smallest distance between two different rows")
+    assert at.query_params["d"] == "16" and at.query_params["dims"] == "0,1,15"
+
+
+def test_layout_toggle_changes_heatmap_not_gram(env):
+    at = run(d=8, L=20)
+    before = decode_array(titled(at, "PE matrix")["data"][0]["z"])
+    gram_before = decode_array(titled(at, "Similarity")["data"][0]["z"])
+    at.radio(key="pos_layout").set_value("concatenated").run()
+    assert not at.exception
+    after = decode_array(titled(at, "PE matrix, concatenated layout")["data"][0]["z"])
+    np.testing.assert_allclose(after, lab.encoding(20, 8, 10000.0, "concatenated"), atol=1e-6)
+    assert np.abs(after - before).max() > 0.5
+    np.testing.assert_allclose(decode_array(titled(at, "Similarity")["data"][0]["z"]), gram_before, atol=1e-5)
+    assert at.query_params["layout"] == "concatenated"
+
+
+def test_base_slider_changes_heatmap_and_url(env):
+    at = run(d=16, L=50)
+    before = decode_array(titled(at, "PE matrix")["data"][0]["z"])
+    at.select_slider(key="pos_base").set_value(10).run()
+    assert not at.exception and at.query_params["base"] == "10"
+    after = decode_array(titled(at, "PE matrix, interleaved layout, base 10:")["data"][0]["z"])
+    np.testing.assert_allclose(after, sinusoidal_encoding(50, 16, 10.0), atol=1e-6)
+    assert np.abs(after - before).max() > 0.1
+
+
+def test_extreme_setting_is_downsampled_and_says_so(env):
+    at = run(d=1024, L=4096, base=10)
+    info = " ".join(i.value for i in at.info)
+    assert "Downsampled" in info and "averaged over 16" in info
+    heat = decode_array(titled(at, "PE matrix")["data"][0]["z"])
+    assert heat.shape == (256, 256)
+    total = sum(len(c.proto.spec) for c in at.get("plotly_chart"))
+    assert total < 2_000_000
+
+
+def test_bad_url_values_are_clamped_with_messages(env):
+    at = run(d=7, L=99999, base=3, k=-4, layout="diagonal", dims="a,b")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "d_model = 7 is odd" in warnings and "using 8" in warnings
+    assert "outside 1–4096" in warnings and "layout=diagonal" in warnings and "not a list" in warnings
+    assert at.slider(key="pos_d").value == 8 and at.slider(key="pos_L").value == 4096
+    assert at.select_slider(key="pos_base").value == 10 and at.slider(key="pos_k").value == 0
+    at2 = run(d=5000)
+    assert at2.slider(key="pos_d").value == 1024
+
+
+def test_single_position(env):
+    at = run(L=1, d=2)
+    heat = decode_array(titled(at, "PE matrix")["data"][0]["z"])
+    np.testing.assert_array_equal(heat, [[0.0, 1.0]])
+    assert metric(at, "Closest two rows") == "–"
+
+
+def test_model_inputs_view(env):
+    at = run()
+    loaded = load_checkpoint(env / "transformer.safetensors")
+    inputs = lab.model_inputs(loaded.model, loaded.tokenizer, "I am eating")
+    spec = titled(at, "What enters the encoder")
+    z = [decode_array(t["z"]) for t in spec["data"]]
+    np.testing.assert_allclose(z[0], inputs.embed, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(z[1], sinusoidal_encoding(len(inputs.tokens), 32), atol=1e-6)
+    np.testing.assert_allclose(z[2], z[0] + z[1], atol=1e-5)
+    assert spec["layout"]["yaxis"]["ticktext"] == [html.escape(t, quote=False) for t in inputs.tokens]
+    norms = titled(at, "Norms per token")
+    np.testing.assert_allclose(decode_array(norms["data"][1]["y"]), 4.0, rtol=1e-5)  # √(32/2)
+    table = titled(at, "The model's PE table")
+    assert decode_array(table["data"][0]["z"]).shape == (32, 48)
+    assert "unknown for this checkpoint" in " ".join(c.value for c in at.caption)  # tiny card: no corpus to rebuild
+
+
+def test_order_experiment_view(env):
+    at = run(sentence="the small cat is eating the fish")
+    off, on = float(metric(at, "PE off")), float(metric(at, "PE on"))
+    assert off < 1e-5 and on > 1e-2
+    spec = titled(at, "Encoder output, shuffled input")
+    assert [t["name"] for t in spec["data"]] == ["PE on", "PE off"]
+    translations = [m.value for m in at.markdown if m.value.startswith("- **original, PE on:**")][0]
+    assert translations.count("- **") == 4
+    prof = titled(at, "Mean attention by relative offset")
+    on_z = decode_array(prof["data"][0]["z"])
+    assert on_z.shape == (2 * 4, 11) and prof["data"][0]["x"][4] == "-1"
+    assert np.all(on_z >= 0) and np.all(on_z <= 100)
+
+
+def test_hostile_sentences_do_not_crash(env):
+    at = run()
+    for text in ["", "<script>alert(1)</script>", "😀 🎉", "你好世界", "שלום", "a\x00b\x07c", "x" * 5000]:
+        at.text_input(key="pos_sentence").set_value(text).run()
+        assert not at.exception, text
+    at.text_input(key="pos_sentence").set_value("").run()
+    assert any("Type an English sentence" in i.value for i in at.info)
+
+
+def test_no_checkpoints(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tmp_path))
+    at = run(d=8, L=10)
+    assert any("No trained checkpoints" in e.value for e in at.error)
+    titled(at, "PE matrix")  # the formula half still works
