@@ -6,16 +6,21 @@ holds, batch dimension dropped (docs/architecture.md, "Hook names").
 """
 from __future__ import annotations
 
+import difflib
+import math
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 
 from seqviz import names
-from seqviz.decode import Decoded, decode
+from seqviz.decode import Decoded, decode, default_max_steps, select
 from seqviz.inputs import prepare_source
-from seqviz.models.hooks import zero_heads_edit
+from seqviz.models.hooks import HookContext, hook_context, zero_heads_edit
 from seqviz.names import ATTENTION, RNN_ATTENTION, act_name
+from seqviz.tokenizer import BOS, EOS
 from seqviz.trace import Trace, grads_by_step, trace
 
 Head = tuple[str, int, int]  # (kind, layer, head)
@@ -116,6 +121,121 @@ class Exploration:
     probs: list[float]  # the model's probability of each piece when it was chosen
     dropped: int  # source tokens cut to fit max_len
     ablated: tuple[Head, ...] = ()
+    candidates: tuple[Candidate, ...] = ()  # beam search's finished hypotheses, best first (beam > 1)
+
+    @property
+    def written(self) -> list[str]:
+        """The token written at each decoder position (the decoder reads tgt_tokens[t] to write written[t])."""
+        return written_tokens(self.trace)
+
+    def axes(self, kind: str) -> tuple[list[str], list[str], list[str]]:
+        """(row labels, row inputs, key labels) of `kind`, in the one labelling convention of every view:
+        a decoder row (decoder self, cross) is labelled by the token it WRITES; the token it reads is for hover.
+        Encoder rows are the source tokens themselves (label == input)."""
+        q_tokens, k_tokens = self.tokens[kind]
+        return row_labels(self.trace, kind, q_tokens), list(q_tokens), list(k_tokens)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One finished beam hypothesis: its text, pieces, total log-probability and length-normalised score."""
+    text: str
+    pieces: list[str]
+    log_prob: float  # Σ log p over the pieces and </s>
+    score: float  # log_prob / len^alpha, what beam search ranks by (GNMT length normalisation)
+    chosen: bool
+    finished: bool = True  # False: still open when max_steps ran out (no </s>)
+
+
+def written_tokens(t: Trace) -> list[str]:
+    """The token written at each decoder position: meta['predicted_tokens'], else the inputs shifted by one."""
+    predicted = (getattr(t, "meta", None) or {}).get("predicted_tokens")
+    if predicted is not None and len(predicted) == len(t.tgt_tokens):
+        return list(predicted)
+    return list(t.tgt_tokens[1:]) + ["</s>"]
+
+
+def row_labels(t: Trace, kind: str, q_tokens: Sequence[str]) -> list[str]:
+    """Row labels for `kind`: the written tokens for decoder queries, the source tokens for the encoder."""
+    decoder_rows = kind in ("decoder self", "cross") and list(q_tokens) == list(t.tgt_tokens)
+    return written_tokens(t) if decoder_rows else list(q_tokens)
+
+
+def text_of(pieces: Sequence[str]) -> str:
+    """SentencePiece pieces as text: '▁le', '▁chat', '▁s', "'", 'est' -> "le chat s'est" (</s>, <s> dropped)."""
+    return "".join(p for p in pieces if p not in ("<s>", "</s>")).replace("▁", " ").strip()
+
+
+def partial_translations(written: Sequence[str]) -> list[str]:
+    """The translation as text after each step: step t (1-based) has written[:t] decoded."""
+    return [text_of(written[: t + 1]) for t in range(len(written))]
+
+
+def word_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """A word-level diff as (op, words) runs, op in 'same', 'removed', 'added'; both sentences stay whole."""
+    a, b = before.split(), after.split()
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("same", " ".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("removed", " ".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("added", " ".join(b[j1:j2])))
+    return out
+
+
+@torch.inference_mode()
+def beam_candidates(model, tokenizer, src: list[int], width: int, alpha: float = 0.6,
+                    ablate: dict | None = None, keep: int | None = None) -> list[Candidate]:
+    """The finished hypotheses of beam search, best first, with their scores.
+
+    The same search as `seqviz.decode.beam_search` (same expansions, same stopping rule, same GNMT score
+    log p / len^alpha), keeping its finished pool, which `Decoded` does not carry; a test checks that the
+    best candidate equals beam_search's result. With width 1 this is greedy decoding's single hypothesis.
+    """
+    max_steps = default_max_steps(model, len(src))
+    context = hook_context(HookContext(record=False, edits=ablate)) if ablate else None
+    with context if context is not None else nullcontext():
+        state = model.init_state(model.encode(torch.tensor([src])))
+        beams: list[tuple[list[int], float, list[float]]] = [([], 0.0, [])]
+        finished: list[tuple[list[int], float, list[float]]] = []
+        for _ in range(max_steps):
+            last = torch.tensor([b[0][-1] if b[0] else BOS for b in beams])
+            logits, state = model.step(state, last)
+            log_p = torch.log_softmax(logits.float(), -1)  # [beams, vocab]
+            total = (torch.tensor([b[1] for b in beams])[:, None] + log_p).flatten()
+            best = total.topk(min(2 * width, total.numel()))
+            chosen, rows = [], []
+            for score, flat in zip(best.values.tolist(), best.indices.tolist(), strict=True):
+                row, token = divmod(flat, log_p.shape[1])
+                tokens, _, probs = beams[row]
+                p = math.exp(float(log_p[row, token]))
+                if token == EOS:
+                    finished.append((tokens, score, probs + [p]))
+                else:
+                    chosen.append((tokens + [token], score, probs + [p]))
+                    rows.append(row)
+                if len(chosen) == width:
+                    break
+
+            def norm(h):
+                return h[1] / max(len(h[2]), 1) ** alpha
+            if not chosen or (len(finished) >= width and max(map(norm, finished)) >= max(map(norm, chosen))):
+                break
+            beams, state = chosen, select(state, torch.tensor(rows))
+    done = bool(finished)
+    pool = finished or beams
+    ranked = sorted(pool, key=lambda h: h[1] / max(len(h[2]), 1) ** alpha, reverse=True)
+    seen, out = set(), []
+    for tokens, log_prob, probs in ranked:
+        if tuple(tokens) in seen:
+            continue
+        seen.add(tuple(tokens))
+        out.append(Candidate(tokenizer.decode(tokens), tokenizer.pieces(tokens), float(log_prob),
+                             float(log_prob / max(len(probs), 1) ** alpha), chosen=not out, finished=done))
+    return out[: keep or max(width, 1)]
 
 
 def ablation_edits(heads: list[Head] | tuple[Head, ...]) -> dict:
@@ -135,14 +255,36 @@ def explore(loaded, sentence: str, beam: int = 1, ablate: tuple[Head, ...] = ())
     t = trace(model, tokenizer, sentence, beam=beam, model_name=loaded.name, ablate=edits, decoded=decoded)
     patterns, tokens = attention_patterns(t)
     pieces = tokenizer.pieces(decoded.tokens) + (["</s>"] if decoded.finished else [])
+    candidates = tuple(beam_candidates(model, tokenizer, prepared.ids, beam, ablate=edits)) if beam > 1 else ()
     return Exploration(t, patterns, tokens, t.meta["translation"], pieces, decoded.probs, prepared.dropped,
-                       tuple(ablate))
+                       tuple(ablate), candidates)
+
+
+def query_input(loaded, t: Trace, kind: str, layer: int) -> np.ndarray:
+    """x [q, d_model]: what `kind`'s attention in `layer` projects into queries (x W_Q + b_Q = q).
+
+    Self-attention reads the residual stream entering the layer (embedding + position for layer 0).
+    Cross-attention reads it after the decoder's masked self-attention sublayer (Add & Norm, post-norm),
+    which no hook holds: it is recomputed here from the hooked self-attention output and the layer's norm_1.
+    """
+    stack = "encoder" if kind == "encoder self" else "decoder"
+    if layer == 0:
+        x = t[act_name(stack, leaf="embed")] + t[act_name(stack, leaf="pos")]
+    else:
+        x = t[act_name(stack, layer - 1, "resid_post")]
+    if kind == "cross":
+        norm = loaded.model.get_submodule(f"decoder.layers.{layer}.norm_1")
+        with torch.no_grad():
+            x = norm(torch.from_numpy(np.asarray(x + t.get("decoder self", layer, "out"), np.float32))).numpy()
+    return np.asarray(x, dtype=np.float32)
 
 
 def qkv_walkthrough(loaded, t: Trace, kind: str, layer: int, head: int, query: int) -> dict[str, np.ndarray]:
-    """The numbers of one head for one query position, read from the trace (and W_O from the model):
-    q [d_head], K [k, d_head], qK [k], scaled [k], mask [k] (1 = may attend), softmax [k], V [k, d_head],
-    z = Σ softmax·V [d_head], and output [d_model], this head's share of W_O."""
+    """The numbers of one head for one query position, from the projection to the output:
+    x [d_model] (the query's input), W_Q [d_model, d_head] and b_Q [d_head] of this head (q = x W_Q + b_Q),
+    q [d_head], K [k, d_head], qK [k], scaled [k], mask [k] (1 = may attend), masked [k], softmax [k],
+    V [k, d_head], z = Σ softmax·V [d_head], and output [d_model], this head's share of W_O.
+    Everything but x, W_Q, b_Q and output is read from the trace's hooks."""
     q = t.get(kind, layer, "q")[head, query]
     K, V = t.get(kind, layer, "k")[head], t.get(kind, layer, "v")[head]
     qk = K @ q
@@ -152,10 +294,14 @@ def qkv_walkthrough(loaded, t: Trace, kind: str, layer: int, head: int, query: i
     softmax = t.get(kind, layer, "pattern")[head, query]
     z = softmax @ V
     attn = loaded.model.get_submodule(act_name(kind, layer, "z").rsplit(".", 1)[0])
-    W_O = attn.W_O.weight.detach().numpy()[:, head * d_head : (head + 1) * d_head]  # [d_model, d_head]
-    return {"q": q, "K": K, "qK": qk, "scaled": qk / np.sqrt(d_head), "mask": mask,
-            "masked": np.where(mask > 0, qk / np.sqrt(d_head), -np.inf), "softmax": softmax, "V": V, "z": z,
-            "output": W_O @ z}
+    cols = slice(head * d_head, (head + 1) * d_head)
+    W_O = attn.W_O.weight.detach().numpy()[:, cols]  # [d_model, d_head]
+    W_Q = attn.W_Q.weight.detach().numpy()[cols].T  # [d_model, d_head]: nn.Linear stores [out, in]
+    b_Q = attn.W_Q.bias.detach().numpy()[cols]
+    x = query_input(loaded, t, kind, layer)[query]
+    return {"x": x, "W_Q": W_Q, "b_Q": b_Q, "q": q, "K": K, "qK": qk, "scaled": qk / np.sqrt(d_head),
+            "mask": mask, "masked": np.where(mask > 0, qk / np.sqrt(d_head), -np.inf), "softmax": softmax,
+            "V": V, "z": z, "output": W_O @ z}
 
 
 def saliency_rows(loaded, ex: Exploration) -> np.ndarray:
