@@ -1,0 +1,583 @@
+"""The gradients lab: ‖∂L/∂h_t‖ through time for toy RNN / LSTM / GRU cells, in one backward pass.
+
+Everything the page shows is measured with autograd on fresh, private cells (seqviz.models.rnn.Cell),
+never on a shared cached model:
+
+- `gradient_through_time`: unroll a cell over T random inputs, keep every h_t in the graph, and take
+  ∂L/∂h_t for all t with ONE `torch.autograd.grad(loss, [h_0, …, h_{T−1}])` call. The loss is a fixed
+  random unit read-out u: L = u·h_{T−1} (loss on the last step) or L = Σ_t u·h_t (on every step), so
+  ‖∂L/∂h_{T−1}‖ = 1 with the loss on the last step.
+- W_hh is rescaled so that its largest |eigenvalue| is ρ exactly (each gate block of a gated cell on its
+  own); its largest singular value σ_max is reported too, because Pascanu, Mikolov & Bengio (2013, §2.1)
+  bound the gradient with it: ‖∂L/∂h_t‖ ≤ (γ σ_max)^(T−1−t) ‖∂L/∂h_{T−1}‖, γ = sup |f'| (1 for tanh).
+- `connectivity`: ‖∂h_{t'}/∂x_t‖ for every pair of steps (Distill's "memorization in RNNs" view).
+- `cliff_surface` / `descent_path`: Pascanu's single-unit RNN x_t = w σ(x_{t−1}) + b and its loss cliff.
+- `train_recall`: the live long-range experiment (recall the first symbol after T distractors).
+
+Plain numpy / dataclasses out; no streamlit here.
+"""
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from seqviz.models.positional import sinusoidal_encoding
+from seqviz.models.rnn import Cell
+
+# The cells the page can overlay. "rnn" is the vanilla tanh RNN (so ?cell=rnn from the RNN page works).
+CELL_CHOICES = ("rnn", "rnn-relu", "rnn-linear", "lstm", "gru")
+CELL_LABELS = {"rnn": "RNN (tanh)", "rnn-relu": "RNN (ReLU)", "rnn-linear": "RNN (linear)", "lstm": "LSTM",
+               "gru": "GRU", "transformer": "Transformer"}
+CELL_ALIASES = {"rnn-tanh": "rnn", "tanh": "rnn", "relu": "rnn-relu", "linear": "rnn-linear"}
+# The shared palette's keys (seqviz.figures.style.CELL_COLORS) for each choice
+COLOR_KEYS = {"rnn": "tanh", "rnn-relu": "relu", "rnn-linear": "linear", "lstm": "lstm", "gru": "gru",
+              "transformer": "transformer"}
+INITS = ("orthogonal", "gaussian")
+LOSSES = ("last", "all")
+GAMMA = {"tanh": 1.0, "relu": 1.0, "linear": 1.0}  # sup |f'(x)|: the γ of Pascanu et al.'s bound
+INPUT_SIZE = 8
+T_RANGE = (10, 2000)
+HIDDEN_RANGE = (2, 256)
+RHO_RANGE = (0.1, 2.0)
+CONNECTIVITY_STEPS = 60  # the connectivity heatmap covers at most this many steps
+SATURATION = (0.1, 0.9)  # a sigmoid gate below 0.1 or above 0.9 counts as saturated
+
+
+def canonical_cell(name: str) -> str:
+    """'rnn-tanh' -> 'rnn' etc.; raise ValueError naming the choices for anything unknown."""
+    name = CELL_ALIASES.get(name.strip().lower(), name.strip().lower())
+    if name not in CELL_CHOICES:
+        raise ValueError(f"unknown cell {name!r}; choose from {', '.join(CELL_CHOICES)}")
+    return name
+
+
+def split_cell(name: str) -> tuple[str, str]:
+    """'rnn-relu' -> ('rnn', 'relu'); 'lstm' -> ('lstm', 'tanh')."""
+    name = canonical_cell(name)
+    if name.startswith("rnn"):
+        return "rnn", (name.split("-")[1] if "-" in name else "tanh")
+    return name, "tanh"
+
+
+def cell_name(kind: str, nonlinearity: str = "tanh") -> str:
+    """('rnn', 'relu') -> 'rnn-relu'; the inverse of split_cell."""
+    if kind == "rnn":
+        return "rnn" if nonlinearity == "tanh" else f"rnn-{nonlinearity}"
+    return canonical_cell(kind)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """One toy experiment: every control of the page except which cells are drawn."""
+    T: int = 100
+    hidden: int = 32
+    rho: float = 0.9
+    init: str = "orthogonal"
+    forget_bias: float = 1.0  # the LSTM's effective forget-gate bias b_if + b_hf (counted once)
+    loss: str = "last"
+    input_scale: float = 1.0
+    seed: int = 0
+
+    def checked(self) -> Setup:
+        if not T_RANGE[0] <= self.T <= T_RANGE[1]:
+            raise ValueError(f"T must be in {T_RANGE[0]}..{T_RANGE[1]}, got {self.T}")
+        if not HIDDEN_RANGE[0] <= self.hidden <= HIDDEN_RANGE[1]:
+            raise ValueError(f"hidden size must be in {HIDDEN_RANGE[0]}..{HIDDEN_RANGE[1]}, got {self.hidden}")
+        if not (RHO_RANGE[0] <= self.rho <= RHO_RANGE[1]):
+            raise ValueError(f"rho must be in {RHO_RANGE[0]}..{RHO_RANGE[1]}, got {self.rho}")
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {', '.join(INITS)}, got {self.init!r}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        if not math.isfinite(self.forget_bias) or not math.isfinite(self.input_scale):
+            raise ValueError("forget bias and input scale must be finite numbers")
+        return self
+
+
+# ---------------------------------------------------------------- building the toy cells
+
+def orthogonal(n: int, generator: torch.Generator, dtype=torch.float64) -> torch.Tensor:
+    """A Haar-random orthogonal n × n matrix (QR of a Gaussian with the sign fix)."""
+    q, r = torch.linalg.qr(torch.randn(n, n, generator=generator, dtype=torch.float64))
+    return (q * torch.sign(torch.diagonal(r))).to(dtype)
+
+
+def spectral_radius(w: torch.Tensor) -> float:
+    return float(torch.linalg.eigvals(w.double()).abs().max())
+
+
+def sigma_max(w: torch.Tensor) -> float:
+    return float(torch.linalg.matrix_norm(w.double(), ord=2))
+
+
+def recurrent_block(n: int, rho: float, init: str, generator: torch.Generator) -> torch.Tensor:
+    """An n × n matrix whose largest |eigenvalue| is exactly rho (float64)."""
+    if init == "orthogonal":
+        w = orthogonal(n, generator)
+    elif init == "gaussian":
+        w = torch.randn(n, n, generator=generator, dtype=torch.float64) / math.sqrt(n)
+    else:
+        raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+    return w * (rho / spectral_radius(w))
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    rho: float  # largest |eigenvalue| of W_hh (max over gate blocks), measured after the rescaling
+    sigma_max: float  # largest singular value (max over gate blocks)
+    blocks: int  # gate blocks in W_hh: 1 (RNN), 4 (LSTM), 3 (GRU)
+
+
+def build_cell(name: str, setup: Setup, dtype: torch.dtype = torch.float32) -> tuple[Cell, Spectrum]:
+    """A fresh, private Cell with W_hh rescaled to spectral radius setup.rho, and its spectrum.
+
+    W_ih ~ N(0, 1/INPUT_SIZE); biases zero except the LSTM forget gate, whose effective bias
+    (b_if + b_hf, the two vectors of PyTorch's layout) is setup.forget_bias: all of it in b_if.
+    """
+    kind, nonlinearity = split_cell(name)
+    hidden = setup.hidden
+    g = torch.Generator().manual_seed(int(setup.seed) * 7919 + CELL_CHOICES.index(canonical_cell(name)))
+    cell = Cell(kind, INPUT_SIZE, hidden, nonlinearity).to(dtype)
+    blocks = Cell.GATES[kind]
+    w_hh = [recurrent_block(hidden, setup.rho, setup.init, g) for _ in range(blocks)]
+    with torch.no_grad():
+        cell.weight_hh.copy_(torch.cat(w_hh, 0))
+        cell.weight_ih.copy_(torch.randn(blocks * hidden, INPUT_SIZE, generator=g, dtype=torch.float64)
+                             / math.sqrt(INPUT_SIZE))
+        cell.bias_ih.zero_()
+        cell.bias_hh.zero_()
+        if kind == "lstm":  # gate order i, f, g, o (nn.LSTMCell's)
+            cell.bias_ih[hidden:2 * hidden] = setup.forget_bias
+    for p in cell.parameters():
+        p.requires_grad_(True)
+    spectrum = Spectrum(rho=max(spectral_radius(w) for w in w_hh), sigma_max=max(sigma_max(w) for w in w_hh),
+                        blocks=blocks)
+    return cell, spectrum
+
+
+def inputs(setup: Setup, dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, torch.Tensor]:
+    """(x [T, 1, INPUT_SIZE] ~ input_scale · N(0, 1), u [hidden] a unit read-out): the same for every cell."""
+    g = torch.Generator().manual_seed(int(setup.seed))
+    x = torch.randn(setup.T, 1, INPUT_SIZE, generator=g, dtype=torch.float64) * setup.input_scale
+    u = torch.randn(setup.hidden, generator=g, dtype=torch.float64)
+    return x.to(dtype), (u / u.norm()).to(dtype)
+
+
+# ---------------------------------------------------------------- unrolling
+
+@dataclass
+class Unrolled:
+    hs: list[torch.Tensor]  # h_t [1, H], each a node of the graph
+    cs: list[torch.Tensor]  # C_t [1, H] (LSTM only)
+    gates: dict[str, list[torch.Tensor]] = field(default_factory=dict)  # gate -> per-step [1, H]
+
+
+def unroll(cell: Cell, x: torch.Tensor, keep_gates: bool = False) -> Unrolled:
+    """Run `cell` over x [T, B, in] from a zero state. The same equations as Cell.forward (a test checks it
+    step by step), with the input projections W_ih x_t + b_ih (+ b_hh) of all steps computed in one matrix
+    product, so the step loop is one matrix product plus the nonlinearities (the T = 1000 benchmark)."""
+    kind, H = cell.kind, cell.hidden_size
+    T, B = x.shape[0], x.shape[1]
+    w_hh_t = cell.weight_hh.t()
+    gi = F.linear(x, cell.weight_ih, cell.bias_ih)  # [T, B, n]
+    h = x.new_zeros(B, H)
+    out = Unrolled([], [], {})
+    if kind == "rnn":
+        act: Callable[[torch.Tensor], torch.Tensor] = {"tanh": torch.tanh, "relu": torch.relu,
+                                                       "linear": lambda t: t}[cell.nonlinearity]
+        gi = gi + cell.bias_hh
+        for t in range(T):
+            h = act(torch.addmm(gi[t], h, w_hh_t))
+            out.hs.append(h)
+        return out
+    if kind == "lstm":
+        c = h
+        gi = gi + cell.bias_hh
+        for t in range(T):
+            i, f, g, o = torch.addmm(gi[t], h, w_hh_t).chunk(4, dim=1)
+            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            out.hs.append(h)
+            out.cs.append(c)
+            if keep_gates:
+                for name, value in zip("ifgo", (i, f, g, o), strict=True):
+                    out.gates.setdefault(name, []).append(value)
+        return out
+    for t in range(T):  # GRU
+        i_r, i_z, i_n = gi[t].chunk(3, dim=1)
+        h_r, h_z, h_n = torch.addmm(cell.bias_hh.expand(B, -1), h, w_hh_t).chunk(3, dim=1)
+        r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
+        n = torch.tanh(i_n + r * h_n)
+        h = (1 - z) * n + z * h
+        out.hs.append(h)
+        if keep_gates:
+            for name, value in zip("rzn", (r, z, n), strict=True):
+                out.gates.setdefault(name, []).append(value)
+    return out
+
+
+def loss_of(hs: Sequence[torch.Tensor], u: torch.Tensor, where: str) -> torch.Tensor:
+    """L = u·h_{T−1} ('last') or Σ_t u·h_t ('all')."""
+    if where == "last":
+        return hs[-1][0] @ u
+    return torch.cat(list(hs), 0).sum(0) @ u
+
+
+def norms(tensors: Sequence[torch.Tensor]) -> np.ndarray:
+    """Euclidean norm of each tensor, float64; inf and NaN kept as they are."""
+    if not tensors:
+        return np.zeros(0)
+    stacked = torch.stack([t.detach().reshape(-1) for t in tensors]).double()
+    return torch.linalg.vector_norm(stacked, dim=1).numpy()
+
+
+# ---------------------------------------------------------------- gradient through time
+
+@dataclass(frozen=True)
+class GradResult:
+    """‖∂L/∂h_t‖ for t = 0…T−1 of one cell (earliest step first), and what the page prints beside it."""
+    cell: str
+    grad_norms: np.ndarray  # [T] float64, may hold inf / nan (reported, never hidden)
+    cell_grad_norms: np.ndarray | None  # [T] ‖∂L/∂C_t‖ (LSTM), else None
+    hidden_norms: np.ndarray  # [T] ‖h_t‖
+    saturation: dict[str, tuple[float, float]]  # gate -> (fraction < 0.1, fraction > 0.9) over steps × units
+    rho: float
+    sigma_max: float
+    gamma: float | None  # the bound's γ for a vanilla RNN, None for gated cells (no such bound)
+    log10_bound: np.ndarray | None  # [T] log10 of Pascanu's bound (loss on the last step, vanilla RNN)
+    log10_exact: np.ndarray | None  # [T] log10 of ρ^(T−1−t)‖∂L/∂h_{T−1}‖ (linear RNN: the exact line)
+    param_grad_norm: float  # ‖∂L/∂θ‖ over all cell parameters (what gradient clipping looks at)
+    loss: float
+    seconds: float
+    setup: Setup
+
+    @property
+    def nonfinite(self) -> int:
+        return int((~np.isfinite(self.grad_norms)).sum())
+
+    def clipped_norm(self, threshold: float | None) -> float:
+        """The parameter-gradient norm after clipping to `threshold` (torch.nn.utils.clip_grad_norm_'s rule)."""
+        g = self.param_grad_norm
+        if threshold is None or not math.isfinite(g) or g <= threshold:
+            return g if threshold is None or math.isfinite(g) else float("nan")
+        return float(threshold)
+
+    def slope_per_step(self) -> float | None:
+        """The measured geometric rate r with ‖∂L/∂h_t‖ ≈ r^(T−1−t) ‖∂L/∂h_{T−1}‖, per step back in time: from the
+        earliest and latest finite, nonzero norms. None when fewer than two such norms exist."""
+        g = self.grad_norms
+        ok = np.isfinite(g) & (g > 0)
+        idx = np.flatnonzero(ok)
+        if len(idx) < 2:
+            return None
+        first, last = idx[0], idx[-1]
+        return float(math.exp((math.log(g[first]) - math.log(g[last])) / (last - first)))
+
+
+def gradient_through_time(cell_choice: str, setup: Setup, dtype: torch.dtype = torch.float32) -> GradResult:
+    """Unroll one toy cell over setup.T steps and take every ‖∂L/∂h_t‖ in ONE backward pass."""
+    setup = setup.checked()
+    name = canonical_cell(cell_choice)
+    kind, nonlinearity = split_cell(name)
+    start = time.perf_counter()
+    cell, spectrum = build_cell(name, setup, dtype)
+    x, u = inputs(setup, dtype)
+    with torch.enable_grad():
+        run = unroll(cell, x, keep_gates=kind != "rnn")
+        loss = loss_of(run.hs, u, setup.loss)
+        params = list(cell.parameters())
+        wanted = run.hs + run.cs + params
+        grads = torch.autograd.grad(loss, wanted, allow_unused=True)
+    T = setup.T
+    g_h = [g if g is not None else torch.zeros_like(h) for g, h in zip(grads[:T], run.hs, strict=True)]
+    g_c = grads[T:T + len(run.cs)]
+    g_p = grads[T + len(run.cs):]
+    with np.errstate(over="ignore", invalid="ignore"):
+        grad_norms = norms(g_h)
+        cell_norms = norms([g if g is not None else torch.zeros_like(c) for g, c in zip(g_c, run.cs, strict=True)]
+                           ) if run.cs else None
+        hidden_norms = norms(run.hs)
+        param_norm = float(np.sqrt(sum(float(np.square(norms([g])).sum()) for g in g_p if g is not None)))
+    saturation = {}
+    for gate, values in run.gates.items():
+        if gate in ("g", "n"):  # tanh candidates, not sigmoid gates
+            continue
+        v = torch.cat(values, 0).detach().double().numpy()
+        saturation[gate] = (float((v < SATURATION[0]).mean()), float((v > SATURATION[1]).mean()))
+    gamma = GAMMA[nonlinearity] if kind == "rnn" else None
+    log10_bound = log10_exact = None
+    steps_back = np.arange(T - 1, -1, -1, dtype=np.float64)  # T−1−t
+    last = grad_norms[-1]
+    if kind == "rnn" and setup.loss == "last" and np.isfinite(last) and last > 0:
+        log10_bound = steps_back * math.log10(gamma * spectrum.sigma_max) + math.log10(last)
+        if nonlinearity == "linear":
+            log10_exact = steps_back * math.log10(spectrum.rho) + math.log10(last)
+    return GradResult(
+        cell=name, grad_norms=grad_norms, cell_grad_norms=cell_norms, hidden_norms=hidden_norms,
+        saturation=saturation, rho=spectrum.rho, sigma_max=spectrum.sigma_max, gamma=gamma,
+        log10_bound=log10_bound, log10_exact=log10_exact, param_grad_norm=param_norm,
+        loss=float(loss.detach()), seconds=time.perf_counter() - start, setup=setup)
+
+
+def naive_grad_norms(cell_choice: str, setup: Setup, dtype: torch.dtype = torch.float32) -> np.ndarray:
+    """The slow reference: the same ‖∂L/∂h_t‖, one backward pass per step (what many demos do).
+
+    Used by the benchmark and by a test that checks the one-pass result against it."""
+    setup = setup.checked()
+    cell, _ = build_cell(canonical_cell(cell_choice), setup, dtype)
+    x, u = inputs(setup, dtype)
+    with torch.enable_grad():
+        run = unroll(cell, x)
+        loss = loss_of(run.hs, u, setup.loss)
+        out = []
+        for h in run.hs:
+            (g,) = torch.autograd.grad(loss, [h], retain_graph=True, allow_unused=True)
+            out.append(torch.zeros_like(h) if g is None else g)
+    return norms(out)
+
+
+def connectivity(cell_choice: str, setup: Setup, steps: int = CONNECTIVITY_STEPS,
+                 dtype: torch.dtype = torch.float32) -> np.ndarray:
+    """M[t', t] = ‖∂h_{t'}/∂x_t‖ (Frobenius) over the first n = min(T, steps) steps: rows are the output step t',
+    columns the input step t. M[t', t] = 0 exactly for t > t' (causality: h_{t'} never sees a later input).
+
+    Forward-mode autograd (torch.func.jacfwd): one unrolled pass carries the n·in input directions at once,
+    each a column of the Jacobian of all states with respect to all inputs."""
+    setup = setup.checked()
+    cell, _ = build_cell(canonical_cell(cell_choice), setup, dtype)
+    for p in cell.parameters():  # a private cell: only the inputs are differentiated here
+        p.requires_grad_(False)
+    x, _ = inputs(setup, dtype)
+    n = min(setup.T, steps)
+
+    def states(xs: torch.Tensor) -> torch.Tensor:
+        return torch.cat(unroll(cell, xs).hs, 0)  # [n, H]
+
+    jac = torch.func.jacfwd(states)(x[:n])  # [n (t'), H, n (t), 1, in]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return torch.linalg.vector_norm(jac.double(), dim=(1, 3, 4)).numpy()
+
+
+# ---------------------------------------------------------------- Pascanu's cliff
+
+CLIFF_T = 10
+CLIFF_X0 = 0.5
+CLIFF_TARGET = 0.7
+CLIFF_W = (-2.0, 14.0)
+CLIFF_B = (-10.0, 4.0)
+CLIFF_START = (8.0, -6.0)  # below the wall: descent walks up to it, and the wall's gradient throws it away
+CLIFF_LR = 0.02
+CLIFF_STEPS = 50
+
+
+def cliff_loss(w: torch.Tensor, b: torch.Tensor, steps: int = CLIFF_T) -> torch.Tensor:
+    """Pascanu et al. 2013, §3: a single-unit RNN x_t = w σ(x_{t−1}) + b, x_0 = 0.5, L = (x_T − 0.7)²."""
+    x = torch.full_like(w * b, CLIFF_X0)
+    for _ in range(steps):
+        x = w * torch.sigmoid(x) + b
+    return (x - CLIFF_TARGET) ** 2
+
+
+@dataclass(frozen=True)
+class Surface:
+    w: np.ndarray  # [nw]
+    b: np.ndarray  # [nb]
+    loss: np.ndarray  # [nb, nw]: rows b, columns w
+
+
+def cliff_surface(n: int = 121) -> Surface:
+    w = torch.linspace(*CLIFF_W, n, dtype=torch.float64)
+    b = torch.linspace(*CLIFF_B, n, dtype=torch.float64)
+    loss = cliff_loss(w[None, :], b[:, None])
+    return Surface(w.numpy(), b.numpy(), loss.numpy())
+
+
+@dataclass(frozen=True)
+class Path:
+    w: np.ndarray  # [steps + 1]
+    b: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray  # [steps] ‖∇L‖ before clipping, at each step
+    clip: float | None
+
+
+def descent_path(w0: float, b0: float, lr: float, steps: int, clip: float | None) -> Path:
+    """Gradient descent on the cliff loss from (w0, b0); with `clip`, the gradient's norm is capped at `clip`
+    (rescaled, as torch.nn.utils.clip_grad_norm_ does) before each step."""
+    p = torch.tensor([w0, b0], dtype=torch.float64)
+    ws, bs, losses, gnorms = [w0], [b0], [], []
+    for _ in range(steps):
+        q = p.clone().requires_grad_(True)
+        loss = cliff_loss(q[0], q[1])
+        (grad,) = torch.autograd.grad(loss, [q])
+        gn = float(grad.norm())
+        losses.append(float(loss.detach()))
+        gnorms.append(gn)
+        if not math.isfinite(gn):
+            break
+        if clip is not None and gn > clip:
+            grad = grad * (clip / gn)
+        p = (p - lr * grad).detach()
+        ws.append(float(p[0]))
+        bs.append(float(p[1]))
+    losses.append(float(cliff_loss(p[0], p[1])))
+    return Path(np.array(ws), np.array(bs), np.array(losses), np.array(gnorms), clip)
+
+
+# ---------------------------------------------------------------- the live experiment: recall the first symbol
+
+SYMBOLS = 8  # what must be remembered: chance accuracy 1/8, memoryless cross-entropy log 8
+EXP_HIDDEN = 32
+EXP_BATCH = 32
+EXP_STEPS = 300
+EXP_LR = 1e-2
+EXP_EVAL = 512
+EXP_CELLS = ("rnn", "lstm", "gru", "transformer")
+EXP_LENGTHS = (10, 50, 150)
+
+
+def recall_batch(T: int, batch: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """x [batch, T+1, 2·SYMBOLS] one-hot: a symbol s ∈ {0..3} first, then T random distractors from a second
+    alphabet {4..7}; the answer y [batch] is s, read out after the last distractor."""
+    s = torch.randint(0, SYMBOLS, (batch,), generator=generator)
+    d = torch.randint(SYMBOLS, 2 * SYMBOLS, (batch, T), generator=generator)
+    return F.one_hot(torch.cat([s[:, None], d], 1), 2 * SYMBOLS).float(), s
+
+
+class RecallRNN(nn.Module):
+    """A recurrent cell and a linear read-out of its last state. Training uses PyTorch's fused kernels
+    (nn.RNN / nn.LSTM / nn.GRU compute the same equations as Cell) and, for the linear RNN, Cell's step loop."""
+
+    def __init__(self, name: str, hidden: int, T: int):
+        super().__init__()
+        kind, nonlinearity = split_cell(name)
+        self.kind, self.nonlinearity = kind, nonlinearity
+        if kind == "rnn" and nonlinearity == "linear":
+            self.cell = Cell("rnn", 2 * SYMBOLS, hidden, "linear")
+        else:
+            cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
+            extra = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
+            self.rnn = cls(2 * SYMBOLS, hidden, batch_first=True, **extra)
+            self._chrono(hidden, T)
+        self.out = nn.Linear(hidden, SYMBOLS)
+
+    def _chrono(self, hidden: int, T: int) -> None:
+        """Chrono initialisation (Tallec & Ollivier 2018) for the gated cells: the 'keep' gate's bias is
+        log U(1, T−1), so its time constant spans the task's length (LSTM: b_f, and b_i = −b_f; GRU: b_z).
+        The vanilla RNN has no gate to initialise: that difference is the lesson."""
+        if self.kind == "rnn":
+            return
+        with torch.no_grad():
+            keep = torch.log(torch.empty(hidden).uniform_(1.0, max(2.0, T - 1.0)))
+            b_ih, b_hh = self.rnn.bias_ih_l0, self.rnn.bias_hh_l0
+            if self.kind == "lstm":  # i, f, g, o
+                b_ih[hidden:2 * hidden], b_hh[hidden:2 * hidden] = keep, 0.0
+                b_ih[:hidden], b_hh[:hidden] = -keep, 0.0
+            else:  # r, z, n: h = (1 − z) n + z h_prev, so a large z keeps the state
+                b_ih[hidden:2 * hidden], b_hh[hidden:2 * hidden] = keep, 0.0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if hasattr(self, "rnn"):
+            return self.out(self.rnn(x)[0][:, -1])
+        state = self.cell.init_state(x.shape[0], x)
+        for t in range(x.shape[1]):
+            state, _ = self.cell(x[:, t], state)
+        return self.out(state[0])
+
+
+class RecallTransformer(nn.Module):
+    """A one-layer Transformer encoder (sinusoidal positions, 2 heads, d_model = hidden) read out at the last
+    position: attention can look straight back at step 0, whatever T is."""
+
+    def __init__(self, hidden: int, T: int):
+        super().__init__()
+        d = max(16, hidden - hidden % 2)
+        self.embed = nn.Linear(2 * SYMBOLS, d)
+        self.register_buffer("pe", torch.from_numpy(sinusoidal_encoding(T + 1, d)).float(), persistent=False)
+        self.layer = nn.TransformerEncoderLayer(d, 2, 2 * d, dropout=0.0, batch_first=True)
+        self.out = nn.Linear(d, SYMBOLS)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.layer(self.embed(x) + self.pe[: x.shape[1]])[:, -1])
+
+
+@dataclass(frozen=True)
+class RecallResult:
+    cell: str
+    T: int
+    accuracy: float  # on EXP_EVAL fresh sequences
+    loss: float  # their mean cross-entropy (nats)
+    chance_accuracy: float
+    chance_loss: float  # log SYMBOLS: the best a memoryless model can do
+    train_loss: list[float]  # mean training loss per 25 steps
+    seconds: float
+    steps: int
+
+
+def train_recall(cell_choice: str, T: int, steps: int = EXP_STEPS, hidden: int = EXP_HIDDEN, seed: int = 0,
+                 lr: float = EXP_LR, batch: int = EXP_BATCH) -> RecallResult:
+    """Train a fresh model on recall-the-first-symbol at length T for a fixed budget and evaluate it on fresh
+    sequences. Adam, gradient norm clipped at 1, the same data stream and budget for every model."""
+    start = time.perf_counter()
+    torch.manual_seed(seed)
+    model: nn.Module = (RecallTransformer(hidden, T) if cell_choice == "transformer"
+                        else RecallRNN(canonical_cell(cell_choice), hidden, T))
+    opt = torch.optim.Adam(model.parameters(), lr=lr if cell_choice != "transformer" else lr / 3)
+    data = torch.Generator().manual_seed(seed)
+    losses, chunk = [], []
+    with torch.enable_grad():
+        for _ in range(steps):
+            x, y = recall_batch(T, batch, data)
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            chunk.append(float(loss.detach()))
+            if len(chunk) == 25:
+                losses.append(float(np.mean(chunk)))
+                chunk = []
+    with torch.no_grad():
+        x, y = recall_batch(T, EXP_EVAL, torch.Generator().manual_seed(10_000 + seed))
+        logits = model(x)
+        acc = float((logits.argmax(-1) == y).float().mean())
+        test_loss = float(F.cross_entropy(logits, y))
+    return RecallResult(cell=cell_choice, T=T, accuracy=acc, loss=test_loss, chance_accuracy=1 / SYMBOLS,
+                        chance_loss=math.log(SYMBOLS), train_loss=losses, seconds=time.perf_counter() - start,
+                        steps=steps)
+
+
+# ---------------------------------------------------------------- the trained translation models
+
+@dataclass(frozen=True)
+class TrainedGradient:
+    """‖∂L/∂h_t‖ over the encoder steps of a shipped RNN translation model, L = the NLL of its own translation."""
+    model: str
+    cell: str
+    attention: bool
+    src_tokens: list[str]
+    grad_norms: np.ndarray  # [src]
+    translation: str
+    loss: float
+
+
+def trained_gradient(model, tokenizer, sentence: str, model_name: str) -> TrainedGradient:
+    """Trace a (shared, cached) RNN seq2seq model on `sentence`: trace() takes the gradients with
+    torch.autograd.grad in a per-thread hook context, so the model itself is never modified."""
+    from seqviz.trace import trace  # imported here: the toy lab needs no tokenizer or checkpoint code
+
+    if getattr(model, "kind", None) != "rnn":
+        raise ValueError(f"{model_name} is not an RNN seq2seq model")
+    t = trace(model, tokenizer, sentence, model_name=model_name)
+    g = t.tensors["encoder.hook_hidden_grad"].astype(np.float64)  # [src, H]
+    return TrainedGradient(model=model_name, cell=model.config.cell, attention=bool(model.config.attention),
+                           src_tokens=list(t.src_tokens), grad_norms=np.linalg.norm(g, axis=1),
+                           translation=t.meta["translation"], loss=float(t.meta["loss"]))
