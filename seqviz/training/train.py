@@ -23,6 +23,7 @@ from seqviz.data import DEFAULT_SIZE, corpus_hash, load_splits, read_tsv
 from seqviz.models import build_model
 from seqviz.tokenizer import BOS, EOS, PAD, Tokenizer, train_tokenizer
 from seqviz.training.evaluate import evaluate
+from seqviz.vocabulary import count_words
 
 TOKENIZER_FILE = "tokenizer.model"
 
@@ -49,13 +50,18 @@ LEARNING_RATES = {"transformer": 3e-3, "rnn": 2e-3}
 
 
 def prepare_tokenizer(splits: dict, out_dir: Path, data_hash: str) -> Tokenizer:
-    """Reuse out_dir's tokenizer when it was trained on this corpus; else train it on the train split."""
+    """Reuse out_dir's tokenizer when it was trained on this corpus; else train it on the train split.
+    tokenizer.json beside it records the corpus hash and the train split's English words with counts,
+    which the pages use to mark words a model never saw."""
     tok_path, info_path = out_dir / TOKENIZER_FILE, out_dir / "tokenizer.json"
+    info = {"corpus": data_hash, "english_vocabulary": count_words(en for en, _ in splits["train"])}
     if tok_path.is_file() and info_path.is_file() and json.loads(info_path.read_text()).get("corpus") == data_hash:
-        return Tokenizer(tok_path)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    tokenizer = train_tokenizer([s for pair in splits["train"] for s in pair], tok_path)
-    info_path.write_text(json.dumps({"corpus": data_hash, "vocab_size": tokenizer.vocab_size}) + "\n")
+        tokenizer = Tokenizer(tok_path)
+    else:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        tokenizer = train_tokenizer([s for pair in splits["train"] for s in pair], tok_path)
+    info_path.write_text(json.dumps({"corpus": data_hash, "vocab_size": tokenizer.vocab_size,
+                                     "english_vocabulary": info["english_vocabulary"]}, ensure_ascii=False) + "\n")
     return tokenizer
 
 
