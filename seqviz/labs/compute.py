@@ -453,8 +453,8 @@ def counts(lengths, sizes: Sizes = Sizes()) -> Counts:
 # ---------------------------------------------------------------- summaries the page and the CLI show
 
 def fmt_ms(value: float) -> str:
-    """The one way a time is written, in the explanation and in the figure's hover: 3 significant digits."""
-    return f"{value:.3g}"
+    """The one way a time is written in the explanation: 3 significant digits, no exponent (1180, 37.5, 0.412)."""
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def fmt_slope(value: float) -> str:
@@ -509,7 +509,7 @@ def compare(s: Summary, a: str, b: str) -> str:
     ka, kb = s.models.index(a), s.models.index(b)
     ta, tb = s.median_ms[ka], s.median_ms[kb]
     last = len(s.lengths) - 1
-    at_end = (f"at n = {s.lengths[last]}, {fmt_ms(ta[last])} ms against {fmt_ms(tb[last])} ms")
+    at_end = f"at n = {s.lengths[last]}: {LABELS[a]} {fmt_ms(ta[last])} ms, {LABELS[b]} {fmt_ms(tb[last])} ms"
     faster_a = ta < tb
     if faster_a.all():
         return f"**{LABELS[a]}** is faster than **{LABELS[b]}** at every length measured ({at_end})."
@@ -555,10 +555,15 @@ def explain(s: Summary, sizes: Sizes, speedups: np.ndarray | None = None, max_th
                      f"{s.threads} of those {n} parallel positions at a time.")
     if "gru" in s.models and "nn.gru" in s.models:
         kg, kf = s.models.index("gru"), s.models.index("nn.gru")
-        per_step = s.median_ms[kg, -1] / n * 1000
-        lines.append(f"- The same GRU equations cost {fmt_ms(s.median_ms[kg, -1])} ms as a Python loop and "
-                     f"{fmt_ms(s.median_ms[kf, -1])} ms fused in one call at n = {n}: the loop pays about "
-                     f"{per_step:.0f} µs of overhead per step, n times.")
+        loop, fused = s.median_ms[kg, -1], s.median_ms[kf, -1]
+        same = (f"- The same GRU equations took {fmt_ms(loop)} ms as a Python loop and {fmt_ms(fused)} ms fused "
+                "in one call")
+        if loop > fused:
+            lines.append(f"{same} at n = {n}: the loop pays about {(loop - fused) / n * 1000:.0f} µs more per step, "
+                         "n times (a Python iteration and several small kernel calls each).")
+        else:
+            lines.append(f"{same} at n = {n}: here the fused kernel was not faster, which on an idle machine it is; "
+                         "measurements this noisy say more about the load than about the models.")
     if speedups is not None and max_threads and speedups.size:
         gains = ", ".join(f"{LABELS[m]} {speedups[k, -1]:.2f}×" for k, m in enumerate(s.models))
         lines.append(f"- From 1 to {max_threads} threads at n = {n}: {gains} (above 1× the threads helped)."

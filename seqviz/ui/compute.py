@@ -1,0 +1,231 @@
+"""RNN vs Transformer, measured: wall time against sequence length on this machine, thread speed-up,
+and the counts that do not depend on hardware. Thin page: widgets -> seqviz.labs.compute -> seqviz.figures.compute.
+
+The sweep runs one length per script run (then st.rerun), so the figures fill in as it goes, the Stop
+button takes effect between lengths, and a stopped sweep keeps what it measured. Units are cached.
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import streamlit as st
+
+from seqviz.figures import compute as figures
+from seqviz.labs import compute as lab
+from seqviz.ui.common import mirror_to_url, show_plotly, url_choice, url_number
+
+JOB, RESULT, NONCE = "compute_job", "compute_result", "compute_nonce"
+BUDGET_S = 25.0  # the default sweep must finish within 30 s on 2 cores; long lengths get fewer repetitions
+BATCHES = (1, 2, 4, 8, 16, 32)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def cached_unit(config: lab.SweepConfig, length: int, device: str, threads: int, repeats: int, warmup: bool,
+                nonce: int, _models: dict) -> object:
+    """One unit's samples [mode, model, repeat]; `nonce` changes when the user asks to measure again."""
+    return lab.default_unit(_models, length, device, threads, repeats, warmup, config)
+
+
+def url_ints(name: str, default: tuple[int, ...], choices: tuple[int, ...], notices: list[str]) -> list[int]:
+    """?name=16,64,256 as the listed values among `choices`; anything else is dropped with a notice."""
+    raw = st.query_params.get(name)
+    if raw is None:
+        return list(default)
+    values, bad = [], []
+    for part in raw.split(","):
+        try:
+            value = int(part)
+        except ValueError:
+            value = None
+        if value in choices and value not in values:
+            values.append(value)
+        else:
+            bad.append(part.strip()[:20])
+    if bad:
+        notices.append(f"`{name}` in the link had {', '.join(bad)}, not among {', '.join(map(str, choices))}; "
+                       "left out.")
+    return sorted(values) or list(default)
+
+
+def current_config() -> lab.SweepConfig | None:
+    """The sweep the controls describe, read from session state (so a callback sees the newest values)."""
+    state = st.session_state
+    lengths, threads = state.get("compute_lengths"), state.get("compute_threads")
+    if not lengths or not threads:
+        return None
+    return lab.SweepConfig(lengths=tuple(lengths), threads=tuple(threads), repeats=int(state["compute_reps"]),
+                           batch=int(state["compute_batch"]), devices=lab.available_devices(),
+                           budget_s=BUDGET_S if state.get("compute_budget", True) else None)
+
+
+def start() -> None:
+    config = current_config()
+    if config is None:
+        return
+    if st.session_state.get("compute_fresh"):
+        st.session_state[NONCE] = st.session_state.get(NONCE, 0) + 1
+    st.session_state[JOB] = lab.SweepRun(config)
+    if RESULT in st.session_state:
+        del st.session_state[RESULT]
+
+
+def stop() -> None:
+    job = st.session_state.pop(JOB, None)
+    if job is not None:
+        st.session_state[RESULT] = job.sweep  # cancelled stays True: the sweep so far
+
+
+st.title("RNN vs Transformer, measured")
+st.caption("The lesson says an RNN must take its n steps one after another while a Transformer layer handles "
+           "all n positions at once. Here that claim is measured: the wall time of a forward pass (and of forward + "
+           "backward) for the app's own RNN, LSTM and GRU cells run as a loop, PyTorch's fused nn.GRU and nn.LSTM, "
+           "the app's Transformer encoder layer and nn.TransformerEncoder, on this machine's CPU threads.")
+
+notices: list[str] = []
+cores = lab.cpu_count()
+thread_choices = tuple(range(1, cores + 1))
+defaults = {"compute_lengths": url_ints("lengths", lab.DEFAULT_LENGTHS, lab.LENGTH_CHOICES, notices),
+            "compute_threads": url_ints("threads", lab.default_threads(), thread_choices, notices),
+            "compute_reps": url_number("reps", 3, 1, 9, notices=notices),
+            "compute_batch": url_choice("batch", "1", [str(b) for b in BATCHES], notices=notices),
+            "compute_mode": url_choice("mode", lab.MODES[0], lab.MODES, notices=notices)}
+for key, value in defaults.items():
+    if key not in st.session_state:  # restored from the link on the first run only
+        st.session_state[key] = value
+for notice in notices:
+    st.info(notice, icon=":material/link:")
+
+with st.container(border=True):
+    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    lengths = c1.multiselect("Sequence lengths n", lab.LENGTH_CHOICES, key="compute_lengths",
+                             help="Log-spaced lengths make straight lines on the log-log plot.")
+    threads = c2.multiselect(f"CPU threads (this machine has {cores})", thread_choices, key="compute_threads",
+                             help="torch.set_num_threads for each measurement, restored afterwards.")
+    reps = c3.slider("Repetitions (median)", 1, 9, key="compute_reps")
+    batch = int(c4.select_slider("Batch (sequences)", [str(b) for b in BATCHES], key="compute_batch"))
+    c5, c6, c7, c8 = st.columns([2, 3, 2, 2])
+    c6.toggle(f"Fit in {BUDGET_S:.0f} s", value=True, key="compute_budget",
+                       help="Long lengths get fewer repetitions (at least one) so the sweep ends in time.")
+    c7.toggle("Measure again", value=False, key="compute_fresh",
+                      help="Ignore cached timings from earlier runs with the same settings.")
+    mirror_to_url(lengths=",".join(map(str, lengths)), threads=",".join(map(str, threads)), reps=reps, batch=batch)
+
+    problem = None
+    if not lengths:
+        problem = "Pick at least one sequence length."
+    elif not threads:
+        problem = "Pick at least one thread count."
+    running = JOB in st.session_state
+    c5.button("Run the sweep", type="primary", icon=":material/play_arrow:", key="compute_run",
+              disabled=problem is not None or running, on_click=start)
+    c8.button("Stop", icon=":material/stop:", key="compute_stop", disabled=not running, on_click=stop)
+    if problem:
+        st.warning(problem, icon=":material/warning:")
+
+job: lab.SweepRun | None = st.session_state.get(JOB)
+if job is not None:  # measure one length (every device and thread count), then rerun for the next
+    total = len(job.units)
+    bar = st.progress(job.next / total, text=f"Measuring {job.describe()} ({job.next} of {total} steps)…")
+    length = job.units[job.next][0]
+    nonce = st.session_state.get(NONCE, 0)
+
+    def measure(models, length, device, threads, repeats, warmup, config):
+        return cached_unit(config, length, device, threads, repeats, warmup, nonce, models)
+
+    while not job.done and job.units[job.next][0] == length:
+        bar.progress(job.next / total, text=f"Measuring {job.describe()} ({job.next} of {total} steps)…")
+        job.step(measure)
+    bar.progress(job.next / total, text=f"{job.next} of {total} steps measured in {job.sweep.wall_s:.1f} s")
+    if job.done:
+        st.session_state[RESULT] = job.sweep
+        del st.session_state[JOB]
+
+sweep: lab.Sweep | None = job.sweep if job is not None and not job.done else st.session_state.get(RESULT)
+cfg = sweep.config if sweep is not None else None
+
+if sweep is None or not sweep.measured_lengths:
+    st.info("Press **Run the sweep** to measure. The default (lengths 16, 64, 256 and 1024 on 1 and all threads) "
+            f"takes under {BUDGET_S:.0f} s; nothing is measured until you ask.", icon=":material/speed:")
+else:
+    if sweep.cancelled and JOB not in st.session_state:
+        st.warning(f"Stopped after {len(sweep.measured_lengths)} of {len(cfg.lengths)} lengths; the figures show "
+                   "what was measured. Press Run to continue (measured steps come from the cache).",
+                   icon=":material/pause_circle:")
+    elif not sweep.cancelled:
+        reps_done = sweep.repeats_done().min(axis=(0, 1))
+        reps_text = ", ".join(f"{r} at n={n}" for n, r in zip(cfg.lengths, reps_done, strict=True))
+        st.success(f"Measured {len(cfg.models)} models × {len(cfg.lengths)} lengths × {len(cfg.threads)} thread "
+                   f"counts in {sweep.wall_s:.1f} s. Repetitions behind each median: {reps_text}.",
+                   icon=":material/check_circle:")
+    d1, d2, d3 = st.columns([3, 2, 2])
+    mode = d1.radio("Pass", lab.MODES, key="compute_mode", horizontal=True)
+    shown_threads = d2.selectbox("Threads shown", cfg.threads, index=len(cfg.threads) - 1, key="compute_shown")
+    mirror_to_url(mode=mode)
+    summaries = {device: lab.summarize(sweep, device, shown_threads, mode) for device in cfg.devices}
+    cpu = summaries["cpu"]
+    series = []
+    for device, s in summaries.items():
+        for k, name in enumerate(s.models):
+            gpu = " on GPU" if device == "cuda" else ""
+            series.append({"name": f"{lab.LABELS[name]}{gpu} · slope {lab.fmt_slope(s.slope[name])}",
+                           "family": lab.FAMILY[name], "dashed": name.startswith("nn."),
+                           "y": s.median_ms[k], "low": s.low_ms[k], "high": s.high_ms[k]})
+    where = "CPU and GPU" if len(cfg.devices) > 1 else f"CPU, {shown_threads} thread{'s' * (shown_threads > 1)}"
+    show_plotly(figures.timing_figure(cpu.lengths, series, f"Time of one {mode} pass against length ({where}, "
+                                      f"batch {cfg.batch}); whiskers: fastest to slowest repetition"),
+                key="compute_timing")
+    rows = []
+    for name in cfg.models:
+        row = {"model": lab.LABELS[name], "parameters": sweep.params[name]}
+        for m in lab.MODES:
+            s = lab.summarize(sweep, "cpu", shown_threads, m)
+            row[f"slope, {m}"] = lab.fmt_slope(s.slope[name])
+            row[f"slope at the long end, {m}"] = lab.fmt_slope(s.slope_end[name])
+        rows.append(row)
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+    st.subheader("What it means")
+    gains = lab.speedup(sweep, "cpu", mode) if len(cfg.threads) > 1 else None
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    st.markdown("\n".join(lab.explain(cpu, cfg.sizes, gains, cfg.threads[-1] if gains is not None else None,
+                                      gpu="cuda" in cfg.devices, loadavg=load)))
+
+    if gains is not None and gains.size:
+        show_plotly(figures.speedup_figure(cpu.lengths, gains, [lab.LABELS[m] for m in cfg.models],
+                                           [lab.FAMILY[m] for m in cfg.models],
+                                           [m.startswith("nn.") for m in cfg.models],
+                                           (cfg.threads[0], cfg.threads[-1])), key="compute_speedup")
+    else:
+        st.info("Pick two or more thread counts (e.g. 1 and all cores) to see the speed-up from threads.",
+                icon=":material/info:")
+    st.download_button("Download the measurements (JSON)", json.dumps(sweep.to_json(), indent=1),
+                       file_name="seqviz-compute.json", mime="application/json", icon=":material/download:")
+
+st.subheader("What does not depend on the hardware")
+if "cuda" not in lab.available_devices():
+    st.info("torch sees no CUDA GPU on this machine, so the sweep runs on the CPU only. The counts below are what "
+            "a GPU would use: it can run all n positions of a Transformer layer at once, but never the n steps "
+            "of an RNN.", icon=":material/memory:")
+sizes = cfg.sizes if cfg is not None else lab.Sizes()
+count_lengths = list(cfg.lengths if cfg is not None else (lengths or lab.DEFAULT_LENGTHS))
+left, right = st.columns([1, 1])
+with left:
+    show_plotly(figures.steps_diagram(6, sizes.n_layers), key="compute_diagram")
+with right:
+    c = lab.counts(count_lengths, sizes)
+    names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "transformer": "Transformer layer"}
+    table = pd.DataFrame(figures.counts_rows(count_lengths, c.sequential_steps, c.path_length, c.macs_per_layer,
+                                             c.formulas, names))
+    st.markdown(f"**Sequential steps, longest path between two tokens, multiply-adds per layer** "
+                f"(d = {sizes.d_model}, H = {sizes.d_hidden}, d_ff = {sizes.d_ff}, batch 1)")
+    st.dataframe(table, hide_index=True)
+    st.caption("Steps: operations that must wait for the previous one (n for a recurrent layer, 1 for a Transformer "
+               "layer). Path: how many steps information needs from the first token to the last (n − 1 against 1). "
+               "Multiply-adds: n·d² terms for both, plus the Transformer's n²·d attention, which dominates once "
+               f"n > 2d + d_ff = {2 * sizes.d_model + sizes.d_ff}. Parameters are similar: "
+               + ", ".join(f"{lab.LABELS[m]} {n:,}" for m, n in lab.parameter_counts(sizes).items()) + ".")
+
+if JOB in st.session_state:
+    st.rerun()
