@@ -173,7 +173,7 @@ def test_explain_one_side_faster_everywhere_and_gpu_branch():
     s = lab.summarize(sweep, "cpu", 1, "forward+backward")
     line = lab.compare(s, "nn.gru", "transformer")
     assert line == ("**nn.GRU (fused)** is faster than **Transformer (ours)** at every length measured "
-                    f"(at n = 64, {lab.fmt_ms(0.64)} ms against {lab.fmt_ms(65)} ms).")
+                    f"(at n = 64: nn.GRU (fused) {lab.fmt_ms(0.64)} ms, Transformer (ours) {lab.fmt_ms(65)} ms).")
     assert "no GPU" not in "\n".join(lab.explain(s, lab.Sizes(), gpu=True))
 
 
