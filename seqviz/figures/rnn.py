@@ -263,7 +263,7 @@ def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: S
                  hovertemplate="%{customdata}: %{z}%<extra></extra>")]
     if animate:
         height += 170
-    layout = base_layout(title, height=height, width=None if compact else width,
+    layout = base_layout(title, height=height, width=width - (90 if compact else 0),
                          xaxis={**token_axis(src_tokens, angle=angle),
                                 "title": dict(text="source (read by the encoder)"), "side": "bottom"},
                          yaxis={**token_axis(written, reverse=True), "title": dict(text="token written")},

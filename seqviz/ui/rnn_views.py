@@ -98,9 +98,14 @@ def runs_of(paths: list[Path], sentence: str, label: str) -> dict[str, lab.Model
     return out
 
 
-def _clamped(key: str, high: int, default: int = 0) -> None:
+def _clamped(key: str, high: int, default: int = 0, label: str = "") -> None:
+    """Bring a (possibly pasted) number into 0..high for this model, saying so when it had to change."""
     value = st.session_state.get(key, default)
-    st.session_state[key] = min(max(int(value) if isinstance(value, int | float) else default, 0), high)
+    value = int(value) if isinstance(value, int | float) else default
+    st.session_state[key] = min(max(value, 0), high)
+    if label and st.session_state[key] != value:
+        st.warning(f"{label} {value} is outside 0–{high} for this model; showing {st.session_state[key]}.",
+                   icon=":material/link_off:")
 
 
 # ---------------------------------------------------------------- pieces
@@ -154,7 +159,7 @@ def neurons(run: lab.RNNRun) -> None:
                "(decoder), as in Karpathy's “unreasonable effectiveness” posts. Pick a word to list the units that "
                "react most to it, then click a row to show that unit.")
     H = run.enc_states.shape[1]
-    _clamped("rnn_unit", H - 1)
+    _clamped("rnn_unit", H - 1, label="Unit")
     _clamped("rnn_word", len(run.src_tokens) - 1)
     left, right = st.columns([1, 2])
     word = left.selectbox("Word", range(len(run.src_tokens)), key="rnn_word",
@@ -317,7 +322,8 @@ def compare(sentence: str) -> None:
                       horizontal=True, key="rnn_compare_cross")
     st.caption("Alignment heatmaps: one row per token written, one column per source token; bright = much "
                "attention (0–100%, one scale for all).")
-    columns = st.columns(min(2, len(runs)), gap="medium")
+    longest = max(len(r.src_tokens) for r in runs.values())
+    columns = st.columns(min(2 if longest <= 12 else 1, len(runs)), gap="medium")  # long sentences: full width
     for i, run in enumerate(runs.values()):
         with columns[i % len(columns)]:
             st.markdown(f"**{html.escape(run.name)}**: {run.label}", unsafe_allow_html=True)
