@@ -17,9 +17,16 @@ PE_SCALE = "RdBu"
 LINE_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
 
-def _layout(title: str, height: int, legend: dict | None = None, **extra: object) -> dict:
-    """style.base_layout with the legend placed (base_layout already sets the legend's font)."""
+def _base(title: str, height: int) -> dict:
+    """style.base_layout with room for numeric tick labels and axis titles on the left and bottom."""
     layout = style.base_layout(title, height=height)
+    layout["margin"] = {**layout.get("margin", {}), "l": 80, "b": 70}
+    return layout
+
+
+def _layout(title: str, height: int, legend: dict | None = None, **extra: object) -> dict:
+    """_base with the legend placed (base_layout already sets the legend's font)."""
+    layout = _base(title, height=height)
     if legend:
         layout["legend"] = {**layout.get("legend", {}), **legend}
     return {**layout, **extra}
@@ -45,7 +52,7 @@ def pe_heatmap(heat: np.ndarray, positions: np.ndarray, dims: np.ndarray, *, lay
     trace = dict(type="heatmap", z=_f32(heat), x=np.asarray(dims, dtype=np.int32),
                  y=np.asarray(positions, dtype=np.int32), hovertemplate=hover,
                  colorbar=dict(title=dict(text="PE"), tickfont=dict(size=style.TICK_SIZE)), **_diverging())
-    return style.figure([trace], {**style.base_layout(title, height=height),
+    return style.figure([trace], {**_base(title, height=height),
                                   "xaxis": style.value_axis("dimension (column of the matrix)"),
                                   "yaxis": style.value_axis("position", autorange="reversed")})
 
@@ -80,7 +87,7 @@ def wavelength_chart(wavelengths: np.ndarray, length: int, *, base: float, heigh
     fig.add_hline(y=max(length, 1), line=dict(color=style.INK, dash="dash"),
                   annotation=dict(text=f"{length:,} positions shown", font=dict(size=style.FONT_SIZE)))
     title = f"Wavelength of each sin/cos pair: 2π·{base:g}^(2i/d), from 2π to {wl[-1]:,.0f} positions"
-    fig.update_layout(**style.base_layout(title, height=height),
+    fig.update_layout(**_base(title, height=height),
                       xaxis=style.value_axis("pair i (dimensions 2i and 2i+1)"),
                       yaxis=style.value_axis("wavelength (positions, log)", type="log"), showlegend=False)
     return fig
@@ -96,7 +103,7 @@ def gram_heatmap(gram: np.ndarray, positions: np.ndarray, *, height: int = 520) 
     trace = dict(type="heatmap", z=_f32(gram), x=pos, y=pos,
                  hovertemplate="PE(%{y})·PE(%{x}) = %{z:.3f}<extra></extra>",
                  colorbar=dict(title=dict(text="dot"), tickfont=dict(size=style.TICK_SIZE)), **_diverging(zmax))
-    return style.figure([trace], {**style.base_layout("Similarity PE·PEᵀ: constant along every diagonal (Toeplitz)",
+    return style.figure([trace], {**_base("Similarity PE·PEᵀ: constant along every diagonal (Toeplitz)",
                                                       height=height),
                                   "xaxis": style.value_axis("position q"),
                                   "yaxis": style.value_axis("position p", autorange="reversed")})
@@ -111,7 +118,7 @@ def shift_norm_chart(positions: np.ndarray, norms: np.ndarray, k: int, *, height
     trace = dict(type="scatter", x=np.asarray(positions, dtype=np.int32), y=_f32(norms), mode="lines",
                  line=dict(width=style.LINE_WIDTH, color=LINE_COLORS[3]),
                  hovertemplate=f"‖PE(%{{x}}+{k}) − PE(%{{x}})‖ = %{{y:.6f}}<extra></extra>")
-    return style.figure([trace], {**style.base_layout(f"‖PE(p+{k}) − PE(p)‖ against p: flat, the same for every p",
+    return style.figure([trace], {**_base(f"‖PE(p+{k}) − PE(p)‖ against p: flat, the same for every p",
                                                       height=height),
                                   "xaxis": style.value_axis("position p"), "showlegend": False,
                                   "yaxis": style.value_axis("distance", range=[0, max(top * 1.25, 1e-6)])})
@@ -130,7 +137,7 @@ def rotation_heatmap(rotation: np.ndarray, dims: Sequence[int], k: int, *, d_mod
                        colorbar=dict(title=dict(text="M_k"), tickfont=dict(size=style.TICK_SIZE)), **_diverging())
     fig = go.Figure(trace)
     shown = f"dims {', '.join(labels)}" if len(labels) < 8 else f"{len(labels)} of {d_model} dims"
-    fig.update_layout(**style.base_layout(f"M_{k}: one 2×2 rotation per sin/cos pair ({shown})", height=height),
+    fig.update_layout(**_base(f"M_{k}: one 2×2 rotation per sin/cos pair ({shown})", height=height),
                       xaxis=dict(**style.value_axis("input dimension"), type="category"),
                       yaxis=dict(**style.value_axis("output dimension"), type="category", autorange="reversed"))
     return fig
@@ -152,7 +159,7 @@ def closest_rows_chart(bases: np.ndarray, dims: Sequence[int], distances: np.nda
         fig.add_trace(go.Scatter(x=[current[0]], y=[max(current[1], 1e-9)], mode="markers", name=f"now (d {current_d})",
                                  marker=dict(size=14, symbol="star", color=style.INK),
                                  hovertemplate="current setting: %{y:.4f}<extra></extra>"))
-    fig.update_layout(**style.base_layout(f"Smallest distance between two different rows among {length:,} "
+    fig.update_layout(**_base(f"Smallest distance between two different rows among {length:,} "
                                           "positions: small d → far rows nearly equal", height=height),
                       xaxis=style.value_axis("base (log)", type="log"),
                       yaxis=style.value_axis("min ‖PE(p) − PE(q)‖ (log)", type="log"))
@@ -179,7 +186,7 @@ def model_inputs_figure(tokens: Sequence[str], embed: np.ndarray, pe: np.ndarray
                       1, j + 1)
     n = len(tokens)
     note = f" (first {shown} of {d} dims)" if shown < d else ""
-    fig.update_layout(**style.base_layout(f"What enters the encoder{note}",
+    fig.update_layout(**_base(f"What enters the encoder{note}",
                                           height=height or max(300, 26 * n + 170)),
                       coloraxis=dict(cmin=-zmax, cmax=zmax, colorscale=style.colorscale(PE_SCALE),
                                      colorbar=dict(title=dict(text="value"))))
@@ -222,7 +229,7 @@ def model_table_figure(table: np.ndarray, n_tokens: int, longest_trained: int | 
         fig.add_vrect(x0=longest_trained - 0.5, x1=n - 0.5, fillcolor="rgba(120,120,120,0.55)", line_width=0,
                       annotation=dict(text=f"never seen in training (≥ {longest_trained})",
                                       font=dict(size=style.FONT_SIZE)), annotation_position="top right")
-    fig.update_layout(**style.base_layout(f"The model's PE table: {n} positions × {d} dims (first {shown} shown)",
+    fig.update_layout(**_base(f"The model's PE table: {n} positions × {d} dims (first {shown} shown)",
                                           height=height),
                       xaxis=style.value_axis("position", range=[-0.5, n - 0.5]),
                       yaxis=style.value_axis("dimension", autorange="reversed"))
@@ -267,7 +274,7 @@ def offset_profile_figure(on: np.ndarray, off: np.ndarray, offsets: Sequence[int
         fig.add_trace(go.Heatmap(z=_f32(z), x=labels, y=rows, coloraxis="coloraxis", text=np.char.mod("%.0f", z),
                                  texttemplate="%{text}", textfont=dict(size=12),
                                  hovertemplate="%{y}, offset %{x}: %{z:.1f}%<extra></extra>"), 1, j + 1)
-    fig.update_layout(**style.base_layout("Mean attention by relative offset (key − query), % of each query's "
+    fig.update_layout(**_base("Mean attention by relative offset (key − query), % of each query's "
                                           "attention", height=height or max(320, 28 * len(rows) + 170)),
                       coloraxis=dict(cmin=0, cmax=float(max(100 * on.max(), 1.0)),
                                      colorscale=style.colorscale(style.ATTENTION_COLORSCALE),

@@ -81,14 +81,17 @@ def fmt(x: float) -> str:
 @st.fragment
 def formula_section() -> None:
     """Every slider-driven figure: a slider move reruns only this fragment."""
-    c = st.columns([3, 3, 3, 2, 2])
+    c = st.columns(3)
     d = c[0].slider("d_model", lab.D_MIN, lab.D_MAX, step=2, key="pos_d", help="Even: sin and cos come in pairs.")
     L = c[1].slider("Number of positions", lab.L_MIN, lab.L_MAX, key="pos_L")
     base = c[2].select_slider("Base (log scale)", BASES, key="pos_base", format_func=lambda b: f"{b:,}",
                               help="The paper's 10,000 is the default.")
-    layout = c[3].radio("Layout", lab.LAYOUTS, key="pos_layout", help="interleaved: sin on even dims, cos on odd "
-                        "(the paper, this app's models). concatenated: all sines, then all cosines (tensor2tensor).")
-    rows = c[4].radio("Downsample rows by", lab.ROW_MODES, key="pos_rows", format_func=ROW_LABELS.get,
+    c = st.columns(2)
+    layout = c[0].radio("Layout", lab.LAYOUTS, key="pos_layout", horizontal=True,
+                        help="interleaved: sin on even dims, cos on odd (the paper, this app's models). "
+                             "concatenated: all sines, then all cosines (tensor2tensor).")
+    rows = c[1].radio("Downsample rows by", lab.ROW_MODES, key="pos_rows", format_func=ROW_LABELS.get,
+                      horizontal=True,
                       help="Used only when there are more positions than the heatmap can show.")
     st.session_state["pos_p"] = min(st.session_state.get("pos_p", 0), L - 1)
     st.session_state["pos_k"] = min(st.session_state.get("pos_k", 5), max(1, L - 1))
@@ -110,9 +113,10 @@ def formula_section() -> None:
                                        ":material/compare_arrows: Relative position"])
     with matrix:
         m = st.columns(3)
-        m[0].metric("Values in", f"[{e.heat.min():.3f}, {e.heat.max():.3f}]")
-        m[1].metric("Largest |interleaved − concatenated| in the matrix", f"{e.layout_heat_diff:.3f}")
-        m[2].metric("…in PE·PEᵀ", fmt(e.layout_gram_diff),
+        m[0].metric("PE values", f"{e.heat.min():.2f} … {e.heat.max():.2f}")
+        m[1].metric("Layouts differ in PE by", f"{e.layout_heat_diff:.3f}",
+                    help="max |PE_interleaved − PE_concatenated| over the heatmap's rows")
+        m[2].metric("…and in PE·PEᵀ by", fmt(e.layout_gram_diff),
                     help="The layouts are the same columns in another order, so every dot product is the same.")
         st.caption("Row 0 is [0, 1, 0, 1, …] (sin 0, cos 0). The left columns change fast with position, the right "
                    "ones slowly. Switch the layout: the picture changes, the dot products (and so attention) do not.")
