@@ -1,0 +1,44 @@
+"""The RNN page in a real Chromium: type a sentence, play the reading animation to its last frame, open Compare."""
+import pytest
+
+from tests.e2e.conftest import assert_no_exception, settle
+
+pytestmark = pytest.mark.e2e
+
+
+def test_rnn_page_in_chromium(chromium, server):
+    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server + "/rnn")
+    settle(page, expect="[data-testid=stPlotlyChart]")
+    assert_no_exception(page)
+    box = page.get_by_role("textbox", name="English sentence")
+    box.fill("the red apples are on the table")
+    box.press("Enter")
+    page.wait_for_function("() => location.search.includes('sentence=the+red+apples')", timeout=180000)
+    settle(page, expect=".updatemenu-button")
+    assert_no_exception(page)
+
+    # the reading animation: press Play and wait until the panel reads the last source token, </s>
+    animation = page.locator("[data-testid=stPlotlyChart]", has=page.locator(".updatemenu-button")).first
+    assert "reading the" in animation.locator(".annotation-text").first.text_content().replace("▁", "")
+    animation.locator(".updatemenu-button").first.click()  # ▶ Play
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .annotation-text')]"
+        ".some(a => a.textContent.includes('reading </s>'))", timeout=180000)
+    assert_no_exception(page)
+
+    page.locator("[data-testid=stButtonGroup] button", has_text="Compare").click()
+    page.wait_for_function("() => location.search.includes('view=Compare')", timeout=180000)
+    settle(page, expect="[data-testid=stDataFrame]")
+    assert_no_exception(page)
+    assert page.locator("[data-testid=stPlotlyChart]").count() >= 1  # the attention models' alignments
+    assert page.get_by_text("No attention: one context vector").count() >= 1  # gru-plain
+
+    box.fill("<script>alert(1)</script> 🙂")
+    box.press("Enter")
+    settle(page)
+    assert_no_exception(page)
+    assert not dialogs
+    page.close()
