@@ -1,9 +1,11 @@
-"""seqviz: the Streamlit entry point. Navigation in sections, and nothing else; each page lives in seqviz/ui/."""
+"""seqviz: the Streamlit entry point. Navigation in sections plus what every page shares (the projector switch,
+the lesson bar); each page lives in seqviz/ui/."""
 from pathlib import Path
 
 import streamlit as st
 
 from seqviz.checkpoints import use_one_thread
+from seqviz.ui.common import lesson_bar, projector_toggle
 
 use_one_thread()  # small models on a shared 2-core machine: one intra-op thread per process (README, Benchmarks)
 st.set_page_config(page_title="seqviz: inside sequence models", page_icon=":material/search:", layout="wide")
@@ -17,8 +19,11 @@ SECTIONS = {
                     ("positional.py", "Positional encoding", ":material/waves:", "positional"),
                     ("compute.py", "RNN vs Transformer compute", ":material/speed:", "compute")],
 }
-st.navigation({
+page = st.navigation({
     section: [st.Page(f"seqviz/ui/{file}", title=title, icon=icon, url_path=url or None, default=not url)
               for file, title, icon, url in pages if (UI / file).is_file()]  # pages being built are left out
     for section, pages in SECTIONS.items()
-}).run()
+})
+projector_toggle()  # every page: the sidebar switch, kept in ?projector=1
+lesson_bar()  # a page opened from the lesson path shows "step n of 10" with Back and Next
+page.run()

@@ -52,3 +52,64 @@ class Step:
     def link(self, number: int) -> str:
         """The page's URL with the preset and the step number (which draws the Back / Next bar)."""
         return f"{self.page}?" + urlencode({**self.params, "step": number})
+
+
+CAT = EXAMPLES[1].sentence
+LONG = EXAMPLES[6].sentence
+
+LESSON = (
+    Step("RNN basics: reading word by word",
+         "A recurrent network reads one word at a time and folds it into a single hidden state, "
+         "h_t = tanh(W_hx x_t + W_hh h_{t-1} + b). Whatever it knows about the first word must survive every "
+         "later step. Press play and watch the state change as each word arrives.",
+         "the reading animation: one new column h_t per word", "rnn",
+         {"sentence": "I am eating", "model": "rnn-attention", "view": "Hidden states"}),
+    Step("BPTT and vanishing gradients",
+         "Training sends the error back through every step, multiplying by W_hh and tanh' each time. "
+         "With a spectral radius below one the gradient shrinks geometrically: the log-scale curve is a "
+         "straight line going down, and the theory's bound sits right above it.",
+         "‖∂L/∂h_t‖ against t, with Pascanu's bound", "gradients",
+         {"cells": "tanh", "rho": 0.9, "T": 200}),
+    Step("LSTM and GRU gates",
+         "Gates are small sigmoids that decide what to keep. An LSTM's forget gate near one carries the "
+         "memory C_t forward unchanged, so information (and gradient) crosses many steps.",
+         "the forget gate and the cell state over time", "rnn",
+         {"sentence": CAT, "model": "lstm-attention", "view": "Gates"}),
+    Step("seq2seq and the fixed-context bottleneck",
+         "A plain encoder-decoder hands the decoder one vector, the last hidden state. Short or long, the "
+         "sentence must fit in the same number of units, and long sentences come out worse.",
+         "the single context vector, and exact match against sentence length", "rnn",
+         {"sentence": LONG, "model": "gru-plain", "view": "Bottleneck"}),
+    Step("Attention",
+         "With attention the decoder looks back at every encoder state while it writes each word, "
+         "c_t = Σ_i a_t^i h_i. Compare the five models on one long sentence: the attention models keep "
+         "their alignment, and the plain model has only its one vector.",
+         "each model's alignment, side by side", "rnn",
+         {"sentence": LONG, "model": "gru-attention", "view": "Compare"}),
+    Step("Self-attention and Q, K, V",
+         "The Transformer drops recurrence: every word asks a query, every word offers a key and a value, "
+         "and softmax(QKᵀ/√d_k)V mixes them. Walk through the real numbers of one head.",
+         "the QKV walkthrough, step by step", "attention",
+         {"sentence": "I am eating", "view": "QKV walkthrough", "kind": "encoder self", "layer": 0, "head": 0}),
+    Step("Multi-head attention",
+         "Several heads run side by side, each with its own Q, K and V, and learn different jobs. "
+         "Find the head where “it” looks at “cat”.",
+         "the model view: every head of every layer", "attention",
+         {"sentence": CAT, "view": "Model view", "kind": "cross", "layer": 2, "head": 0}),
+    Step("Positional encoding",
+         "Self-attention alone does not know word order, so each position gets a fixed pattern of sines and "
+         "cosines at different frequencies. Move the sliders: low dimensions change fast, high ones slowly.",
+         "the position × dimension heatmap and its waves", "positional",
+         {"d": 128, "L": 100, "base": 10000}),
+    Step("Decoder masking and cross-attention",
+         "The decoder may not peek at words it has not written yet: its self-attention is masked. "
+         "Cross-attention lets each written word look at the English source; watch it move as the translation "
+         "is written.",
+         "the decoding animation of cross-attention", "attention",
+         {"sentence": "i like the red apples", "view": "Decoding", "kind": "cross", "layer": 2, "head": 0}),
+    Step("RNN vs Transformer: compute",
+         "An RNN needs n steps one after another; a Transformer layer does all positions at once but "
+         "pays n² for attention. Measure both on this machine and read what it means.",
+         "time against length on log-log axes", "compute",
+         {}),
+)

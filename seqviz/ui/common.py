@@ -159,3 +159,39 @@ def as_text(s: str) -> str:
     for ch in "\\`*_{}[]()#+-.!|<>~":
         escaped = escaped.replace(ch, "\\" + ch)
     return escaped
+
+
+def projector_toggle() -> None:
+    """The sidebar's projector mode, kept in ?projector=1: every figure's fonts and lines grow by
+    PROJECTOR_SCALE and sequential colour scales turn high-contrast (figures.style.scaled)."""
+    if "projector" not in st.session_state:
+        st.session_state["projector"] = st.query_params.get("projector") == "1"
+    on = st.sidebar.toggle("Projector mode", key="projector", help="Large fonts, thick lines and a high-contrast "
+                           "colour scale in every figure, for the back of a classroom. Kept in the link.")
+    if on and st.query_params.get("projector") != "1":
+        st.query_params["projector"] = "1"
+    elif not on and "projector" in st.query_params:
+        del st.query_params["projector"]
+
+
+def lesson_bar() -> None:
+    """"Step n of 10" with Back and Next links, on a page opened from the lesson path (?step=n)."""
+    from seqviz.lesson import LESSON  # plain data
+
+    raw = st.query_params.get("step")
+    if raw is None:
+        return
+    if not str(raw).isdigit() or not 1 <= int(raw) <= len(LESSON):
+        st.caption(f"`step={str(raw)[:20]}` in the link is not a lesson step (1–{len(LESSON)}); "
+                   "the lesson path is on [Home](./).")
+        return
+    n = int(raw)
+    step = LESSON[n - 1]
+    back = f"[← Back: {LESSON[n - 2].title}]({LESSON[n - 2].link(n - 1)})" if n > 1 else "[← The lesson path](./)"
+    following = (f"[Next: {LESSON[n].title} →]({LESSON[n].link(n + 1)})" if n < len(LESSON)
+                 else "[Back to the lesson path →](./)")
+    with st.container(border=True):
+        left, middle, right = st.columns([3, 4, 3], vertical_alignment="center")
+        left.markdown(back)
+        middle.markdown(f"**Step {n} of {len(LESSON)}: {as_text(step.title)}**  \nLook at: {as_text(step.figure)}")
+        right.markdown(following)
