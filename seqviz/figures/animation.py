@@ -9,17 +9,21 @@ import plotly.graph_objects as go
 
 from seqviz.figures.style import (
     FONT_SIZE,
+    INK,
     TICK_SIZE,
+    TITLE_SIZE,
     as_array,
     attention_coloraxis,
+    base_layout,
+    cell_size,
     check_tokens,
-    escape,
     figure,
+    label_angle,
+    label_px,
     pair_labels,
-    rotated_label_px,
-    tick_angle,
     to_percent,
     token_axis,
+    wrap_title,
 )
 
 __all__ = ["MAX_FRAMES", "decoding_animation", "frame_steps"]
@@ -36,8 +40,8 @@ def frame_steps(n_steps: int, max_frames: int = MAX_FRAMES) -> list[int]:
 
 
 def partial_translation(pieces: Sequence[str]) -> str:
-    """SentencePiece pieces -> readable text ('▁je', '▁mange' -> 'je mange')."""
-    return "".join(pieces).replace("▁", " ").strip()
+    """SentencePiece pieces -> readable text ('▁je', '▁mange' -> 'je mange'; <s> and </s> dropped)."""
+    return "".join(piece for piece in pieces if piece not in ("<s>", "</s>")).replace("▁", " ").strip()
 
 
 def decoding_animation(
@@ -54,9 +58,12 @@ def decoding_animation(
     Each frame is a heatmap over the source tokens. With `head` it has one row, that
     head; with `head=None` it has one row per head plus a last "mean" row (average over
     heads), so students can compare heads against the consensus. The frame title shows
-    the partial translation with the token being written in brackets: "je mange [la]".
-    Play/Pause buttons and a slider drive the frames; axis and colour ranges are fixed,
-    and more than 60 steps are subsampled evenly (first and last always kept).
+    the partial translation as text, with the token being written in brackets: "step 3/4: le chat
+    [s'est]"; steps are counted from 1, as in the page's decoding table. Play/Pause buttons and a
+    slider drive the frames; axis and colour ranges are fixed, and more than 60 steps are subsampled
+    evenly (first and last always kept). Cells are >= MIN_CELL_PX wide, so the figure has a fixed
+    width in px; x labels stand upright when they do not fit, and slider labels thin out so they never
+    overlap.
     """
     cross_rows = as_array(cross_rows, 3, "cross_rows", "[steps, heads, src]")
     n_steps, n_heads, n_src = cross_rows.shape
@@ -78,10 +85,14 @@ def decoding_animation(
         row_labels = [f"head {head}"]
     percent = to_percent(rows)  # [steps, rows, src] uint8
 
+    chars = max(40, (label_px(row_labels) + 140 + n_src * cell_size(n_src)) // 10)  # title chars per line
+
     def title(step: int) -> str:
-        done = escape(partial_translation(generated_tokens[:step]))
-        current = escape(partial_translation([generated_tokens[step]]) or generated_tokens[step])
-        return f"step {step + 1}/{n_steps}: {done + ' ' if done else ''}[{current}]"
+        """Plain text, wrapped to the figure's width and escaped (wrap_title): never cut off."""
+        done = partial_translation(generated_tokens[:step])
+        token = generated_tokens[step]
+        current = token if token in ("<s>", "</s>") else (token.replace("▁", "") or token)
+        return wrap_title(f"step {step + 1}/{n_steps}: {done + ' ' if done else ''}[{current}]", chars)
 
     steps = frame_steps(n_steps)
     # Frames merge into trace 0: each sends only its new weights and title.
@@ -96,18 +107,27 @@ def decoding_animation(
     ]
     play = dict(frame=dict(duration=FRAME_MS, redraw=True), transition=dict(duration=0), fromcurrent=True)
     pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    cell = cell_size(n_src)
+    angle = label_angle(src_tokens, cell)
+    labels_px = (label_px(src_tokens) if angle else TICK_SIZE) + 40  # tick labels + the axis title
+    left = label_px(row_labels) + 30
+    width = max(520, left + n_src * cell + 110)
+    slider_px = 0.7 * (width - left - 110)
+    every = max(1, int(np.ceil(len(steps) * (label_px(["00"]) + 16) / max(slider_px, 1))))
     slider_steps = [
         dict(
-            label=escape(generated_tokens[step]),
+            # a label on every `every`-th step only: 40 labels on a 450 px slider would overlap
+            label=str(step + 1) if index % every == 0 else "",
             method="animate",
             args=[[str(step)], dict(pause, frame=dict(duration=0, redraw=True))],
         )
-        for step in steps
+        for index, step in enumerate(steps)
     ]
-    y_axis = token_axis(row_labels, reverse=True)
-    angle = tick_angle(src_tokens)
-    # Controls sit under the x tick labels; rotated labels need more room.
-    below = 60 + rotated_label_px(src_tokens, angle)
+    y_axis = dict(token_axis(row_labels, reverse=True), fixedrange=True)
+    x_axis = dict(token_axis(src_tokens, angle=angle), title=dict(text="source", font=dict(size=FONT_SIZE, color=INK)),
+                  fixedrange=True)
+    for axis in (x_axis, y_axis):
+        axis["tickfont"] = dict(size=TICK_SIZE, color=INK)
     first = dict(
         type="heatmap",
         z=percent[steps[0]],  # [rows, src] uint8
@@ -115,16 +135,16 @@ def decoding_animation(
         hovertemplate="%{customdata[0]} → %{customdata[1]}: %{z}%<extra></extra>",
         coloraxis="coloraxis",
     )
-    layout = dict(
-        title=dict(text=title(steps[0])),
-        font=dict(size=FONT_SIZE),
+    controls = 110  # the play button and the slider under the x labels
+    lines = max(title(step).count("<br>") + 1 for step in steps)
+    top = lines * (TITLE_SIZE + 8) + 24  # room for the longest wrapped title of any frame
+    layout = base_layout(height=top + cell * len(row_labels) + labels_px + controls, width=width)
+    layout.update(
+        title=dict(text=title(steps[0]), x=0.0, xanchor="left", font=dict(size=TITLE_SIZE, color=INK)),
         coloraxis=attention_coloraxis(),
-        xaxis=dict(
-            token_axis(src_tokens, angle=angle), title=dict(text="source"), fixedrange=True
-        ),
-        yaxis=dict(y_axis, fixedrange=True),
-        height=34 * len(row_labels) + 260 + rotated_label_px(src_tokens, angle),
-        margin=dict(l=10, r=10, t=60, b=10),
+        xaxis=x_axis,
+        yaxis=y_axis,
+        margin=dict(l=left, r=10, t=top, b=labels_px + controls),
         updatemenus=[
             dict(
                 type="buttons",
@@ -133,8 +153,9 @@ def decoding_animation(
                 y=0,
                 xanchor="left",
                 yanchor="top",
-                pad=dict(t=below + 10),
+                pad=dict(t=labels_px + 10),
                 showactive=False,
+                font=dict(size=FONT_SIZE, color=INK),
                 buttons=[
                     dict(label="▶ Play", method="animate", args=[None, play]),
                     dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
@@ -148,8 +169,9 @@ def decoding_animation(
                 len=0.7,
                 y=0,
                 yanchor="top",
-                pad=dict(t=below),
-                currentvalue=dict(prefix="writing: ", font=dict(size=TICK_SIZE + 1)),
+                pad=dict(t=labels_px),
+                font=dict(size=TICK_SIZE, color=INK),
+                currentvalue=dict(prefix="step ", font=dict(size=TICK_SIZE + 1, color=INK)),
                 steps=slider_steps,
             )
         ],

@@ -18,17 +18,24 @@ from seqviz.figures.animation import decoding_animation
 from seqviz.figures.matrices import matrix_heatmap, saliency_heatmap
 from seqviz.figures.style import (
     FONT_SIZE,
+    INK,
+    TICK_SIZE,
     as_array,
     attention_coloraxis,
+    base_layout,
+    cell_size,
     check_tokens,
     escape,
+    escape_all,
     figure,
-    pair_labels,
+    hover_rows,
+    label_angle,
+    label_px,
     subplot_grid,
-    tick_angle,
+    title_margin,
     to_percent,
     token_axis,
-    token_height,
+    value_axis,
 )
 
 __all__ = [
@@ -44,13 +51,31 @@ __all__ = [
 PAIR_HOVER = "%{customdata[0]} → %{customdata[1]}: %{z}%<extra></extra>"
 # Short row labels for the model view; unknown kinds are labelled with their own name.
 KIND_LABELS = {"encoder self": "enc", "decoder self": "dec", "cross": "cross"}
+KIND_NAMES = {"encoder self": "encoder self-attention", "decoder self": "decoder masked self-attention",
+              "cross": "cross-attention"}
+# What the rows and columns of each kind are, in the one labelling convention (decoder rows: token written).
+KIND_AXES = {"encoder self": ("source token", "source token"),
+             "decoder self": ("token being written", "decoder input so far"),
+             "cross": ("token being written", "source token")}
+SELECTED_COLOR = "#d62728"
+COLORBAR_PX = 110
 
 
-def _attention_trace(pattern: np.ndarray, q_tokens: list[str], k_tokens: list[str], **kwargs) -> dict:
+def _pairs(rows: Sequence[str], keys: Sequence[str]) -> np.ndarray:
+    """customdata [q, k, 2] of already-escaped (row, key) hover names."""
+    q_text, k_text = np.array(list(rows), dtype=str), np.array(list(keys), dtype=str)
+    labels = np.empty((len(q_text), len(k_text), 2), dtype=np.result_type(q_text, k_text))
+    labels[:, :, 0] = q_text[:, None]
+    labels[:, :, 1] = k_text[None, :]
+    return labels
+
+
+def _attention_trace(pattern: np.ndarray, q_tokens: list[str], k_tokens: list[str],
+                     q_inputs: Sequence[str] | None = None, **kwargs) -> dict:
     return dict(
         type="heatmap",
         z=to_percent(pattern),  # [q, k] uint8
-        customdata=pair_labels(q_tokens, k_tokens),  # [q, k, 2] for the hover only
+        customdata=_pairs(hover_rows(q_tokens, q_inputs), escape_all(k_tokens)),  # [q, k, 2] hover only
         hovertemplate=PAIR_HOVER,
         coloraxis="coloraxis",
         **kwargs,
@@ -64,27 +89,51 @@ def _check_pattern(pattern: object, q_tokens: Sequence[str], k_tokens: Sequence[
     return pattern, q_tokens, k_tokens
 
 
-def head_heatmap(
-    pattern: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[str], title: str = ""
-) -> go.Figure:
-    """One attention head as a heatmap.
+def _axis(tokens: Sequence[str], title: str = "", reverse: bool = False, angle: int | None = None) -> dict:
+    """A token axis in the shared style: dark 14 px tick labels (the real tokens, escaped), a dark title."""
+    axis = value_axis(title, **token_axis(tokens, reverse=reverse, angle=angle), automargin=True)
+    axis["tickfont"] = dict(size=TICK_SIZE, color=INK)
+    return axis
 
-    pattern: [q, k] weights in [0, 1] (rows sum to 1). Queries run down the y axis in
-    order (first token on top), keys along x. Hover reads "query → key: 34%".
+
+def _grid_px(n_q: int, n_k: int, q_tokens: Sequence[str], k_tokens: Sequence[str], panels: int = 1) -> dict:
+    """Pixel budget of a token heatmap: square cells of >= MIN_CELL_PX, x labels upright (-90) when they
+    would not fit their cell, the left margin as wide as the longest row label."""
+    cell = cell_size(max(n_q, n_k * panels))
+    angle = label_angle(k_tokens, cell)
+    below = (label_px(k_tokens) if angle else TICK_SIZE) + 48  # tick labels + the axis title
+    left = label_px(q_tokens) + 56
+    return dict(cell=cell, angle=angle, below=below, left=left)
+
+
+def head_heatmap(
+    pattern: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[str], title: str = "",
+    q_inputs: Sequence[str] | None = None, row_title: str = "query", key_title: str = "key",
+) -> go.Figure:
+    """One attention head as a heatmap, sized by its tokens (a fixed width and height in px).
+
+    pattern: [q, k] weights in [0, 1] (rows sum to 1). Rows run down the y axis in order (first token on
+    top), keys along x. Decoder rows follow the one labelling convention: pass the tokens being WRITTEN
+    as `q_tokens` and the tokens the decoder read there as `q_inputs` (same length); the hover then reads
+    "writing ▁mange (reads ▁je) → ▁eating: 96%". Cells are square, at least MIN_CELL_PX; a long
+    sentence makes a wider figure (the page scrolls it sideways), and x labels stand upright when they
+    do not fit their cell, so no two labels overlap. The title wraps to the figure's width.
     """
     pattern, q_tokens, k_tokens = _check_pattern(pattern, q_tokens, k_tokens, "pattern")
-    angle = tick_angle(k_tokens)
-    layout = dict(
-        font=dict(size=FONT_SIZE),
+    n_q, n_k = pattern.shape
+    px = _grid_px(n_q, n_k, q_tokens, k_tokens)
+    width = max(380, px["left"] + n_k * px["cell"] + COLORBAR_PX)
+    chars = max(20, (width - 20) // 10)
+    top = title_margin(title, chars) if title else 20
+    layout = base_layout(title, height=top + n_q * px["cell"] + px["below"] + 10, width=width,
+                         title_chars=chars)
+    layout.update(
         coloraxis=attention_coloraxis(),
-        xaxis=dict(token_axis(k_tokens, angle=angle), title=dict(text="key")),
-        yaxis=dict(token_axis(q_tokens, reverse=True), title=dict(text="query")),
-        height=token_height(len(q_tokens), k_tokens, angle),
-        margin=dict(l=10, r=10, t=60 if title else 30, b=10),
+        xaxis=_axis(k_tokens, key_title, angle=px["angle"]),
+        yaxis=_axis(q_tokens, row_title, reverse=True),
+        margin=dict(l=px["left"], r=10, t=top, b=px["below"]),
     )
-    if title:
-        layout["title"] = dict(text=escape(title))
-    return figure([_attention_trace(pattern, q_tokens, k_tokens)], layout)
+    return figure([_attention_trace(pattern, q_tokens, k_tokens, q_inputs)], layout)
 
 
 def compare_heatmaps(
@@ -94,42 +143,53 @@ def compare_heatmaps(
     k_tokens: Sequence[str],
     q_tokens_b: Sequence[str] | None = None,
     titles: tuple[str, str] = ("before", "after"),
+    q_inputs_a: Sequence[str] | None = None,
+    q_inputs_b: Sequence[str] | None = None,
+    title: str = "",
 ) -> go.Figure:
     """Two attention maps side by side on one colour scale, e.g. before/after a head ablation.
 
-    a: [q_a, k], b: [q_b, k] (same keys). `q_tokens_b` defaults to `q_tokens_a`.
+    a: [q_a, k], b: [q_b, k] (same keys). `q_tokens_b` defaults to `q_tokens_a`; `q_inputs_*` are the
+    tokens read at each decoder row (hover), as in `head_heatmap`. Sized in px like `head_heatmap`.
     """
     q_tokens_b = q_tokens_a if q_tokens_b is None else q_tokens_b
     a, q_tokens_a, k_tokens = _check_pattern(a, q_tokens_a, k_tokens, "a")
     b, q_tokens_b, _ = _check_pattern(b, q_tokens_b, k_tokens, "b")
     if len(titles) != 2:
         raise ValueError(f"titles must hold two strings, got {len(titles)}")
-    axes, grid_ref = subplot_grid(1, 2, horizontal_spacing=0.12)
-    angle = tick_angle(k_tokens, budget=30)  # half the width each
+    n_q, n_k = max(a.shape[0], b.shape[0]), a.shape[1]
+    px = _grid_px(n_q, n_k, list(q_tokens_a) + list(q_tokens_b), k_tokens, panels=2)
+    panel = n_k * px["cell"]
+    gap = px["left"]  # the right panel's row labels sit in the gap
+    plot_w = 2 * panel + gap
+    width = px["left"] + plot_w + COLORBAR_PX
+    chars = max(20, (width - 20) // 10)
+    top = (title_margin(title, chars) if title else 10) + 30  # + the panel titles
+    axes = {
+        "xaxis": dict(domain=[0.0, panel / plot_w], anchor="y"),
+        "yaxis": dict(domain=[0.0, 1.0], anchor="x"),
+        "xaxis2": dict(domain=[(panel + gap) / plot_w, 1.0], anchor="y2"),
+        "yaxis2": dict(domain=[0.0, 1.0], anchor="x2"),
+    }
     data, annotations = [], []
-    for n, (pattern, q_tokens, title) in enumerate(((a, q_tokens_a, titles[0]), (b, q_tokens_b, titles[1])), 1):
+    pairs = ((a, q_tokens_a, q_inputs_a, titles[0]), (b, q_tokens_b, q_inputs_b, titles[1]))
+    for n, (pattern, q_tokens, q_inputs, panel_title) in enumerate(pairs, 1):
         suffix = "" if n == 1 else str(n)
-        data.append(_attention_trace(pattern, q_tokens, k_tokens, xaxis=f"x{suffix}", yaxis=f"y{suffix}"))
-        axes[f"xaxis{suffix}"].update(token_axis(k_tokens, angle=angle))
-        axes[f"yaxis{suffix}"].update(token_axis(q_tokens, reverse=True))
-        if title:  # a subplot title, placed as make_subplots places it
+        data.append(_attention_trace(pattern, q_tokens, k_tokens, q_inputs, xaxis=f"x{suffix}", yaxis=f"y{suffix}"))
+        axes[f"xaxis{suffix}"].update(_axis(k_tokens, angle=px["angle"]))
+        axes[f"yaxis{suffix}"].update(_axis(q_tokens, reverse=True))
+        axes[f"yaxis{suffix}"]["range"] = [n_q - 0.5, -0.5]  # both panels on the same row grid
+        if panel_title:
             low, high = axes[f"xaxis{suffix}"]["domain"]
-            annotations.append(
-                dict(
-                    y=axes[f"yaxis{suffix}"]["domain"][1], xref="paper", x=(low + high) / 2.0, yref="paper",
-                    text=escape(title), showarrow=False, font=dict(size=16), xanchor="center", yanchor="bottom",
-                )
-            )
-    layout = dict(
-        axes,
-        font=dict(size=FONT_SIZE),
-        coloraxis=attention_coloraxis(),
-        height=token_height(max(len(q_tokens_a), len(q_tokens_b)), k_tokens, angle),
-        margin=dict(l=10, r=10, t=60, b=10),
-    )
+            annotations.append(dict(x=(low + high) / 2.0, y=1.0, xref="paper", yref="paper", yanchor="bottom",
+                                    yshift=6, text=escape(panel_title), showarrow=False,
+                                    font=dict(size=FONT_SIZE + 1, color=INK)))
+    layout = base_layout(title, height=top + n_q * px["cell"] + px["below"] + 10, width=width,
+                         title_chars=chars, **axes)
+    layout.update(coloraxis=attention_coloraxis(), margin=dict(l=px["left"], r=10, t=top, b=px["below"]))
     if annotations:
         layout["annotations"] = annotations
-    return figure(data, layout, grid_ref=grid_ref)
+    return figure(data, layout)
 
 
 def _model_view_cells(patterns: Mapping[str, np.ndarray]) -> list[tuple[str, int, int]]:
@@ -156,7 +216,8 @@ def model_view(
     patterns: Mapping[str, np.ndarray],
     tokens: Mapping[str, tuple[Sequence[str], Sequence[str]]],
     tile_px: int = 84,
-    hint: str = "click to open",
+    hint: str = "click to open it below",
+    selected: tuple[str, int, int] | None = None,
 ) -> go.Figure:
     """Every head of every layer of every attention kind as a grid of small tiles (BertViz model view).
 
@@ -164,8 +225,9 @@ def model_view(
     tokens:   kind name -> (q_tokens, k_tokens), checked against q and k.
 
     Rows are kinds × layers in dict order (labelled "enc L0", ...), columns are heads.
-    Tiles carry no tick labels; hovering a tile names it ("dec L0 H1: click to open";
-    `hint` is the text after the colon, "" for none). A tile is 8 px a cell at 40 tokens,
+    Tiles carry no tick labels; hovering a tile says what it is ("cross-attention, layer 2, head 0",
+    what its rows and columns are, then `hint`, "" for none). `selected` (kind, layer, head) draws a
+    thick red frame around that tile: the head the page shows below. A tile is 8 px a cell at 40 tokens,
     too small for per-cell hovers: open it with `head_heatmap` for those.
 
     Click mapping. Tiles are numbered kind by kind (dict order), then layer, then head:
@@ -202,7 +264,7 @@ def model_view(
         if name.startswith("y"):
             axis["autorange"] = "reversed"
     heatmaps, targets, row_labels = [], [], []
-    hover_hint = f": {escape(hint)}" if hint else ""
+    frame = None
     for kind, stack in checked.items():
         percent = to_percent(stack)  # [layer, head, q, k] uint8, all tiles of this kind at once
         n_layers, n_heads, n_q, n_k = percent.shape
@@ -214,6 +276,13 @@ def model_view(
                 n = row * n_cols + head + 1
                 on_axes = dict(xaxis="x" if n == 1 else f"x{n}", yaxis="y" if n == 1 else f"y{n}")
                 name = escape(f"{label} H{head}")
+                rows_are, cols_are = KIND_AXES.get(kind, ("query", "key"))
+                hover = (f"<b>{escape(KIND_NAMES.get(kind, kind))}, layer {layer}, head {head}</b><br>"
+                         f"rows: {rows_are} · columns: {cols_are}{'<br>' + escape(hint) if hint else ''}")
+                if selected is not None and tuple(selected) == (kind, layer, head):
+                    suffix = "" if n == 1 else str(n)
+                    frame = dict(type="rect", xref=f"x{suffix} domain", yref=f"y{suffix} domain", x0=-0.06,
+                                 x1=1.06, y0=-0.06, y1=1.06, line=dict(color=SELECTED_COLOR, width=4))
                 heatmaps.append(
                     dict(
                         type="heatmap",
@@ -235,7 +304,7 @@ def model_view(
                         marker=dict(symbol="square", size=0.8 * tile_px, opacity=0),
                         customdata=[[kind, layer, head]],
                         meta=[kind, layer, head],
-                        hovertemplate=f"{name}{hover_hint}<extra></extra>",
+                        hovertemplate=f"{hover}<extra></extra>",
                         showlegend=False,
                         **on_axes,
                     )
@@ -244,19 +313,18 @@ def model_view(
     for row, label in enumerate(row_labels):
         low, high = axes["yaxis" if row == 0 else f"yaxis{row * n_cols + 1}"]["domain"]
         annotations.append(
-            dict(text=escape(label), x=0, y=(low + high) / 2, xanchor="right", xshift=-6, yanchor="middle")
+            dict(text=escape(label), x=0, y=(low + high) / 2, xanchor="right", xshift=-8, yanchor="middle",
+                 font=dict(size=FONT_SIZE, color=INK))
         )
     for col in range(n_cols):
         low, high = axes["xaxis" if col == 0 else f"xaxis{col + 1}"]["domain"]
-        annotations.append(dict(text=f"head {col}", x=(low + high) / 2, y=1, yanchor="bottom", yshift=4))
+        annotations.append(dict(text=f"head {col}", x=(low + high) / 2, y=1, yanchor="bottom", yshift=6,
+                                font=dict(size=FONT_SIZE, color=INK)))
     for annotation in annotations:
         annotation.update(xref="paper", yref="paper", showarrow=False)
-    layout = dict(
-        axes,
-        annotations=annotations,
-        font=dict(size=FONT_SIZE),
-        coloraxis=attention_coloraxis(),
-        height=n_rows * tile_px + 70,
-        margin=dict(l=90, r=10, t=40, b=10),
-    )
+    layout = base_layout(height=n_rows * tile_px + 50, width=90 + n_cols * int(tile_px * 1.25) + COLORBAR_PX,
+                         **axes)
+    layout.update(annotations=annotations, coloraxis=attention_coloraxis(), margin=dict(l=90, r=10, t=40, b=10))
+    if frame is not None:
+        layout["shapes"] = [frame]
     return figure(heatmaps + targets, layout, grid_ref=grid_ref)

@@ -12,20 +12,21 @@ from typing import Any
 import altair as alt
 import numpy as np
 
-from seqviz.figures.style import as_array, check_tokens
+from seqviz.figures.style import FONT_SIZE, INK, TITLE_SIZE, as_array, check_tokens, label_px
 
 __all__ = ["MIN_WEIGHT", "line_view", "line_view_spec"]
 
 MIN_WEIGHT = 0.01  # lighter lines are invisible anyway; dropping them keeps the spec small
-ROW_PX = 24
-COLUMN_GAP_PX = 160
+ROW_PX = 30  # a 14 px label per row with room to spare: labels never touch
+MIN_SIDE_PX = 300  # the view is never smaller than this either way (a 3-token sentence used to be 368×96)
+COLUMN_GAP_PX = 240
 LINE_COLOR = "#1f77b4"
 DIM_COLOR = "#9e9e9e"
-SUBTITLE = "left: keys · right: queries · hover a token to isolate its lines"
+SUBTITLE = "left: keys · right: rows (queries) · hover a token to isolate its lines"
 
 
 def _rows(
-    pattern: object, q_tokens: Sequence[str], k_tokens: Sequence[str]
+    pattern: object, q_tokens: Sequence[str], k_tokens: Sequence[str], q_inputs: Sequence[str] | None = None
 ) -> tuple[list[dict], list[dict], list[dict], int]:
     """The data of both line views: (lines, key tokens, query tokens, rows on the y axis)."""
     pattern = as_array(pattern, 2, "pattern", "[q, k]")
@@ -39,12 +40,23 @@ def _rows(
         for q, k, w in zip(q_index.tolist(), k_index.tolist(), weights, strict=True)
     ]
     keys = [{"k": position, "token": token, "x": 0, "side": "key"} for position, token in enumerate(k_tokens)]
-    queries = [{"q": position, "token": token, "x": 1, "side": "query"} for position, token in enumerate(q_tokens)]
+    reads = list(q_tokens) if q_inputs is None else check_tokens(q_inputs, n_q, "q_inputs", "the query axis")
+    queries = [{"q": position, "token": token, "x": 1, "side": "query", "reads": reads[position]}
+               for position, token in enumerate(q_tokens)]
     return lines, keys, queries, max(n_q, n_k, 1)
 
 
+def _wrap(text: str, chars: int) -> str | list[str]:
+    """Vega titles do not wrap by themselves: a list of lines when the text is longer than `chars`."""
+    import textwrap
+
+    lines = textwrap.wrap(text, max(chars, 12)) or [""]
+    return lines[0] if len(lines) == 1 else lines
+
+
 def line_view_spec(
-    pattern: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[str], title: str = ""
+    pattern: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[str], title: str = "",
+    q_inputs: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The Vega-Lite spec of the line view, built as a dict: pass it to `st.vega_lite_chart`.
 
@@ -57,8 +69,14 @@ def line_view_spec(
     Built as plain dicts (~1 ms for 40 tokens; Altair takes 0.3-1 s to build and validate the
     same chart). It equals `line_view(...).to_dict()` minus the theme's "config", and is
     plain JSON (no numpy types).
+
+    Sizes: ROW_PX per token row and at least MIN_SIDE_PX high; the padding on each side is as wide as
+    the longest label there, so the whole view is at least MIN_SIDE_PX wide and labels never overlap
+    lines. Decoder rows follow the one labelling convention: `q_tokens` are the tokens being written,
+    `q_inputs` the tokens read there (shown in the token's tooltip). The title wraps into lines.
     """
-    lines, keys, queries, n_rows = _rows(pattern, q_tokens, k_tokens)
+    lines, keys, queries, n_rows = _rows(pattern, q_tokens, k_tokens, q_inputs)
+    left, right = label_px(k_tokens, 16) + 16, label_px(q_tokens, 16) + 16  # hovered labels grow to 16 px
 
     def x(field: str) -> dict[str, Any]:
         return {"axis": None, "field": field, "scale": {"domain": [0, 1]}, "type": "quantitative"}
@@ -99,10 +117,14 @@ def line_view_spec(
             "mark": {"type": "text", "align": align, "baseline": "middle", "cursor": "pointer", "dx": dx},
             "encoding": {
                 # hovered: bigger
-                "size": {"condition": {"param": f"{side}_hover", "value": 16, "empty": False}, "value": 14},
+                "size": {"condition": {"param": f"{side}_hover", "value": 16, "empty": False}, "value": FONT_SIZE},
+                "color": {"value": INK},
                 "text": {"field": "token", "type": "nominal"},
                 "tooltip": [
-                    {"field": "token", "title": "token", "type": "nominal"},
+                    {"field": "token", "title": "writing" if side == "query" and q_inputs is not None else "token",
+                     "type": "nominal"},
+                    *([{"field": "reads", "title": "reads", "type": "nominal"}]
+                      if side == "query" and q_inputs is not None else []),
                     {"field": field, "title": "position", "type": "quantitative"},
                 ],
                 "x": x("x"),
@@ -128,14 +150,18 @@ def line_view_spec(
             column(keys, "k", "key", align="right", dx=-8),
             column(queries, "q", "query", align="left", dx=8),
         ],
-        "height": n_rows * ROW_PX,
-        "padding": {"left": 24, "right": 24, "top": 5, "bottom": 5},  # room for a hovered token to grow
+        "height": max(MIN_SIDE_PX, n_rows * ROW_PX),
+        "autosize": {"type": "pad"},
+        "padding": {"left": left, "right": right, "top": 5, "bottom": 5},  # room for the labels
         "params": [hover("key", "k"), hover("query", "q")],
         "title": {
-            "text": title or "attention lines",
-            "fontSize": 15,
-            "subtitle": SUBTITLE,
-            "subtitleFontSize": 13,
+            "text": _wrap(title or "attention lines", (COLUMN_GAP_PX + left + right) // 10),
+            "fontSize": TITLE_SIZE,
+            "color": INK,
+            "anchor": "start",
+            "subtitle": _wrap(SUBTITLE, (COLUMN_GAP_PX + left + right) // 8),
+            "subtitleFontSize": FONT_SIZE,
+            "subtitleColor": INK,
         },
         "view": {"stroke": None},  # no frame: the axes are hidden, the frame would float
         "width": COLUMN_GAP_PX,
@@ -143,11 +169,12 @@ def line_view_spec(
 
 
 def line_view(
-    pattern: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[str], title: str = ""
+    pattern: np.ndarray, q_tokens: Sequence[str], k_tokens: Sequence[str], title: str = "",
+    q_inputs: Sequence[str] | None = None,
 ) -> alt.LayerChart:
     """The line view as an Altair chart, for notebooks: `line_view_spec` read back by Altair.
 
     One spec, two doors: pages pass the dict to `st.vega_lite_chart` (~1 ms), notebooks get this
     chart, which Altair validates against the Vega-Lite schema (~0.3-1 s for a 40-token head).
     """
-    return alt.LayerChart.from_dict(line_view_spec(pattern, q_tokens, k_tokens, title))
+    return alt.LayerChart.from_dict(line_view_spec(pattern, q_tokens, k_tokens, title, q_inputs))

@@ -300,6 +300,9 @@ def heatmap_px(n_rows: int, n_cols: int, row_labels: Sequence[str] = (), col_lab
     return width, height
 
 
+HIGH_CONTRAST = "Inferno_r"  # projector mode: pale for low, near-black for high, on a white page
+
+
 def scaled(fig: go.Figure, factor: float) -> go.Figure:
     """The figure with every font size and line width multiplied by `factor` (the projector mode).
 
@@ -311,6 +314,7 @@ def scaled(fig: go.Figure, factor: float) -> go.Figure:
     layout = spec.setdefault("layout", {})
     layout.setdefault("font", {}).setdefault("size", FONT_SIZE)
     _scale_fonts(layout, factor)
+    _high_contrast(spec)
     for trace in spec.get("data", []):
         _scale_fonts(trace, factor)
         line = trace.get("line")
@@ -323,6 +327,26 @@ def scaled(fig: go.Figure, factor: float) -> go.Figure:
     if spec.get("frames"):
         out._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in spec["frames"])
     return out
+
+
+def _high_contrast(spec: dict[str, Any]) -> None:
+    """Swap the sequential Viridis scale for HIGH_CONTRAST wherever it is used (diverging scales keep their
+    meaning and stay as they are)."""
+    viridis, strong = colorscale("Viridis"), colorscale(HIGH_CONTRAST)
+
+    def swap(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "colorscale" and (value == viridis or value == "Viridis"):
+                    node[key] = strong
+                else:
+                    swap(value)
+        elif isinstance(node, list):
+            for item in node:
+                swap(item)
+
+    swap(spec.get("layout", {}))
+    swap(spec.get("data", []))
 
 
 def _scale_fonts(node: Any, factor: float) -> None:
@@ -346,3 +370,40 @@ def altair_style(chart: Any, factor: float = 1.0) -> Any:
                               labelLimit=400)
             .configure_title(fontSize=TITLE_SIZE * factor, color=INK, anchor="start")
             .configure_view(strokeWidth=0))
+
+
+# ---------------------------------------------------------------- added for the attention explorer (issue 10)
+# The one labelling convention for decoder rows, shared by every page: a row is labelled by the token being
+# WRITTEN at that step; the token the decoder reads there (its input) goes in the hover.
+WRITING_AXIS_TITLE = "writing"
+TOKEN_NOTE = ("▁ marks the start of a word (SentencePiece pieces); <s> is the start signal the decoder reads "
+              "before writing its first word; </s> ends a sentence. Decoder rows are labelled by the token "
+              "being written; hover a row to see the token the decoder read there.")
+CHAR_PX = 9.0  # width of one character of a 14 px label, rounded up (Open Sans / Arial average ≈ 8.4)
+LABEL_PAD_PX = 8
+
+
+def label_px(labels: Sequence[str], size: float = TICK_SIZE) -> int:
+    """Rough width in px of the longest label at `size` px (an over-estimate, so layouts keep room)."""
+    longest = max((len(str(label)) for label in labels), default=0)
+    return int(np.ceil(longest * CHAR_PX * size / TICK_SIZE))
+
+
+def label_angle(labels: Sequence[str], cell_px: float) -> int:
+    """0 when every x label fits in its cell, else -90: upright labels then stack one per cell, and
+    their bounding boxes (about a line high) never overlap. -45 would overlap as boxes, and nearly as glyphs."""
+    return 0 if label_px(labels) + LABEL_PAD_PX <= cell_px else -90
+
+
+def cell_size(n: int, target_px: int = 560, low: int = MIN_CELL_PX, high: int = 56) -> int:
+    """A heatmap cell edge: `target_px` shared by n cells, kept within [low, high]."""
+    return int(min(high, max(low, target_px // max(n, 1))))
+
+
+def hover_rows(labels: Sequence[str], inputs: Sequence[str] | None) -> list[str]:
+    """Hover names of rows: "writing ▁mange (reads ▁je)" for decoder rows, the token itself otherwise."""
+    if inputs is None:
+        return escape_all(labels)
+    if len(inputs) != len(labels):
+        raise ValueError(f"{len(labels)} row labels but {len(inputs)} row inputs")
+    return [f"writing {escape(label)} (reads {escape(read)})" for label, read in zip(labels, inputs, strict=True)]

@@ -203,7 +203,23 @@ def test_decoding_animation_frames_follow_the_steps():
     slider = layout["sliders"][0]
     assert [step["args"][0] for step in slider["steps"]] == [["0"], ["1"], ["2"], ["3"]]
     assert all(step["args"][1]["frame"]["redraw"] for step in slider["steps"])
-    assert slider["steps"][3]["label"] == "&lt;/s&gt;"
+    assert [step["label"] for step in slider["steps"]] == ["1", "2", "3", "4"]  # counted from 1, as the table
+    assert frames[3]["layout"]["title"]["text"] == "step 4/4: je mange une [&lt;/s&gt;]"  # text, not pieces
+
+
+def test_decoding_animation_long_sentence_labels_thin_out_and_titles_wrap():
+    n_src, n_steps = 40, 45
+    src = [f"▁word{i}" for i in range(n_src)]
+    generated = [f"▁mot{i}" for i in range(n_steps - 1)] + ["</s>"]
+    figure = spec(decoding_animation(softmax_rows((n_steps, 4, n_src)), src, generated))
+    labels = [step["label"] for step in figure["layout"]["sliders"][0]["steps"]]
+    assert labels[0] == "1" and 0 < sum(map(bool, labels)) < len(labels)  # a label every k-th step only
+    assert figure["layout"]["xaxis"]["tickangle"] == -90  # upright: the labels' boxes cannot overlap
+    width = figure["layout"]["width"]
+    assert width >= n_src * 24  # cells of at least MIN_CELL_PX: a wider figure, never a sliver
+    last = figure["frames"][-1]["layout"]["title"]["text"]
+    assert "<br>" in last and all(len(line) <= width // 10 + 2 for line in last.split("<br>"))
+    assert figure["layout"]["margin"]["t"] >= (last.count("<br>") + 1) * 25  # room for every title line
 
 
 def test_decoding_animation_one_head():
