@@ -25,6 +25,7 @@ from seqviz.figures.style import (
     escape,
     escape_all,
     heatmap_px,
+    rotated_label_px,
     tick_angle,
     title_margin,
     to_percent,
@@ -156,22 +157,22 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
                                  args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                                       transition=dict(duration=0))]))
     layout["shapes"], layout["annotations"] = frames[0]["layout"]["shapes"], frames[0]["layout"]["annotations"]
-    layout.update(_player(slider_steps, "reading "))
+    layout.update(_player(slider_steps, "reading ", below=rotated_label_px(tokens, angle)))
     layout["title"].update(yref="container", y=1, yanchor="top", pad=dict(t=8))
     return figure(data, layout, frames)
 
 
-def _player(slider_steps: list[dict], prefix: str, duration: int = 600) -> dict:
+def _player(slider_steps: list[dict], prefix: str, duration: int = 600, below: int = 0) -> dict:
     """A play/pause button and a slider under the plot (the shared animation controls)."""
     return dict(
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left", yanchor="top", direction="right",
-                          pad=dict(t=92, r=10), font=dict(size=FONT_SIZE),
+                          pad=dict(t=92 + below, r=10), font=dict(size=FONT_SIZE),
                           buttons=[dict(label="▶ Play", method="animate",
                                         args=[None, dict(frame=dict(duration=duration, redraw=True),
                                                          fromcurrent=True, transition=dict(duration=0))]),
                                    dict(label="❚❚ Pause", method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
-        sliders=[dict(active=0, steps=slider_steps, x=0.3, len=0.7, y=0, yanchor="top", pad=dict(t=70),
+        sliders=[dict(active=0, steps=slider_steps, x=0.3, len=0.7, y=0, yanchor="top", pad=dict(t=70 + below),
                       currentvalue=dict(prefix=prefix, font=dict(size=FONT_SIZE, color=INK)),
                       font=dict(size=FONT_SIZE, color=INK))],
     )
@@ -282,7 +283,7 @@ def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: S
                                  args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                                       transition=dict(duration=0))]))
     layout["shapes"] = frames[0]["layout"]["shapes"]
-    layout.update(_player(slider_steps, "writing "))
+    layout.update(_player(slider_steps, "writing ", below=rotated_label_px(src_tokens, angle)))
     layout["margin"] = dict(layout["margin"], b=40)
     return figure(data, layout, frames)
 
@@ -297,17 +298,14 @@ def context_vector(context: np.ndarray, n_src: int, title: str, per_row: int = 3
     z.flat[:H] = context
     units = np.full((rows, per_row), -1)
     units.flat[:H] = np.arange(H)
-    layout = base_layout(title, height=title_margin(title) + rows * 26 + 90, width=per_row * 26 + 160,
-                         xaxis=value_axis(f"unit mod {per_row}", showgrid=False, range=[-0.5, per_row - 0.5]),
+    note = f"unit mod {per_row} · {H} numbers, for a sentence of {n_src} tokens, or of 3, or of 100"
+    layout = base_layout(title, height=title_margin(title) + rows * 26 + 100, width=per_row * 26 + 160,
+                         xaxis=value_axis(note, showgrid=False, range=[-0.5, per_row - 0.5]),
                          yaxis=value_axis(f"units ÷ {per_row}", showgrid=False, autorange="reversed"))
     data = [dict(type="heatmap", z=z, customdata=units, zmin=-zmax, zmax=zmax, zmid=0, xgap=1, ygap=1,
                  colorscale=colorscale(STATE_SCALE), colorbar=dict(title=dict(text="value"), thickness=14),
                  hovertemplate="unit %{customdata}: %{z:.3f}<extra></extra>")]
-    fig = figure(data, layout)
-    fig.add_annotation(text=f"{H} numbers, for a sentence of {n_src} tokens, or of 3, or of 100", xref="paper",
-                       yref="paper", x=0, y=-0.02, yanchor="top", showarrow=False, font=dict(size=FONT_SIZE, color=INK))
-    fig.update_layout(margin=dict(b=50))
-    return fig
+    return figure(data, layout)
 
 
 def length_chart(rows: Sequence[Mapping], sentence_bucket: str | None = None, sentence_words: int | None = None,

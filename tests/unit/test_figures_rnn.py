@@ -115,7 +115,7 @@ def test_context_vector_is_all_h_T():
     assert z.shape == (3, 32)
     np.testing.assert_allclose(z.flat[:70], h)
     assert np.isnan(z.flat[70:]).all()
-    assert "70 numbers, for a sentence of 9 tokens" in s["layout"]["annotations"][0]["text"]
+    assert "70 numbers, for a sentence of 9 tokens" in s["layout"]["xaxis"]["title"]["text"]
 
 
 def test_length_chart_spec():
