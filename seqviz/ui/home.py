@@ -8,6 +8,7 @@ import streamlit as st
 from seqviz.checkpoints import read_card
 from seqviz.decode import decode
 from seqviz.inputs import DEFAULT_SENTENCE, InputError, prepare_source
+from seqviz.lesson import LESSON
 from seqviz.ui.common import as_text, available, clip_input, load_model, no_checkpoints_message, shared_sentence
 
 st.title("seqviz: look inside a translation model")
@@ -19,26 +20,15 @@ st.markdown(
 
 left, right = st.columns([3, 2], gap="large")
 with left:
-    st.subheader("The lesson, in six steps")
-    st.markdown("""
-1. **An RNN reads a sentence word by word.** At each step it mixes the new word into one hidden state,
-   $h_t = \\tanh(W_{hx} x_t + W_{hh} h_{t-1} + b_h)$. Whatever it knows about *I* must survive the trip
-   through *am* and *eating*.
-2. **Backpropagation through time multiplies.** The gradient that reaches step 1 has passed through
-   $W_{hh}$ and $\\tanh'$ once per later step. Below a spectral radius of one it **vanishes**
-   geometrically, above it it can **explode**, so long-range lessons are hard to learn.
-3. **LSTM and GRU gates help.** The LSTM's memory $C_t = f \\odot C_{t-1} + i \\odot \\tilde C_t$ is
-   updated additively, and a forget gate near 1 lets information and gradient flow across many steps.
-4. **A seq2seq model squeezes the sentence into one vector.** The encoder's last state $h_T$ is the only
-   thing the decoder ever sees: a fixed-size **bottleneck** that long sentences overflow.
-5. **Attention removes the bottleneck.** At each output step the decoder scores every encoder state,
-   $a_t^i = \\mathrm{softmax}_i(h_i^\\top W_a s_t)$, and reads their weighted sum $c_t = \\sum_i a_t^i h_i$.
-   Producing *mange*, it can look straight at *eating*.
-6. **The Transformer keeps attention and drops recurrence.** Self-attention
-   $\\mathrm{softmax}(QK^\\top/\\sqrt{d_k})V$ in several heads, sinusoidal positional encoding for word
-   order, a masked decoder that cannot peek ahead, and cross-attention to the source. With no step-by-step
-   recurrence, every position is computed **in parallel**.
-""")
+    st.subheader(f"The lesson, in {len(LESSON)} steps")
+    st.caption("Each step opens a page already set up for it, with Back and Next at the top, so a class can "
+               "walk through in order. Turn on **Projector mode** in the sidebar for the back row.")
+    for number, step in enumerate(LESSON, 1):
+        with st.container(border=True):
+            st.markdown(f"**{number}. {as_text(step.title)}**")
+            st.markdown(as_text(step.text))
+            st.markdown(f":material/visibility: Look at *{as_text(step.figure)}* · "
+                        f"[Open step {number} →]({step.link(number)})")
 
 with right:
     st.subheader("Try it")

@@ -24,8 +24,12 @@ def test_home_renders_lesson_translation_and_models(app, tiny_dir):
     assert not app.exception
     assert app.title[0].value.startswith("seqviz")
     body = text_of(app)
-    for phrase in ("word by word", "vanishes", "bottleneck", "Attention removes", "in parallel"):
-        assert phrase in body
+    from seqviz.lesson import LESSON
+
+    plain = body.replace("\\", "")  # as_text escapes markdown characters
+    positions = [plain.index(f"{number}. {step.title}") for number, step in enumerate(LESSON, 1)]
+    assert positions == sorted(positions) and len(LESSON) == 10  # every step, in order
+    assert all(step.link(number) in body for number, step in enumerate(LESSON, 1))  # with its preset link
     assert app.text_input[0].value == "I am eating"
     assert " ".join(f"`{p}`" for p in pieces + ["</s>"]) in body  # the real tokenizer's pieces are shown
     models = app.dataframe[0].value
