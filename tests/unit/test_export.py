@@ -1,6 +1,7 @@
 """Exports: BertViz views of a real trace (numbers, tokens, a sealed script), Plotly HTML, trace bytes."""
 from __future__ import annotations
 
+import html
 import json
 import re
 from html.parser import HTMLParser
@@ -88,7 +89,7 @@ def test_bertviz_tokens_cannot_break_out_of_the_script(transformer_trace, export
     for token in HOSTILE:
         assert token not in page  # never raw; BertViz's JSON would have pasted it verbatim
     elements = parse(page)
-    assert elements.tags.count("script") == 2  # require.js and BertViz's own: nothing injected
+    assert elements.tags.count("script") == 4  # d3, jQuery, the require shim and BertViz's own: nothing injected
     assert "img" not in elements.tags
     assert "const params" in elements.scripts[-1] and elements.scripts[-1].rstrip().endswith("});")
     # the tokens still read exactly as typed once the script's JSON is parsed
@@ -97,7 +98,7 @@ def test_bertviz_tokens_cannot_break_out_of_the_script(transformer_trace, export
 
 def test_bertviz_fragment_and_rnn_and_no_attention(tiny_dir, transformer_trace):
     fragment = bertviz_head_view_html(transformer_trace, full_html=False)
-    assert fragment.startswith("<script src=") and "<html" not in fragment
+    assert fragment.startswith("<script>") and "<html" not in fragment
     loaded = load_checkpoint(tiny_dir / "lstm-attention.safetensors")
     rnn = trace(loaded.model, loaded.tokenizer, "I am eating")
     (cross,) = bertviz_params(bertviz_head_view_html(rnn))["attention"]
@@ -106,6 +107,43 @@ def test_bertviz_fragment_and_rnn_and_no_attention(tiny_dir, transformer_trace):
     loaded = load_checkpoint(tiny_dir / "gru-plain.safetensors")
     with pytest.raises(ValueError, match="no attention"):
         bertviz_head_view_html(trace(loaded.model, loaded.tokenizer, "I am eating"))
+
+
+@pytest.mark.parametrize("export", [bertviz_head_view_html, bertviz_model_view_html])
+def test_bertviz_page_is_self_contained(transformer_trace, export):
+    page = export(transformer_trace)
+    elements = parse(page)
+    assert "<script src=" not in page and "cdnjs" not in page  # nothing to fetch when the page opens
+    assert not re.search(r"""(src|href)=["']?https?:""", page)
+    d3, jquery, shim, bertviz = elements.scripts
+    assert "d3js.org" in d3 and 'version="5.' in d3.replace(" ", "")  # d3 5, the version BertViz names
+    assert "jQuery v3" in jquery or "jQuery JavaScript Library v3" in jquery
+    assert "window.requirejs" in shim and "requirejs(['jquery', 'd3']" in bertviz
+
+
+def test_offline_libraries_missing_is_a_clear_error(transformer_trace, monkeypatch):
+    import seqviz.export as export
+
+    monkeypatch.setitem(export.OFFLINE_LIBRARIES, "d3", ("no_such_package_for_d3", "d3.js"))
+    with pytest.raises(ValueError, match="pip install mpld3 xstatic-jquery"):
+        bertviz_head_view_html(transformer_trace)
+
+
+def test_model_view_html_names_the_sentence_translation_and_tokens(transformer_trace):
+    from seqviz.export import model_view_html
+    from seqviz.figures import model_view
+    from seqviz.labs.attention import attention_patterns
+
+    patterns, tokens = attention_patterns(transformer_trace)
+    tokens = dict(tokens, cross=(["<script>x</script>", *tokens["cross"][0][1:]], tokens["cross"][1]))
+    page = model_view_html(model_view(*attention_patterns(transformer_trace)), "I am <b>eating</b>",
+                           transformer_trace.meta["translation"], tokens, model="transformer")
+    assert "I am &lt;b&gt;eating&lt;/b&gt;" in page and "<b>eating" not in page
+    assert f"<b>Translation:</b> {html.escape(transformer_trace.meta['translation'])}</p>" in page
+    for token in transformer_trace.src_tokens:
+        assert f"<code>{token.replace('<', '&lt;').replace('>', '&gt;')}</code>" in page
+    assert "<script>x</script>" not in page and "&lt;script&gt;x&lt;/script&gt;" in page
+    assert "plotly.js v" in page and "<script src=" not in page
 
 
 def test_bertviz_missing_is_a_clear_error(transformer_trace, monkeypatch):
