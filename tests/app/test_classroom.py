@@ -1,0 +1,80 @@
+"""What every page shares: the example picker, the unknown-word notice, the projector mode and the lesson bar."""
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from seqviz.lesson import EXAMPLES, LESSON
+from tests.conftest import ROOT
+
+APP = str(ROOT / "app.py")
+
+
+def run(**params):
+    at = AppTest.from_file(APP, default_timeout=300)
+    for key, value in params.items():
+        at.query_params[key] = str(value)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def captions(at) -> str:
+    return "\n".join(c.value for c in at.caption)
+
+
+def test_example_picker_types_the_sentence_and_follows_the_user():
+    at = run()
+    picker = at.selectbox(key="home_sentence_example")
+    label = next(option for option in picker.options if option.startswith(EXAMPLES[2].label))
+    picker.set_value(label).run()
+    assert not at.exception
+    assert at.text_input(key="home_sentence").value == EXAMPLES[2].sentence
+    assert at.session_state["sentence"] == EXAMPLES[2].sentence and at.query_params["sentence"] == EXAMPLES[2].sentence
+    assert at.selectbox(key="home_sentence_example").value is None  # the box shows the sentence, not the picker
+    assert len(picker.options) == len(EXAMPLES)
+
+
+def test_unknown_words_are_marked_and_never_block():
+    at = run(sentence="I am eating the zebra's xylophone")
+    notice = captions(at)
+    assert "Not in the training corpus: **zebra's**, **xylophone**" in notice and "a guess" in notice
+    assert any("je mange" in m.value or "**" in m.value for m in at.markdown)  # the translation is still shown
+    at = run(sentence="I am eating")
+    assert "Not in the training corpus" not in captions(at)
+
+
+def test_projector_mode_is_kept_in_the_url():
+    at = run(projector=1)
+    assert at.toggle(key="projector").value is True and at.query_params["projector"] == "1"
+    at.toggle(key="projector").set_value(False).run()
+    assert "projector" not in at.query_params
+
+
+@pytest.mark.parametrize("number", [1, 5, 10])
+def test_lesson_bar_links_back_and_next(number):
+    step = LESSON[number - 1]
+    at = run(step=number)
+    bar = "\n".join(m.value for m in at.markdown)
+    assert f"Step {number} of 10" in bar
+    if number > 1:
+        assert LESSON[number - 2].link(number - 1) in bar
+    if number < 10:
+        assert LESSON[number].link(number + 1) in bar
+    assert step.title.split(":")[0] in bar
+
+
+def test_a_bad_step_is_a_one_line_notice():
+    at = run(step="eleven")
+    assert "is not a lesson step" in captions(at)
+
+
+def test_projector_scale_raises_every_font_in_a_figure():
+    from seqviz.figures import style
+    from seqviz.figures.attention import head_heatmap
+
+    fig = head_heatmap([[0.5, 0.5], [0.2, 0.8]], ["a", "b"], ["c", "d"], "t")
+    big = json.loads(style.scaled(fig, 1.5).to_json())
+    small = json.loads(fig.to_json())
+    assert big["layout"]["font"]["size"] == 1.5 * small["layout"]["font"]["size"]
+    assert big["layout"]["coloraxis"]["colorscale"] != small["layout"]["coloraxis"]["colorscale"]
