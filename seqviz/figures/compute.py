@@ -23,6 +23,7 @@ def _log_axis(title: str, values: np.ndarray, **extra) -> dict:
     values = values[np.isfinite(values) & (values > 0)]
     lo, hi = (values.min(), values.max()) if values.size else (1.0, 10.0)
     pad = 0.15 * max(np.log10(hi) - np.log10(lo), 0.3)
+    extra.setdefault("dtick", 1)  # one label per decade: 1, 10, 100 (minor 2 and 5 labels crowd a projector)
     return value_axis(title, type="log", range=[np.log10(lo) - pad, np.log10(hi) + pad], **extra)
 
 
@@ -70,7 +71,7 @@ def timing_figure(lengths: Sequence[int], series: Sequence[dict], title: str, he
     layout = base_layout(title, height=height)
     limits = np.concatenate([all_y] + [np.asarray(s[k], float) for s in series for k in ("low", "high") if k in s])
     layout.update(xaxis=_length_axis(lengths), yaxis=_log_axis("wall time per pass (ms, log scale)", limits),
-                  legend=dict(font=dict(size=14, color=INK), orientation="h", y=-0.18, yanchor="top", x=0),
+                  legend=dict(font=dict(size=14, color=INK), orientation="h", y=-0.26, yanchor="top", x=0),
                   margin=dict(l=70, r=20, t=layout["margin"]["t"], b=40), hovermode="closest")
     return fig.update_layout(layout)
 
@@ -99,7 +100,7 @@ def speedup_figure(lengths: Sequence[int], speedups: np.ndarray, names: Sequence
                          f"time with {threads[1]})", height=height)
     layout.update(xaxis=_length_axis(lengths),
                   yaxis=_log_axis("speed-up (×, log scale)", np.concatenate([speedups.ravel(), [1.0, ideal]])),
-                  legend=dict(font=dict(size=14, color=INK), orientation="h", y=-0.2, yanchor="top", x=0),
+                  legend=dict(font=dict(size=14, color=INK), orientation="h", y=-0.28, yanchor="top", x=0),
                   margin=dict(l=70, r=20, t=layout["margin"]["t"], b=40))
     return fig.update_layout(layout)
 
@@ -123,7 +124,7 @@ def steps_diagram(n_tokens: int = 6, n_layers: int = 1, height: int = 420) -> go
             annotations.append(dict(x=xs[t], y=4.0, ax=xs[t - 1], ay=4.0, xref="x", yref="y", axref="x", ayref="y",
                                     showarrow=True, arrowhead=2, arrowwidth=2.5, arrowcolor=rnn_color, text="",
                                     standoff=14, startstandoff=14))
-        annotations.append(dict(x=xs[t], y=4.45, text=f"step {t + 1}", showarrow=False,
+        annotations.append(dict(x=xs[t], y=4.45, text=f"{t + 1}", showarrow=False,
                                 font=dict(size=14, color=rnn_color)))
     # Transformer: every input (y=0) to every output (y=1), all drawn as one line trace
     line_x, line_y = [], []
@@ -140,12 +141,12 @@ def steps_diagram(n_tokens: int = 6, n_layers: int = 1, height: int = 420) -> go
                                  textfont=dict(size=14, color="white"), hoverinfo="skip", showlegend=False,
                                  marker=dict(size=30, color=color, line=dict(color="white", width=1))))
     annotations.append(dict(x=xs[-1] / 2, y=1.45, showarrow=False, font=dict(size=14, color=tr_color),
-                            text=(f"Transformer: all {n_tokens} positions in 1 step per layer "
-                                  f"({n_layers} layer{'s' * (n_layers > 1)}); any two tokens 1 step apart")))
+                            text="Transformer layer: 1 step; every z reads every x (path length 1)"))
     annotations.append(dict(x=xs[-1] / 2, y=5.0, showarrow=False, font=dict(size=14, color=rnn_color),
-                            text=f"RNN: {n_tokens} steps one after another; x1 reaches h{n_tokens} "
-                                 f"through {n_tokens - 1} arrows"))
-    layout = base_layout("Who waits for whom", height=height)
+                            text=f"RNN: steps 1…{n_tokens} in a row; x1 reaches h{n_tokens} through "
+                                 f"{n_tokens - 1} arrows"))
+    layout = base_layout(f"Who waits for whom, for {n_tokens} tokens ({n_layers} layer{'s' * (n_layers > 1)})",
+                         height=height)
     layout.update(xaxis=dict(visible=False, range=[-0.6, n_tokens - 0.4]),
                   yaxis=dict(visible=False, range=[-0.5, 5.4]), annotations=annotations,
                   margin=dict(l=10, r=10, t=layout["margin"]["t"], b=10))
@@ -154,16 +155,20 @@ def steps_diagram(n_tokens: int = 6, n_layers: int = 1, height: int = 420) -> go
 
 def counts_rows(lengths: Sequence[int], steps: dict[str, np.ndarray], path: dict[str, np.ndarray],
                 macs: dict[str, np.ndarray], formulas: dict[str, str], names: dict[str, str]) -> list[dict]:
-    """Table rows: one per model family, columns per length for sequential steps, path length and
-    multiply-adds (millions) per layer."""
+    """Table rows (quantity, model, formula, then one column per length "n=16", …): sequential steps and the
+    longest path between two tokens (the same for every recurrent cell, so one row), then multiply-adds per
+    layer in millions for each family."""
+    columns = [f"n={n}" for n in lengths]
+    recurrent = [f for f in steps if f != "transformer"]
     rows = []
+    for quantity, table, formula in (("sequential steps", steps, {"rnn": "n", "transformer": "layers"}),
+                                     ("longest path (steps)", path, {"rnn": "n − 1", "transformer": "1"})):
+        for family, label in ((recurrent[0], ", ".join(names.get(f, f) for f in recurrent)),
+                              ("transformer", names.get("transformer", "transformer"))):
+            rows.append({"quantity": quantity, "model": label, "formula": formula.get(family, formula["rnn"]),
+                         **{c: f"{int(v):,}" for c, v in zip(columns, table[family], strict=True)}})
     for family in steps:
-        row = {"model": names.get(family, family), "multiply-adds per layer": formulas[family]}
-        for i, n in enumerate(lengths):
-            row[f"steps n={n}"] = int(steps[family][i])
-            row[f"path n={n}"] = int(path[family][i])
-            row[f"M mult-adds n={n}"] = round(float(macs[family][i]) / 1e6, 2)
-        rows.append(row)
+        rows.append({"quantity": "multiply-adds per layer (M)", "model": names.get(family, family),
+                     "formula": formulas[family],
+                     **{c: f"{float(v) / 1e6:,.2f}" for c, v in zip(columns, macs[family], strict=True)}})
     return rows
-
-

@@ -98,18 +98,19 @@ for notice in notices:
     st.info(notice, icon=":material/link:")
 
 with st.container(border=True):
-    c1, c2, c3, c4 = st.columns([3, 2, 2, 2])
+    c1, c2 = st.columns([2, 1])
     lengths = c1.multiselect("Sequence lengths n", lab.LENGTH_CHOICES, key="compute_lengths",
                              help="Log-spaced lengths make straight lines on the log-log plot.")
-    threads = c2.multiselect(f"CPU threads (this machine has {cores})", thread_choices, key="compute_threads",
+    threads = c2.multiselect(f"CPU threads (of {cores})", thread_choices, key="compute_threads",
                              help="torch.set_num_threads for each measurement, restored afterwards.")
-    reps = c3.slider("Repetitions (median)", 1, 9, key="compute_reps")
-    batch = int(c4.select_slider("Batch (sequences)", [str(b) for b in BATCHES], key="compute_batch"))
-    c5, c6, c7, c8 = st.columns([2, 3, 2, 2])
+    c3, c4 = st.columns(2)
+    reps = c3.slider("Repetitions (the median is plotted)", 1, 9, key="compute_reps")
+    batch = int(c4.select_slider("Batch (sequences per pass)", [str(b) for b in BATCHES], key="compute_batch"))
+    c5, c8, c6, c7 = st.columns([1, 1, 1.4, 1.6], vertical_alignment="center")
     c6.toggle(f"Fit in {BUDGET_S:.0f} s", value=True, key="compute_budget",
-                       help="Long lengths get fewer repetitions (at least one) so the sweep ends in time.")
+              help="Long lengths get fewer repetitions (at least one) so the sweep ends in time.")
     c7.toggle("Measure again", value=False, key="compute_fresh",
-                      help="Ignore cached timings from earlier runs with the same settings.")
+              help="Ignore cached timings from earlier runs with the same settings.")
     mirror_to_url(lengths=",".join(map(str, lengths)), threads=",".join(map(str, threads)), reps=reps, batch=batch)
 
     problem = None
@@ -117,13 +118,12 @@ with st.container(border=True):
         problem = "Pick at least one sequence length."
     elif not threads:
         problem = "Pick at least one thread count."
-    running = JOB in st.session_state
-    c5.button("Run the sweep", type="primary", icon=":material/play_arrow:", key="compute_run",
-              disabled=problem is not None or running, on_click=start)
-    c8.button("Stop", icon=":material/stop:", key="compute_stop", disabled=not running, on_click=stop)
     if problem:
         st.warning(problem, icon=":material/warning:")
 
+if st.query_params.get("run") == "1" and not st.session_state.get("compute_autorun") and problem is None:
+    st.session_state["compute_autorun"] = True  # ?run=1: a teacher's link starts the sweep once, on arrival
+    start()
 job: lab.SweepRun | None = st.session_state.get(JOB)
 if job is not None:  # measure one length (every device and thread count), then rerun for the next
     total = len(job.units)
@@ -142,11 +142,16 @@ if job is not None:  # measure one length (every device and thread count), then 
         st.session_state[RESULT] = job.sweep
         del st.session_state[JOB]
 
+running = JOB in st.session_state  # the buttons are drawn after this run's step, so they show the state after it
+c5.button("Run", type="primary", icon=":material/play_arrow:", key="compute_run",
+          disabled=problem is not None or running, on_click=start)
+c8.button("Stop", icon=":material/stop:", key="compute_stop", disabled=not running, on_click=stop)
+
 sweep: lab.Sweep | None = job.sweep if job is not None and not job.done else st.session_state.get(RESULT)
 cfg = sweep.config if sweep is not None else None
 
 if sweep is None or not sweep.measured_lengths:
-    st.info("Press **Run the sweep** to measure. The default (lengths 16, 64, 256 and 1024 on 1 and all threads) "
+    st.info("Press **Run** to measure. The default (lengths 16, 64, 256 and 1024 on 1 and all threads) "
             f"takes under {BUDGET_S:.0f} s; nothing is measured until you ask.", icon=":material/speed:")
 else:
     if sweep.cancelled and JOB not in st.session_state:
@@ -181,8 +186,9 @@ else:
         row = {"model": lab.LABELS[name], "parameters": sweep.params[name]}
         for m in lab.MODES:
             s = lab.summarize(sweep, "cpu", shown_threads, m)
-            row[f"slope, {m}"] = lab.fmt_slope(s.slope[name])
-            row[f"slope at the long end, {m}"] = lab.fmt_slope(s.slope_end[name])
+            short = "fwd" if m == "forward" else "fwd+bwd"
+            row[f"slope {short}"] = lab.fmt_slope(s.slope[name])
+            row[f"{short}, last 2 n"] = lab.fmt_slope(s.slope_end[name])
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
@@ -210,22 +216,18 @@ if "cuda" not in lab.available_devices():
             "of an RNN.", icon=":material/memory:")
 sizes = cfg.sizes if cfg is not None else lab.Sizes()
 count_lengths = list(cfg.lengths if cfg is not None else (lengths or lab.DEFAULT_LENGTHS))
-left, right = st.columns([1, 1])
-with left:
-    show_plotly(figures.steps_diagram(6, sizes.n_layers), key="compute_diagram")
-with right:
-    c = lab.counts(count_lengths, sizes)
-    names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "transformer": "Transformer layer"}
-    table = pd.DataFrame(figures.counts_rows(count_lengths, c.sequential_steps, c.path_length, c.macs_per_layer,
-                                             c.formulas, names))
-    st.markdown(f"**Sequential steps, longest path between two tokens, multiply-adds per layer** "
-                f"(d = {sizes.d_model}, H = {sizes.d_hidden}, d_ff = {sizes.d_ff}, batch 1)")
-    st.dataframe(table, hide_index=True)
-    st.caption("Steps: operations that must wait for the previous one (n for a recurrent layer, 1 for a Transformer "
-               "layer). Path: how many steps information needs from the first token to the last (n − 1 against 1). "
-               "Multiply-adds: n·d² terms for both, plus the Transformer's n²·d attention, which dominates once "
-               f"n > 2d + d_ff = {2 * sizes.d_model + sizes.d_ff}. Parameters are similar: "
-               + ", ".join(f"{lab.LABELS[m]} {n:,}" for m, n in lab.parameter_counts(sizes).items()) + ".")
+show_plotly(figures.steps_diagram(6, sizes.n_layers), key="compute_diagram")
+c = lab.counts(count_lengths, sizes)
+names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "transformer": "Transformer layer"}
+st.markdown(f"**Sequential steps, longest path between two tokens, multiply-adds per layer** "
+            f"(d = {sizes.d_model}, H = {sizes.d_hidden}, d_ff = {sizes.d_ff}, batch 1)")
+st.dataframe(pd.DataFrame(figures.counts_rows(count_lengths, c.sequential_steps, c.path_length, c.macs_per_layer,
+                                              c.formulas, names)), hide_index=True)
+st.caption("Steps: operations that must wait for the previous one (n for a recurrent layer, 1 for a Transformer "
+           "layer). Path: how many steps information needs from the first token to the last (n − 1 against 1). "
+           "Multiply-adds: n·d² terms for both, plus the Transformer's n²·d attention, which dominates once "
+           f"n > 2d + d_ff = {2 * sizes.d_model + sizes.d_ff}. Parameters are similar: "
+           + ", ".join(f"{lab.LABELS[m]} {n:,}" for m, n in lab.parameter_counts(sizes).items()) + ".")
 
 if JOB in st.session_state:
     st.rerun()

@@ -42,14 +42,15 @@ def timing_series(spec: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 def test_before_running_nothing_is_measured_but_counts_are_shown():
     at = AppTest.from_file(PAGE, default_timeout=300).run()
     assert not at.exception
-    assert any("Press **Run the sweep**" in i.value for i in at.info)
+    assert any("Press **Run**" in i.value for i in at.info)
     assert any("no CUDA GPU" in i.value for i in at.info)  # this machine: torch.cuda.is_available() is False
     charts = specs(at)
     assert len(charts) == 1 and charts[0]["layout"]["title"]["text"].startswith("Who waits")
-    table = at.dataframe[0].value
-    assert table.loc[table["model"] == "GRU", "steps n=1024"].item() == 1024
-    assert table.loc[table["model"] == "Transformer layer", "steps n=1024"].item() == 1
-    assert table.loc[table["model"] == "RNN", "path n=16"].item() == 15
+    table = at.dataframe[0].value.set_index(["quantity", "model"])
+    assert table.loc[("sequential steps", "RNN, LSTM, GRU"), "n=1024"] == "1,024"
+    assert table.loc[("sequential steps", "Transformer layer"), "n=1024"] == "1"
+    assert table.loc[("longest path (steps)", "RNN, LSTM, GRU"), "n=16"] == "15"
+    assert table.loc[("multiply-adds per layer (M)", "GRU"), "n=16"] == f"{16 * 3 * 2 * 128 * 128 / 1e6:,.2f}"
 
 
 def test_small_sweep_every_model_has_a_point_at_every_length_and_text_matches_plot():
