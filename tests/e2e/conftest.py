@@ -93,10 +93,11 @@ def settle(page, timeout_ms: int = 300000, expect: str | None = None) -> None:
     page.wait_for_function("() => !document.querySelector('[data-test-script-state=running]')", timeout=timeout_ms)
     if expect:
         page.wait_for_selector(expect, timeout=timeout_ms)
-    # plotly.js draws after the script ends: wait for every chart's SVG, never for a fixed time
+    # plotly.js draws after the script ends, and a chart is a skeleton until its bundle has loaded: wait for
+    # no skeleton and for every chart's SVG, never for a fixed time
     page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(c => c.querySelector('.main-svg'))",
-        timeout=timeout_ms)
+        "() => !document.querySelector('[data-testid=stSkeleton]') && [...document.querySelectorAll("
+        "'[data-testid=stPlotlyChart]')].every(c => c.querySelector('.main-svg'))", timeout=timeout_ms)
 
 
 def assert_no_exception(page) -> None:
