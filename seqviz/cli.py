@@ -11,15 +11,37 @@ import sys
 import time
 from pathlib import Path
 
-from seqviz.checkpoints import DEFAULT_DIR, ENV_VAR, MODEL_NAMES, CheckpointError, load_checkpoint, resolve
+from seqviz.checkpoints import (
+    DEFAULT_DIR,
+    ENV_VAR,
+    MODEL_NAMES,
+    CheckpointError,
+    checkpoint_dir,
+    load_checkpoint,
+    resolve,
+)
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGE_COMMANDS = ("gradients", "positional", "compute")
 
 
+def checkpoint_path(args, default: str = "transformer") -> Path:
+    """The checkpoint a command uses: --checkpoint PATH as given, or --model NAME looked up in the
+    checkpoint folder (--checkpoints, $SEQVIZ_CHECKPOINTS, else the shipped one). Every command that
+    loads a model accepts both; giving both is an error, giving neither means --model `default`."""
+    checkpoint, model = getattr(args, "checkpoint", None), getattr(args, "model", None)
+    if checkpoint and model:
+        raise ValueError("give --model NAME or --checkpoint PATH, not both")
+    if checkpoint:
+        return resolve(checkpoint)
+    name = model or default
+    if Path(name).suffix == ".safetensors" or len(Path(name).parts) > 1:
+        return resolve(name)  # a path passed to --model still works, as it did for eval
+    return checkpoint_dir(args.checkpoints) / f"{name}.safetensors"
+
+
 def _load(args):
-    path = resolve(args.checkpoint or "transformer", args.checkpoints)
-    return load_checkpoint(path)
+    return load_checkpoint(checkpoint_path(args))
 
 
 def _warn_dropped(dropped: int, max_len: int) -> None:
@@ -91,7 +113,7 @@ def cmd_eval(args) -> int:
     from seqviz.training.evaluate import evaluate
     from seqviz.training.train import report_skipped
 
-    loaded = load_checkpoint(resolve(args.model, args.checkpoints))
+    loaded = _load(args)
     corpus = loaded.card.get("corpus", {})
     data = args.data or (None if corpus.get("source", "generated") == "generated" else corpus["source"])
     report_skipped(data)
@@ -145,10 +167,16 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="seqviz", description="An interactive lab for sequence models.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    def model_args(sp):
-        sp.add_argument("--checkpoint", help="a checkpoint's .safetensors file (default: transformer)")
-        sp.add_argument("--checkpoints", default=None, help=f"directory of checkpoints (default {DEFAULT_DIR})")
-        sp.add_argument("--beam", type=int, default=1, choices=range(1, 9), metavar="N", help="beam width 1-8")
+    def model_args(sp, beam: bool = True):
+        which = sp.add_mutually_exclusive_group()
+        which.add_argument("--model", metavar="NAME",
+                           help="a model name in the checkpoint folder, e.g. transformer or gru-attention "
+                                "(default: transformer)")
+        which.add_argument("--checkpoint", metavar="PATH", help="a checkpoint's .safetensors file")
+        sp.add_argument("--checkpoints", default=None, metavar="DIR",
+                        help=f"the checkpoint folder --model looks in (default $SEQVIZ_CHECKPOINTS or {DEFAULT_DIR})")
+        if beam:
+            sp.add_argument("--beam", type=int, default=1, choices=range(1, 9), metavar="N", help="beam width 1-8")
 
     sp = sub.add_parser("translate", help="translate an English sentence")
     model_args(sp)
@@ -180,8 +208,7 @@ def parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_train)
 
     sp = sub.add_parser("eval", help="exact match and BLEU by sentence length")
-    sp.add_argument("--model", default="transformer", help="model name in --checkpoints, or a .safetensors path")
-    sp.add_argument("--checkpoints", default=None)
+    model_args(sp, beam=False)
     sp.add_argument("--data")
     sp.add_argument("--split", default="test", choices=("train", "valid", "test"))
     sp.add_argument("--json", action="store_true")
@@ -219,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("seqviz: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `seqviz trace ... --list | head`: the reader left, which is no error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

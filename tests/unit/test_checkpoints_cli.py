@@ -89,3 +89,42 @@ def test_weights_of_another_model_are_named_in_one_line(tiny_copy):
     assert "\n" not in text and "does not match its weights" in text
     assert "tensors missing, e.g. encoder.layers.0.self_attn.W_Q.weight" in text
     assert "unexpected tensors, e.g. " in text and "seqviz train --model transformer" in text
+
+
+@pytest.mark.parametrize("command", [["translate"], ["trace", "--list"], ["export-bertviz", "--out", "OUT"]])
+def test_every_model_command_takes_model_name_or_checkpoint_path(tiny_dir, tmp_path, capsys, command):
+    out = str(tmp_path / "view.html")
+    command = [out if part == "OUT" else part for part in command]
+    by_name = main([command[0], "--model", "lstm-attention", "--checkpoints", str(tiny_dir), "I am eating",
+                    *command[1:]])
+    text_by_name = capsys.readouterr().out
+    by_path = main([command[0], "--checkpoint", str(tiny_dir / "lstm-attention.safetensors"), "I am eating",
+                    *command[1:]])
+    text_by_path = capsys.readouterr().out
+    assert by_name == by_path == 0 and text_by_name == text_by_path  # the same model either way
+    if command[0] == "trace":
+        assert "# lstm-attention:" in text_by_name and "decoder.attn.hook_pattern" in text_by_name
+    with pytest.raises(SystemExit) as e:  # both at once is refused by argparse, with usage
+        main([command[0], "--model", "transformer", "--checkpoint", "x.safetensors", "hi", *command[1:]])
+    assert e.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_model_name_is_looked_up_in_the_checkpoint_folder_from_any_directory(tiny_dir, monkeypatch, tmp_path, capsys):
+    monkeypatch.chdir(tmp_path)  # not the repository: a bare name must not be read as a relative path
+    monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tiny_dir))
+    assert main(["trace", "--model", "transformer", "I am eating", "--list"]) == 0
+    assert capsys.readouterr().out.startswith("# transformer:")
+    assert main(["translate", "--model", "no-such-model", "hi"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-model" in err and str(tiny_dir) in err and "\n" not in err.strip()
+
+
+def test_eval_takes_checkpoint_path_too(tiny_dir):
+    from seqviz.cli import checkpoint_path, parser
+
+    args = parser().parse_args(["eval", "--checkpoint", str(tiny_dir / "gru-plain.safetensors")])
+    assert checkpoint_path(args) == tiny_dir / "gru-plain.safetensors"
+    args = parser().parse_args(["eval", "--model", "gru-plain", "--checkpoints", str(tiny_dir)])
+    assert checkpoint_path(args) == tiny_dir / "gru-plain.safetensors"
+    args = parser().parse_args(["eval", "--checkpoints", str(tiny_dir)])
+    assert checkpoint_path(args) == tiny_dir / "transformer.safetensors"
