@@ -163,6 +163,7 @@ def test_explain_states_the_crossover_and_quotes_plotted_numbers():
     plotted = {float(lab.fmt_ms(v)) for v in s.median_ms.ravel()}
     assert quoted and quoted <= plotted
     assert "torch sees no GPU here" in text
+    assert "so its slope heads for 2" in text  # the synthetic n² term shows at the long end
     assert "From 1 to 2 threads at n = 1024: RNN cell, unrolled 2.00×" in text
     assert f"Transformer (ours) {lab.fmt_slope(s.slope['transformer'])}" in text
 
@@ -194,3 +195,32 @@ def test_config_validation():
     with pytest.raises(ValueError):
         lab.SweepConfig(models=("gpt",))
     assert lab.SweepConfig(lengths=(64, 16, 16), threads=(2, 1)).lengths == (16, 64)
+
+
+def test_compare_says_noise_when_the_order_flips_twice():
+    sweep = synthetic_sweep(gru_fused=[1.0, 3.0, 1.0, 3.0], transformer=[2.0, 2.0, 2.0, 2.0])
+    line = lab.compare(lab.summarize(sweep, "cpu", 1, "forward"), "nn.gru", "transformer")
+    assert line.startswith("**nn.GRU (fused)** and **Transformer (ours)** change places 3 times")
+
+
+def test_cli_writes_the_sweep_as_json(tmp_path, capsys):
+    from seqviz.cli import main
+
+    out = tmp_path / "sweep.json"
+    assert main(["compute", "--lengths", "4,8", "--threads", "1", "--repeats", "1", "--json", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert data["complete"] and data["config"]["lengths"] == [4, 8]
+    assert all(len(v) == 2 and all(x > 0 for x in v) for v in data["median_ms"]["cpu"]["1"]["forward"].values())
+    printed = capsys.readouterr().out
+    assert "nn.TransformerEncoder" in printed and "slope" in printed
+    assert main(["compute", "--lengths", "4,x"]) == 2  # a readable error, not a traceback
+
+
+def test_bench_quick_keys():
+    from seqviz.benchmarks import compute as bench
+
+    result = bench.run(None, quick=True)
+    assert result["compute.default_sweep_target_s"] == 30.0 and result["compute.default_sweep_s"] > 0
+    assert result["compute.transformer_vs_gru_fused"] == pytest.approx(
+        result["compute.transformer_ms_max_n"] / result["compute.gru_fused_ms_max_n"], rel=1e-2)
+    json.dumps(result)
