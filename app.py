@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from seqviz.checkpoints import use_one_thread
-from seqviz.ui.common import lesson_bar, projector_toggle
+from seqviz.ui.common import apply_hidden, lesson_bar, projector_toggle, share_controls
 
 use_one_thread()  # small models on a shared 2-core machine: one intra-op thread per process (README, Benchmarks)
 st.set_page_config(page_title="seqviz: inside sequence models", page_icon=":material/search:", layout="wide")
@@ -25,5 +25,7 @@ page = st.navigation({
     for section, pages in SECTIONS.items()
 })
 projector_toggle()  # every page: the sidebar switch, kept in ?projector=1
+apply_hidden(page.url_path)  # a trimmed link (?hide=…) hides the controls a teacher ticked
 lesson_bar()  # a page opened from the lesson path shows "step n of 10" with Back and Next
 page.run()
+share_controls(page.url_path)  # after the page, so the link carries the state the page just mirrored

@@ -242,3 +242,68 @@ def lesson_bar() -> None:
         left.markdown(back)
         middle.markdown(f"**Step {n} of {len(LESSON)}: {as_text(step.title)}**  \nLook at: {as_text(step.figure)}")
         right.markdown(following)
+
+
+# Controls a teacher may hide from a shared link, per page (url_path): label -> the widget keys it covers.
+# Streamlit gives every keyed element the CSS class st-key-KEY, so hiding needs nothing from the page itself;
+# the hidden widgets keep working with the link's preset values. The sentence box is never hideable.
+HIDEABLE: dict[str, dict[str, tuple[str, ...]]] = {
+    "": {},
+    "attention": {"model picker": ("attn_model",), "beam width": ("attn_beam",), "view switcher": ("attn_view",),
+                  "head pickers": ("attn_kind", "attn_layer", "attn_head")},
+    "rnn": {"model picker": ("rnn_model",), "view switcher": ("rnn_view",)},
+    "gradients": {"cell picker": ("grad_cells",), "view switcher": ("grad_view", "grad_section"),
+                  "advanced settings": ("grad_init", "grad_fbias", "grad_loss", "grad_seed", "grad_clip")},
+    "positional": {"layout toggle": ("pos_layout",), "row sampling": ("pos_rows",)},
+    "compute": {"sweep settings": ("compute_reps", "compute_batch", "compute_mode", "compute_threads",
+                                   "compute_lengths")},
+}
+NEVER_HIDDEN = ("sentence",)
+
+
+def _slug(label: str) -> str:
+    return label.replace(" ", "-")
+
+
+def hidden_controls(page: str) -> list[str]:
+    """The labels ?hide=a,b names for this page (unknown names are skipped with a one-line notice)."""
+    raw = st.query_params.get("hide")
+    if not raw:
+        return []
+    known = {_slug(label): label for label in HIDEABLE.get(page, {})}
+    asked = [name for name in str(raw).split(",") if name]
+    unknown = [name for name in asked if name not in known]
+    if unknown:
+        st.caption(f"`hide={as_text(','.join(unknown))[:60]}` names no control of this page; it is ignored.")
+    return [known[name] for name in asked if name in known]
+
+
+def apply_hidden(page: str) -> list[str]:
+    """Hide the controls a shared link asks to hide (CSS on their st-key-* classes); returns their labels."""
+    labels = hidden_controls(page)
+    keys = [key for label in labels for key in HIDEABLE[page][label] if not key.endswith(NEVER_HIDDEN)]
+    if keys:
+        rules = ", ".join(f".st-key-{key}" for key in keys)
+        st.markdown(f"<style>{rules} {{display: none !important;}}</style>", unsafe_allow_html=True)
+    return labels
+
+
+def share_controls(page: str) -> str:
+    """The sidebar's "share this view": tick what to hide for students, get a link to the same view without it."""
+    from urllib.parse import urlencode, urlsplit
+
+    options = list(HIDEABLE.get(page, {}))
+    with st.sidebar.expander("Share this view", icon=":material/share:"):
+        hide = st.multiselect("Hide for students", options, default=hidden_controls(page), key=f"share_hide_{page}",
+                              help="The sentence box always stays. Hidden controls keep the values in the link.")
+        params = {key: value for key, value in st.query_params.to_dict().items() if key not in ("hide",)}
+        if st.session_state.get(SENTENCE_KEY) and page in ("", "attention", "rnn", "positional", "gradients"):
+            params.setdefault("sentence", st.session_state[SENTENCE_KEY])
+        if hide:
+            params["hide"] = ",".join(_slug(label) for label in hide)
+        parts = urlsplit(str(getattr(st.context, "url", "") or ""))
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        link = f"{origin}/{page}" + (f"?{urlencode(params)}" if params else "")
+        st.code(link, language=None, wrap_lines=True)
+        st.caption("Copy the link: it opens this view, with these controls hidden.")
+    return link

@@ -78,3 +78,28 @@ def test_projector_scale_raises_every_font_in_a_figure():
     small = json.loads(fig.to_json())
     assert big["layout"]["font"]["size"] == 1.5 * small["layout"]["font"]["size"]
     assert big["layout"]["coloraxis"]["colorscale"] != small["layout"]["coloraxis"]["colorscale"]
+
+
+def open_page(page: str, **params):
+    at = AppTest.from_file(APP, default_timeout=300)
+    for key, value in params.items():
+        at.query_params[key] = str(value)
+    at.switch_page(f"seqviz/ui/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_trimmed_link_hides_the_ticked_controls_but_never_the_sentence():
+    at = open_page("rnn", hide="model-picker,sentence,bogus", model="gru-plain")
+    styles = [m.value for m in at.markdown if m.value.startswith("<style>")]
+    assert styles == ["<style>.st-key-rnn_model {display: none !important;}</style>"]
+    assert at.selectbox(key="rnn_model").value == "gru-plain"  # hidden, still set by the link
+    assert "`hide=sentence,bogus` names no control of this page" in captions(at)
+    share = at.sidebar.code[0].value
+    assert "/rnn?" in share and "hide=model-picker" in share and "model=gru-plain" in share
+
+
+def test_share_control_builds_the_link_from_the_ticks():
+    at = open_page("rnn")
+    at.sidebar.multiselect(key="share_hide_rnn").set_value(["view switcher"]).run()
+    assert "hide=view-switcher" in at.sidebar.code[0].value and "sentence=" in at.sidebar.code[0].value
