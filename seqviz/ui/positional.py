@@ -113,7 +113,8 @@ def formula_section() -> None:
                                        ":material/compare_arrows: Relative position"])
     with matrix:
         m = st.columns(3)
-        m[0].metric("PE values", f"{e.heat.min():.2f} … {e.heat.max():.2f}")
+        m[0].metric("Largest |PE| shown", f"{abs(e.heat).max():.2f}",
+                    help=f"every value lies in [−1, 1]; shown: {e.heat.min():.2f} to {e.heat.max():.2f}")
         m[1].metric("Layouts differ in PE by", f"{e.layout_heat_diff:.3f}",
                     help="max |PE_interleaved − PE_concatenated| over the heatmap's rows")
         m[2].metric("…and in PE·PEᵀ by", fmt(e.layout_gram_diff),
