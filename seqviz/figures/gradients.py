@@ -61,6 +61,18 @@ def log_range(arrays: Sequence[np.ndarray], pad: float = 0.5) -> tuple[float, fl
     return lo - pad, hi + pad
 
 
+def log_axis(title: str, lo: float, hi: float) -> dict[str, Any]:
+    """A log10 axis over [lo, hi] (in decades) with at most ~8 labelled decades, written 10^k."""
+    span = max(hi - lo, 1.0)
+    step = max(1, math.ceil(span / 8))
+    first = math.ceil(lo / step) * step
+    decades = list(range(int(first), int(math.floor(hi)) + 1, step))
+    return style.value_axis(title, type="log", range=[lo, hi], tickmode="array",
+                            tickvals=[10.0 ** k for k in decades],
+                            ticktext=[f"10<sup>{k}</sup>" if k not in (0, 1) else str(10 ** k) for k in decades],
+                            automargin=True, minor=dict(showgrid=False))
+
+
 def _nonfinite_marks(name: str, label: str, color: str, t: np.ndarray, values: np.ndarray,
                      top: float, bottom: float) -> list[dict[str, Any]]:
     """Marker traces for inf / NaN (a band at the top) and exact zeros (at the bottom) of one curve."""
@@ -74,7 +86,7 @@ def _nonfinite_marks(name: str, label: str, color: str, t: np.ndarray, values: n
         keep = idx[_sample(len(idx), 60)]
         traces.append(dict(type="scatter", x=t[keep].tolist(), y=[10 ** y] * len(keep), mode="markers",
                            marker=dict(color=color, symbol=symbol, size=9, line=dict(width=1, color=style.INK)),
-                           name=f"{label}: {text} at {mask.sum()} steps", legendgroup=name,
+                           name=f"{label}: {text} at {mask.sum()} steps", legendgroup=name, showlegend=False,
                            hovertemplate=f"{style.escape(label)}<br>t=%{{x}}: {text}<extra></extra>"))
     return traces
 
@@ -82,7 +94,8 @@ def _nonfinite_marks(name: str, label: str, color: str, t: np.ndarray, values: n
 def gradient_curves(curves: Mapping[str, np.ndarray], labels: Mapping[str, str] | None = None,
                     colors: Mapping[str, str] | None = None, log10_bounds: Mapping[str, np.ndarray] | None = None,
                     log10_exact: Mapping[str, np.ndarray] | None = None, guess_rate: float | None = None,
-                    reveal: bool = True, title: str = "", height: int = 480) -> go.Figure:
+                    reveal: bool = True, title: str = "", height: int = 540,
+                    title_chars: int = style.TITLE_CHARS) -> go.Figure:
     """‖∂L/∂h_t‖ against t on a log axis, one line per cell.
 
     curves: name -> [T] norms (inf / NaN / 0 allowed: they are marked, not dropped); every curve has the same T.
@@ -127,13 +140,13 @@ def gradient_curves(curves: Mapping[str, np.ndarray], labels: Mapping[str, str] 
             b = np.clip(np.asarray(log10_bounds[name], dtype=np.float64)[idx], LOG_FLOOR, LOG_CEIL)
             data.append(dict(type="scatter", x=t[idx].tolist(), y=(10.0 ** b).tolist(), mode="lines",
                              line=dict(color=color, width=2, dash="dash"), legendgroup=name,
-                             name=f"{label}: bound (γ·σ_max)^(T−1−t)",
+                             name=f"{label}: bound (γ·σ_max)^(T−1−t)", showlegend=False,
                              hovertemplate="t=%{x}<br>bound %{y:.3g}<extra></extra>"))
         if log10_exact and name in log10_exact and reveal:
             e = np.clip(np.asarray(log10_exact[name], dtype=np.float64)[idx], LOG_FLOOR, LOG_CEIL)
             data.append(dict(type="scatter", x=t[idx].tolist(), y=(10.0 ** e).tolist(), mode="lines",
                              line=dict(color=style.INK, width=2, dash="dot"), legendgroup=name,
-                             name=f"{label}: ρ^(T−1−t), slope log ρ",
+                             name="ρ^(T−1−t): slope log ρ",
                              hovertemplate="t=%{x}<br>ρ^(T−1−t): %{y:.3g}<extra></extra>"))
         if reveal:
             y = [float(a) if np.isfinite(a) and a > 0 else None for a in v[idx]]
@@ -142,18 +155,25 @@ def gradient_curves(curves: Mapping[str, np.ndarray], labels: Mapping[str, str] 
                              legendgroup=name, hovertemplate=f"{style.escape(label)}<br>t=%{{x}}<br>"
                                                              "‖∂L/∂h_t‖ = %{y:.3g}<extra></extra>"))
             data.extend(_nonfinite_marks(name, label, color, t, v, top, bottom))
+    if reveal and log10_bounds:  # one legend entry for every dashed bound
+        data.append(dict(type="scatter", x=[None], y=[None], mode="lines", name="dashed: bound (γ·σ_max)^(T−1−t)",
+                         line=dict(color="#555555", width=2, dash="dash"), hoverinfo="skip"))
+    if any(t.get("mode") == "markers" for t in data):
+        data.append(dict(type="scatter", x=[None], y=[None], mode="markers", hoverinfo="skip",
+                         marker=dict(color="#888888", symbol="x", size=9, line=dict(width=1, color=style.INK)),
+                         name="markers: inf / NaN (top), 0 (bottom)"))
     if guess_line is not None:
         g = guess_line[idx]
         data.append(dict(type="scatter", x=t[idx].tolist(), y=(10.0 ** g).tolist(), mode="lines",
                          line=dict(color="#7f7f7f", width=3, dash="longdashdot"),
                          name=f"your guess: ×{guess_rate:g} per step back",
                          hovertemplate="t=%{x}<br>your guess %{y:.3g}<extra></extra>"))
-    layout = style.base_layout(title, height=height,
-                               xaxis=style.value_axis("time step t (the loss is on the right)", range=[-0.5, T - 0.5]),
-                               yaxis=style.value_axis("‖∂L/∂h_t‖ (log scale)", type="log", range=[lo, hi],
-                                                      exponentformat="power"),
+    layout = style.base_layout(title, height=height, title_chars=title_chars,
+                               xaxis=style.value_axis("time step t (the loss is on the right)", range=[-0.5, T - 0.5],
+                                                      automargin=True),
+                               yaxis=log_axis("‖∂L/∂h_t‖ (log scale)", lo, hi),
                                legend=dict(font=dict(size=style.FONT_SIZE, color=style.INK), orientation="h",
-                                           yanchor="top", y=-0.18, x=0),
+                                           yanchor="top", y=-0.22, x=0),
                                hovermode="closest")
     layout["margin"]["b"] = 40
     return go.Figure(data=data, layout=layout)
@@ -173,16 +193,16 @@ def connectivity_heatmap(matrix: object, title: str = "", label: str = "") -> go
     zmin, zmax = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
     zmin = max(zmin, zmax - 12)  # twelve decades of colour; anything smaller shows as the darkest
     hover = np.where(m == 0, "exactly 0", np.where(np.isfinite(m), "", "not finite"))
-    size = max(360, min(640, 9 * n + 200))
     layout = style.base_layout(
-        title, height=size + 120, width=size + 160,
-        xaxis=style.value_axis("input step t", range=[-0.5, n - 0.5], showgrid=False, constrain="domain"),
+        title, height=max(420, min(640, 8 * n + 200)),
+        xaxis=style.value_axis("input step t", range=[-0.5, n - 0.5], showgrid=False, constrain="domain",
+                               automargin=True),
         yaxis=style.value_axis("output step t′", range=[n - 0.5, -0.5], showgrid=False, scaleanchor="x",
-                               constrain="domain"),
+                               constrain="domain", automargin=True),
         plot_bgcolor="#eeeeee")
     data = [dict(type="heatmap", z=logs.astype(np.float32), zmin=zmin, zmax=zmax,
                  colorscale=style.colorscale("Viridis"), customdata=hover, hoverongaps=True,
-                 colorbar=dict(title=dict(text="log10 ‖∂h_t′/∂x_t‖", side="right"),
+                 colorbar=dict(title=dict(text="log10 norm", side="right"), thickness=14,
                                tickfont=dict(size=style.TICK_SIZE, color=style.INK)),
                  hovertemplate=f"{style.escape(label)}<br>output t′=%{{y}}, input t=%{{x}}<br>"
                                "log10 norm %{z:.2f} %{customdata}<extra></extra>")]
@@ -225,23 +245,26 @@ def flow_animation(curves: Mapping[str, np.ndarray], labels: Mapping[str, str] |
                   args=[[str(k)], dict(mode="immediate", frame=dict(duration=0, redraw=False),
                                        transition=dict(duration=0))]) for k, cut in enumerate(cuts)]
     layout = style.base_layout(
-        title, height=460,
-        xaxis=style.value_axis("time step t", range=[-0.5, T - 0.5]),
-        yaxis=style.value_axis("‖∂L/∂h_t‖ (log scale)", type="log", range=[lo, hi], exponentformat="power"),
+        title, height=560,
+        xaxis=style.value_axis("time step t", range=[-0.5, T - 0.5], automargin=True),
+        yaxis=log_axis("‖∂L/∂h_t‖ (log scale)", lo, hi),
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=-0.2, xanchor="left", yanchor="top",
-                          font=dict(size=style.FONT_SIZE, color=style.INK),
+                          direction="left", font=dict(size=style.FONT_SIZE, color=style.INK),
                           buttons=[dict(label="▶ Play", method="animate",
                                         args=[None, dict(frame=dict(duration=120, redraw=False), fromcurrent=True,
                                                          transition=dict(duration=0))]),
                                    dict(label="❚❚ Pause", method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0))])])],
-        sliders=[dict(active=frames - 1, x=0.18, len=0.82, y=-0.12, yanchor="top", steps=steps,
+        sliders=[dict(active=frames - 1, x=0.25, len=0.75, y=-0.18, yanchor="top", steps=steps,
                       currentvalue=dict(prefix="steps back from the loss: ",
                                         font=dict(size=style.FONT_SIZE, color=style.INK)),
                       font=dict(size=style.TICK_SIZE, color=style.INK))],
-        legend=dict(font=dict(size=style.FONT_SIZE, color=style.INK), orientation="h", y=1.02, yanchor="bottom",
-                    x=1, xanchor="right"))
-    layout["margin"]["b"] = 130
+        legend=dict(font=dict(size=style.FONT_SIZE, color=style.INK), orientation="h", y=1.0, yanchor="bottom",
+                    x=0, xanchor="left"))
+    layout["margin"]["b"] = 150
+    layout["margin"]["t"] += 34  # room for the legend between the title and the plot
+    if "title" in layout:
+        layout["title"].update(yref="container", y=0.99, yanchor="top")
     return style.figure(traces(cuts[-1]), layout, frame_list)
 
 
@@ -249,7 +272,7 @@ def lstm_state_gradients(hidden: object, cell: object, title: str = "") -> go.Fi
     """‖∂L/∂h_t‖ and ‖∂L/∂C_t‖ [T] of one LSTM on a log axis: the cell state is the gradient's highway."""
     return gradient_curves({"h": hidden, "c": cell}, labels={"h": "‖∂L/∂h_t‖ (hidden state)",
                                                              "c": "‖∂L/∂C_t‖ (cell state)"},
-                           colors={"h": _color("lstm"), "c": "#17becf"}, title=title, height=420)
+                           colors={"h": _color("lstm"), "c": "#17becf"}, title=title, height=460, title_chars=32)
 
 
 def saturation_bars(saturation: Mapping[str, tuple[float, float]], title: str = "") -> go.Figure:
@@ -267,9 +290,9 @@ def saturation_bars(saturation: Mapping[str, tuple[float, float]], title: str = 
             go.Bar(x=x, y=high, name="above 0.9 (open)", marker_color="#08519c",
                    text=[f"{v:.0f}%" for v in high], textposition="auto",
                    hovertemplate="%{x}: %{y:.1f}% above 0.9<extra></extra>")]
-    layout = style.base_layout(title, height=380, barmode="stack",
-                               xaxis=style.value_axis("gate"),
-                               yaxis=style.value_axis("saturated steps × units (%)", range=[0, 100]),
+    layout = style.base_layout(title, height=460, barmode="stack", title_chars=32,
+                               xaxis=style.value_axis("gate", automargin=True),
+                               yaxis=style.value_axis("saturated steps × units (%)", range=[0, 100], automargin=True),
                                legend=dict(font=dict(size=style.FONT_SIZE, color=style.INK), orientation="h",
                                            y=-0.25, x=0))
     layout["margin"]["b"] = 60
@@ -306,8 +329,8 @@ def cliff_figure(w: object, b: object, loss: object, paths: Sequence[Mapping[str
                                            line=dict(width=1.5, color=style.INK)),
                                hovertemplate="%{text}<extra></extra>"))
     layout = style.base_layout(title, height=560,
-                               xaxis=style.value_axis("recurrent weight w", range=[w[0], w[-1]]),
-                               yaxis=style.value_axis("bias b", range=[b[0], b[-1]]),
+                               xaxis=style.value_axis("recurrent weight w", range=[w[0], w[-1]], automargin=True),
+                               yaxis=style.value_axis("bias b", range=[b[0], b[-1]], automargin=True),
                                legend=dict(font=dict(size=style.FONT_SIZE, color=style.INK), orientation="h",
                                            y=-0.15, x=0))
     layout["margin"]["b"] = 60
@@ -345,8 +368,9 @@ def recall_chart(results: Sequence[Mapping[str, Any]], chance: float, labels: Ma
     layout = style.base_layout(title, height=440,
                                xaxis=style.value_axis("distractors T between the symbol and the question",
                                                       type="log" if max(lengths) / max(min(lengths), 1) > 8
-                                                      else "linear", tickvals=lengths),
-                               yaxis=style.value_axis(y_title, **({"range": y_range} if y_range else {})),
+                                                      else "linear", tickvals=lengths, automargin=True),
+                               yaxis=style.value_axis(y_title, automargin=True,
+                                                      **({"range": y_range} if y_range else {})),
                                legend=dict(font=dict(size=style.FONT_SIZE, color=style.INK), orientation="h",
                                            y=-0.22, x=0))
     layout["margin"]["b"] = 60
@@ -382,11 +406,10 @@ def trained_curves(tokens: Sequence[str], curves: Mapping[str, np.ndarray],
     angle = style.tick_angle(list(tokens))
     layout = style.base_layout(title, height=420 + style.rotated_label_px(list(tokens), angle),
                                width=max(600, 40 * n + 200) if n > 24 else None,
-                               xaxis=style.token_axis(tokens, angle=angle),
-                               yaxis=style.value_axis("‖∂L/∂h_t‖ (log scale)", type="log", range=[lo, hi],
-                                                      exponentformat="power"),
-                               legend=dict(font=dict(size=style.FONT_SIZE, color=style.INK), orientation="h",
-                                           y=1.02, yanchor="bottom", x=0))
-    layout["xaxis"]["title"] = dict(text="source token (encoder step t)", font=dict(size=style.FONT_SIZE,
-                                                                                   color=style.INK))
+                               xaxis={**style.token_axis(tokens, angle=angle), "automargin": True},
+                               yaxis=log_axis("‖∂L/∂h_t‖ (log scale)", lo, hi),
+                               legend=dict(font=dict(size=style.FONT_SIZE, color=style.INK), x=1.02, y=1,
+                                           xanchor="left", yanchor="top"))
+    layout["xaxis"]["title"] = dict(text="source token (encoder step t)", standoff=12,
+                                    font=dict(size=style.FONT_SIZE, color=style.INK))
     return go.Figure(data=data, layout=layout)

@@ -174,9 +174,11 @@ def inputs(setup: Setup, dtype: torch.dtype = torch.float32) -> tuple[torch.Tens
 
 @dataclass
 class Unrolled:
-    hs: list[torch.Tensor]  # h_t [1, H], each a node of the graph
-    cs: list[torch.Tensor]  # C_t [1, H] (LSTM only)
-    gates: dict[str, list[torch.Tensor]] = field(default_factory=dict)  # gate -> per-step [1, H]
+    hs: list[torch.Tensor]  # h_t [B, H], each a node of the graph
+    cs: list[torch.Tensor]  # C_t [B, H] (LSTM only)
+    gates: dict[str, list[torch.Tensor]] = field(default_factory=dict)  # gate -> per-step [B, H]
+    pre: list[torch.Tensor] = field(default_factory=list)  # per step, the output of h_{t−1} W_hhᵀ (+ …) [B, n]
+    gi: torch.Tensor | None = None  # W_ih x_t + b_ih for all steps [T, B, n]
 
 
 def unroll(cell: Cell, x: torch.Tensor, keep_gates: bool = False) -> Unrolled:
@@ -188,20 +190,24 @@ def unroll(cell: Cell, x: torch.Tensor, keep_gates: bool = False) -> Unrolled:
     w_hh_t = cell.weight_hh.t()
     gi = F.linear(x, cell.weight_ih, cell.bias_ih)  # [T, B, n]
     h = x.new_zeros(B, H)
-    out = Unrolled([], [], {})
+    out = Unrolled([], [], {}, [], gi)
     if kind == "rnn":
         act: Callable[[torch.Tensor], torch.Tensor] = {"tanh": torch.tanh, "relu": torch.relu,
                                                        "linear": lambda t: t}[cell.nonlinearity]
         gi = gi + cell.bias_hh
         for t in range(T):
-            h = act(torch.addmm(gi[t], h, w_hh_t))
+            a = torch.addmm(gi[t], h, w_hh_t)
+            h = act(a)
+            out.pre.append(a)
             out.hs.append(h)
         return out
     if kind == "lstm":
         c = h
         gi = gi + cell.bias_hh
         for t in range(T):
-            i, f, g, o = torch.addmm(gi[t], h, w_hh_t).chunk(4, dim=1)
+            a = torch.addmm(gi[t], h, w_hh_t)
+            out.pre.append(a)
+            i, f, g, o = a.chunk(4, dim=1)
             i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
             c = f * c + i * g
             h = o * torch.tanh(c)
@@ -213,7 +219,9 @@ def unroll(cell: Cell, x: torch.Tensor, keep_gates: bool = False) -> Unrolled:
         return out
     for t in range(T):  # GRU
         i_r, i_z, i_n = gi[t].chunk(3, dim=1)
-        h_r, h_z, h_n = torch.addmm(cell.bias_hh.expand(B, -1), h, w_hh_t).chunk(3, dim=1)
+        a = torch.addmm(cell.bias_hh.expand(B, -1), h, w_hh_t)
+        out.pre.append(a)
+        h_r, h_z, h_n = a.chunk(3, dim=1)
         r, z = torch.sigmoid(i_r + h_r), torch.sigmoid(i_z + h_z)
         n = torch.tanh(i_n + r * h_n)
         h = (1 - z) * n + z * h
@@ -282,6 +290,33 @@ class GradResult:
         return float(math.exp((math.log(g[first]) - math.log(g[last])) / (last - first)))
 
 
+def one_pass(cell: Cell, x: torch.Tensor, u: torch.Tensor, where: str, keep_gates: bool = False):
+    """Forward over x [T, 1, in], then ONE torch.autograd.grad call for ∂L/∂h_t (all t), ∂L/∂C_t (LSTM) and
+    ∂L/∂a_t at each step's recurrent matrix product a_t (from which the parameter gradient follows in one
+    matrix product each, see param_grads). Returns (run, loss, grads_h, grads_c, grads_pre, grad_gi)."""
+    with torch.enable_grad():
+        run = unroll(cell, x, keep_gates=keep_gates)
+        loss = loss_of(run.hs, u, where)
+        gru = cell.kind == "gru"
+        wanted = run.hs + run.cs + run.pre + ([run.gi] if gru else [])
+        grads = torch.autograd.grad(loss, wanted, allow_unused=True)
+    T, nc = len(run.hs), len(run.cs)
+    fill = [g if g is not None else torch.zeros_like(w) for g, w in zip(grads, wanted, strict=True)]
+    return run, loss, fill[:T], fill[T:T + nc], fill[T + nc:2 * T + nc], (fill[-1] if gru else None)
+
+
+def param_grads(cell: Cell, x: torch.Tensor, run: Unrolled, g_pre: list[torch.Tensor],
+                g_gi: torch.Tensor | None) -> dict[str, torch.Tensor]:
+    """∂L/∂θ for the cell's four parameters from the per-step gradients, one matrix product each:
+    a_t = (…) + h_{t−1} W_hhᵀ, so ∂L/∂W_hh = Σ_t (∂L/∂a_t)ᵀ h_{t−1}; RNN/LSTM fold W_ih x_t + b into a_t.
+    (A test checks these against autograd's own parameter gradients.)"""
+    G = torch.cat(g_pre, 0)  # [T·B, n]
+    H_prev = torch.cat([torch.zeros_like(run.hs[0])] + run.hs[:-1], 0)  # [T·B, H]
+    X = x.reshape(-1, x.shape[-1])
+    G_in = G if g_gi is None else g_gi.reshape(-1, g_gi.shape[-1])
+    return {"weight_hh": G.t() @ H_prev, "bias_hh": G.sum(0), "weight_ih": G_in.t() @ X, "bias_ih": G_in.sum(0)}
+
+
 def gradient_through_time(cell_choice: str, setup: Setup, dtype: torch.dtype = torch.float32) -> GradResult:
     """Unroll one toy cell over setup.T steps and take every ‖∂L/∂h_t‖ in ONE backward pass."""
     setup = setup.checked()
@@ -290,22 +325,15 @@ def gradient_through_time(cell_choice: str, setup: Setup, dtype: torch.dtype = t
     start = time.perf_counter()
     cell, spectrum = build_cell(name, setup, dtype)
     x, u = inputs(setup, dtype)
-    with torch.enable_grad():
-        run = unroll(cell, x, keep_gates=kind != "rnn")
-        loss = loss_of(run.hs, u, setup.loss)
-        params = list(cell.parameters())
-        wanted = run.hs + run.cs + params
-        grads = torch.autograd.grad(loss, wanted, allow_unused=True)
-    T = setup.T
-    g_h = [g if g is not None else torch.zeros_like(h) for g, h in zip(grads[:T], run.hs, strict=True)]
-    g_c = grads[T:T + len(run.cs)]
-    g_p = grads[T + len(run.cs):]
+    run, loss, g_h, g_c, g_pre, g_gi = one_pass(cell, x, u, setup.loss, keep_gates=kind != "rnn")
     with np.errstate(over="ignore", invalid="ignore"):
         grad_norms = norms(g_h)
-        cell_norms = norms([g if g is not None else torch.zeros_like(c) for g, c in zip(g_c, run.cs, strict=True)]
-                           ) if run.cs else None
+        cell_norms = norms(g_c) if run.cs else None
         hidden_norms = norms(run.hs)
-        param_norm = float(np.sqrt(sum(float(np.square(norms([g])).sum()) for g in g_p if g is not None)))
+        with torch.no_grad():
+            g_p = param_grads(cell, x, run, g_pre, g_gi)
+        param_norm = float(np.sqrt(sum(float(np.square(norms([g])).sum()) for g in g_p.values())))
+    T = setup.T
     saturation = {}
     for gate, values in run.gates.items():
         if gate in ("g", "n"):  # tanh candidates, not sigmoid gates
@@ -349,21 +377,28 @@ def connectivity(cell_choice: str, setup: Setup, steps: int = CONNECTIVITY_STEPS
     """M[t', t] = ‖∂h_{t'}/∂x_t‖ (Frobenius) over the first n = min(T, steps) steps: rows are the output step t',
     columns the input step t. M[t', t] = 0 exactly for t > t' (causality: h_{t'} never sees a later input).
 
-    Forward-mode autograd (torch.func.jacfwd): one unrolled pass carries the n·in input directions at once,
-    each a column of the Jacobian of all states with respect to all inputs."""
+    Forward-mode autograd: the first n steps are copied into a batch of n·in rows, and row (t, d) carries the
+    tangent e_d at input x_t only; one unrolled pass with dual numbers then gives, at every h_t′, row (t, d)
+    = ∂h_t′/∂x_{t,d}, a column of the Jacobian."""
+    import torch.autograd.forward_ad as fwAD
+
     setup = setup.checked()
     cell, _ = build_cell(canonical_cell(cell_choice), setup, dtype)
     for p in cell.parameters():  # a private cell: only the inputs are differentiated here
         p.requires_grad_(False)
     x, _ = inputs(setup, dtype)
-    n = min(setup.T, steps)
-
-    def states(xs: torch.Tensor) -> torch.Tensor:
-        return torch.cat(unroll(cell, xs).hs, 0)  # [n, H]
-
-    jac = torch.func.jacfwd(states)(x[:n])  # [n (t'), H, n (t), 1, in]
+    n, D = min(setup.T, steps), INPUT_SIZE
+    primal = x[:n].expand(n, n * D, D).contiguous()  # [n, n·D, D]
+    tangent = torch.zeros_like(primal)
+    eye = torch.eye(D, dtype=dtype)
+    for t in range(n):
+        tangent[t, t * D:(t + 1) * D] = eye
+    with fwAD.dual_level():
+        hs = unroll(cell, fwAD.make_dual(primal, tangent)).hs
+        jac = torch.stack([fwAD.unpack_dual(h).tangent for h in hs])  # [n (t′), n·D (t, d), H]
+    g = jac.detach().double().reshape(n, n, D, -1)  # [t′, t, d, k]
     with np.errstate(over="ignore", invalid="ignore"):
-        return torch.linalg.vector_norm(jac.double(), dim=(1, 3, 4)).numpy()
+        return torch.linalg.vector_norm(g, dim=(2, 3)).numpy()
 
 
 # ---------------------------------------------------------------- Pascanu's cliff

@@ -226,7 +226,7 @@ def connectivity_view(results: dict[str, lab.GradResult]) -> None:
     choice = st.selectbox("Cell", list(results), format_func=lab.CELL_LABELS.get, key="grad_conn_cell")
     m = connectivity_of(choice, setup)
     n = m.shape[0]
-    left, right = st.columns([3, 2])
+    left, right = st.columns([2, 1])
     with left:
         show_plotly(fig.connectivity_heatmap(m, label=lab.CELL_LABELS[choice],
                                              title=f"{lab.CELL_LABELS[choice]}: ‖∂h_t′/∂x_t‖, first {n} steps"),
@@ -238,7 +238,7 @@ def connectivity_view(results: dict[str, lab.GradResult]) -> None:
   diagonal leftwards to see how far back the state remembers.
 - A **column** t is one input x_t: how long its influence lasts in later states. Read it downwards.
 - The **upper triangle** (grey) is exactly zero: h_t′ cannot depend on an input that comes later
-  (causality). Here {int((np.triu(m, 1) == 0).sum())} of {n * (n - 1) // 2} cells above the diagonal are
+  (causality). Here {int((m[np.triu_indices(n, 1)] == 0).sum())} of {n * (n - 1) // 2} cells above the diagonal are
   exactly 0.
 - Colours are log10 of the norm: a fast fade left of the diagonal is a vanishing memory.
 """)
@@ -317,12 +317,12 @@ def section_cliff() -> None:
     jump = np.hypot(np.diff(free.w), np.diff(free.b))
     k = int(jump.argmax()) if jump.size else 0
     c1, c2, c3 = st.columns(3)
-    c1.metric("Largest gradient norm on the path", fmt(float(free.grad_norm.max())))
-    c2.metric("Largest step without clipping", fmt(float(jump.max()) if jump.size else 0.0),
+    c1.metric("Largest ‖∇L‖ on the path", fmt(float(free.grad_norm.max())))
+    c2.metric("Largest step, not clipped", fmt(float(jump.max()) if jump.size else 0.0),
               help=f"at step {k}")
-    c3.metric(f"Largest step clipped at {threshold:g}",
+    c3.metric("Largest step, clipped",
               fmt(float(np.hypot(np.diff(clipped.w), np.diff(clipped.b)).max())),
-              help="never more than learning rate × threshold")
+              help=f"clipped at {threshold:g}: never more than learning rate × threshold")
     st.caption(f"Final loss: {fmt(float(free.loss[-1]))} without clipping, {fmt(float(clipped.loss[-1]))} "
                f"clipped. With ρ > 1 in the sidebar, the *Gradient through time* part shows the same explosion "
                f"in a full RNN, inf and NaN marked where float32 overflows.")
