@@ -445,7 +445,7 @@ def counts(lengths, sizes: Sizes = Sizes()) -> Counts:
     path["transformer"] = np.ones_like(n)
     macs["transformer"] = 4 * n * d * d + 2 * n * n * d + 2 * n * d * ff
     formulas = {"rnn": "n · (d·H + H²)", "lstm": "n · 4(d·H + H²)", "gru": "n · 3(d·H + H²)",
-                "transformer": "2n²·d + n·(4d² + 2d·d_ff)"}
+                "transformer": "2n²d + n(4d² + 2d·d_ff)"}
     return Counts(n, steps, path, macs, formulas)
 
 
