@@ -208,7 +208,7 @@ def norms_chart(tokens: Sequence[str], norms: dict[str, np.ndarray], *, height: 
                      for j, name in enumerate(names)])
     axis = style.token_axis(tokens, angle=style.tick_angle(tokens) or None)
     fig.update_layout(**_layout("Norms per token: ‖embedding·√d‖, ‖PE‖ = √(d/2), ‖sum‖", height,
-                                dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
+                                dict(orientation="h", y=-0.18, yanchor="top", x=0, xanchor="left"),  # below: no clash
                                 xaxis=axis, yaxis=style.value_axis("L2 norm"), barmode="group"))
     return fig
 
