@@ -69,7 +69,7 @@ LESSON = (
          "With a spectral radius below one the gradient shrinks geometrically: the log-scale curve is a "
          "straight line going down, and the theory's bound sits right above it.",
          "‖∂L/∂h_t‖ against t, with Pascanu's bound", "gradients",
-         {"cells": "tanh", "rho": 0.9, "T": 200}),
+         {"cell": "rnn", "rho": 0.9, "T": 200, "section": "time", "view": "curves"}),
     Step("LSTM and GRU gates",
          "Gates are small sigmoids that decide what to keep. An LSTM's forget gate near one carries the "
          "memory C_t forward unchanged, so information (and gradient) crosses many steps.",
