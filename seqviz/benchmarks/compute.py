@@ -20,6 +20,7 @@ def run(checkpoints: str | None, quick: bool) -> dict:
     """The default sweep (no checkpoints needed: the timed models are private, seeded instances).
     quick: lengths 8 and 16, one repetition, for tests."""
     from seqviz.labs import compute as lab
+    from seqviz.labs import compute_reading as reading
 
     if quick:
         config = lab.SweepConfig(lengths=(8, 16), repeats=1)
@@ -28,7 +29,7 @@ def run(checkpoints: str | None, quick: bool) -> dict:
     start = time.perf_counter()
     sweep = lab.run_sweep(config)
     elapsed = time.perf_counter() - start
-    s = lab.summarize(sweep, "cpu", config.threads[-1], "forward")
+    s = reading.summarize(sweep, "cpu", config.threads[-1], "forward")
     gru = float(s.median_ms[s.models.index("nn.gru"), -1])
     transformer = float(s.median_ms[s.models.index("transformer"), -1])
     return {

@@ -37,6 +37,7 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from seqviz.labs import compute as lab
+    from seqviz.labs import compute_reading as reading
 
     threads = _ints(args.threads) if args.threads else lab.default_threads()
     config = lab.SweepConfig(lengths=_ints(args.lengths), threads=threads, repeats=args.repeats, batch=args.batch,
@@ -50,18 +51,18 @@ def run(args) -> int:
     for device in config.devices:
         for t in config.threads:
             for mode in lab.MODES:
-                s = lab.summarize(sweep, device, t, mode)
+                s = reading.summarize(sweep, device, t, mode)
                 print(f"\n{mode}, {device}, {t} thread{'s' * (t > 1)} (median ms)")
                 print(f"{'model':<{width}}  " + "".join(f"{'n=' + str(n):>10}" for n in s.lengths) + "     slope")
                 for k, name in enumerate(s.models):
-                    print(f"{lab.LABELS[name]:<{width}}  " + "".join(f"{lab.fmt_ms(v):>10}" for v in s.median_ms[k])
-                          + f"{lab.fmt_slope(s.slope[name]):>10}")
+                    print(f"{lab.LABELS[name]:<{width}}  " + "".join(f"{reading.fmt_ms(v):>10}" for v in s.median_ms[k])
+                          + f"{reading.fmt_slope(s.slope[name]):>10}")
     top = config.threads[-1]
-    s = lab.summarize(sweep, "cpu", top, "forward")
-    gains = lab.speedup(sweep, "cpu", "forward") if len(config.threads) > 1 else None
+    s = reading.summarize(sweep, "cpu", top, "forward")
+    gains = reading.speedup(sweep, "cpu", "forward") if len(config.threads) > 1 else None
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print()
-    print("\n".join(lab.explain(s, config.sizes, gains, top if gains is not None else None,
+    print("\n".join(reading.explain(s, config.sizes, gains, top if gains is not None else None,
                                 gpu="cuda" in config.devices, loadavg=load)).replace("**", ""))
     print(f"\nwall time {sweep.wall_s:.1f} s; parameters: "
           + ", ".join(f"{lab.LABELS[m]} {n:,}" for m, n in sweep.params.items()))

@@ -14,6 +14,7 @@ import streamlit as st
 
 from seqviz.figures import compute as figures
 from seqviz.labs import compute as lab
+from seqviz.labs import compute_reading as reading
 from seqviz.ui.common import mirror_to_url, show_plotly, url_choice, url_number
 
 JOB, RESULT, NONCE = "compute_job", "compute_result", "compute_nonce"
@@ -168,13 +169,13 @@ else:
     mode = d1.radio("Pass", lab.MODES, key="compute_mode", horizontal=True)
     shown_threads = d2.selectbox("Threads shown", cfg.threads, index=len(cfg.threads) - 1, key="compute_shown")
     mirror_to_url(mode=mode)
-    summaries = {device: lab.summarize(sweep, device, shown_threads, mode) for device in cfg.devices}
+    summaries = {device: reading.summarize(sweep, device, shown_threads, mode) for device in cfg.devices}
     cpu = summaries["cpu"]
     series = []
     for device, s in summaries.items():
         for k, name in enumerate(s.models):
             gpu = " on GPU" if device == "cuda" else ""
-            series.append({"name": f"{lab.LABELS[name]}{gpu} · slope {lab.fmt_slope(s.slope[name])}",
+            series.append({"name": f"{lab.LABELS[name]}{gpu} · slope {reading.fmt_slope(s.slope[name])}",
                            "family": lab.FAMILY[name], "dashed": name.startswith("nn."),
                            "y": s.median_ms[k], "low": s.low_ms[k], "high": s.high_ms[k]})
     where = "CPU and GPU" if len(cfg.devices) > 1 else f"CPU, {shown_threads} thread{'s' * (shown_threads > 1)}"
@@ -185,17 +186,17 @@ else:
     for name in cfg.models:
         row = {"model": lab.LABELS[name], "parameters": sweep.params[name]}
         for m in lab.MODES:
-            s = lab.summarize(sweep, "cpu", shown_threads, m)
+            s = reading.summarize(sweep, "cpu", shown_threads, m)
             short = "fwd" if m == "forward" else "fwd+bwd"
-            row[f"slope {short}"] = lab.fmt_slope(s.slope[name])
-            row[f"{short}, last 2 n"] = lab.fmt_slope(s.slope_end[name])
+            row[f"slope {short}"] = reading.fmt_slope(s.slope[name])
+            row[f"{short}, last 2 n"] = reading.fmt_slope(s.slope_end[name])
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
     st.subheader("What it means")
-    gains = lab.speedup(sweep, "cpu", mode) if len(cfg.threads) > 1 else None
+    gains = reading.speedup(sweep, "cpu", mode) if len(cfg.threads) > 1 else None
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    st.markdown("\n".join(lab.explain(cpu, cfg.sizes, gains, cfg.threads[-1] if gains is not None else None,
+    st.markdown("\n".join(reading.explain(cpu, cfg.sizes, gains, cfg.threads[-1] if gains is not None else None,
                                       gpu="cuda" in cfg.devices, loadavg=load)))
 
     if gains is not None and gains.size:
@@ -217,7 +218,7 @@ if "cuda" not in lab.available_devices():
 sizes = cfg.sizes if cfg is not None else lab.Sizes()
 count_lengths = list(cfg.lengths if cfg is not None else (lengths or lab.DEFAULT_LENGTHS))
 show_plotly(figures.steps_diagram(6, sizes.n_layers), key="compute_diagram")
-c = lab.counts(count_lengths, sizes)
+c = reading.counts(count_lengths, sizes)
 names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "transformer": "Transformer layer"}
 st.markdown(f"**Sequential steps, longest path between two tokens, multiply-adds per layer** "
             f"(d = {sizes.d_model}, H = {sizes.d_hidden}, d_ff = {sizes.d_ff}, batch 1)")

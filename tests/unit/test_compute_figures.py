@@ -8,7 +8,7 @@ import pytest
 
 from seqviz.figures import compute as figures
 from seqviz.figures.style import decode_array
-from seqviz.labs import compute as lab
+from seqviz.labs import compute_reading as reading
 
 LENGTHS = [16, 64, 256]
 
@@ -65,7 +65,7 @@ def test_steps_diagram_draws_the_chain_and_all_pairs():
 
 
 def test_counts_rows_are_the_lab_counts():
-    c = lab.counts(LENGTHS)
+    c = reading.counts(LENGTHS)
     rows = figures.counts_rows(LENGTHS, c.sequential_steps, c.path_length, c.macs_per_layer, c.formulas,
                                {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "transformer": "T"})
     by = {(r["quantity"], r["model"]): r for r in rows}

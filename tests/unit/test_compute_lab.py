@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from seqviz.labs import compute as lab
+from seqviz.labs import compute_reading as reading
 
 SMALL = lab.Sizes(d_input=16, d_hidden=12, d_model=16, n_heads=2, d_ff=24, n_layers=2)
 
@@ -115,20 +116,20 @@ def test_planned_repeats_budget():
 
 def test_fit_slope_recovers_power_laws():
     n = np.array([16, 64, 256, 1024])
-    slope, intercept = lab.fit_slope(n, 3.0 * n ** 1.5)
+    slope, intercept = reading.fit_slope(n, 3.0 * n ** 1.5)
     assert slope == pytest.approx(1.5) and np.exp(intercept) == pytest.approx(3.0)
-    assert lab.fit_slope(n, [1.0, np.nan, 16.0, np.nan])[0] == pytest.approx(1.0)  # NaN points skipped
-    assert np.isnan(lab.fit_slope([8], [1.0])[0])
+    assert reading.fit_slope(n, [1.0, np.nan, 16.0, np.nan])[0] == pytest.approx(1.0)  # NaN points skipped
+    assert np.isnan(reading.fit_slope([8], [1.0])[0])
 
 
 def test_crossover_interpolates_in_log_log():
     n = [10, 1000]
-    assert lab.crossover(n, [1.0, 100.0], [10.0, 10.0]) == pytest.approx(100.0)  # t_a = n/10 meets 10
-    assert lab.crossover([1, 2, 4], [1, 2, 3], [5, 6, 7]) is None
+    assert reading.crossover(n, [1.0, 100.0], [10.0, 10.0]) == pytest.approx(100.0)  # t_a = n/10 meets 10
+    assert reading.crossover([1, 2, 4], [1, 2, 3], [5, 6, 7]) is None
 
 
 def test_counts_formulas():
-    c = lab.counts([16, 1024], lab.Sizes())
+    c = reading.counts([16, 1024], lab.Sizes())
     d, ff = 128, 256
     assert c.sequential_steps["gru"].tolist() == [16, 1024] and c.sequential_steps["transformer"].tolist() == [1, 1]
     assert c.path_length["rnn"].tolist() == [15, 1023] and c.path_length["transformer"].tolist() == [1, 1]
@@ -153,29 +154,30 @@ def synthetic_sweep(gru_fused, transformer, lengths=(16, 64, 256, 1024), threads
 def test_explain_states_the_crossover_and_quotes_plotted_numbers():
     n = np.array([16, 64, 256, 1024], float)
     sweep = synthetic_sweep(gru_fused=0.05 * n, transformer=0.3 + 0.0002 * n ** 2)
-    s = lab.summarize(sweep, "cpu", 2, "forward")
-    text = "\n".join(lab.explain(s, lab.Sizes(), lab.speedup(sweep, "cpu", "forward"), 2, gpu=False))
+    s = reading.summarize(sweep, "cpu", 2, "forward")
+    text = "\n".join(reading.explain(s, lab.Sizes(), reading.speedup(sweep, "cpu", "forward"), 2, gpu=False))
     # transformer is faster at 16 and 64 (0.176 < 0.4 …), slower after: crossover between 64 and 256
-    expected = lab.crossover(s.lengths, s.median_ms[5], s.median_ms[3])
+    expected = reading.crossover(s.lengths, s.median_ms[5], s.median_ms[3])
     assert 64 < expected < 256
     assert f"**Transformer (ours)** is faster than **nn.GRU (fused)** up to n ≈ {expected:.0f}" in text
     quoted = {float(v) for v in re.findall(r"([0-9.]+) ms", text)}
-    plotted = {float(lab.fmt_ms(v)) for v in s.median_ms.ravel()}
+    plotted = {float(reading.fmt_ms(v)) for v in s.median_ms.ravel()}
     assert quoted and quoted <= plotted
     assert "torch sees no GPU here" in text
     assert "so its slope heads for 2" in text  # the synthetic n² term shows at the long end
     assert "From 1 to 2 threads at n = 1024: RNN cell, unrolled 2.00×" in text
-    assert f"Transformer (ours) {lab.fmt_slope(s.slope['transformer'])}" in text
+    assert f"Transformer (ours) {reading.fmt_slope(s.slope['transformer'])}" in text
 
 
 def test_explain_one_side_faster_everywhere_and_gpu_branch():
     n = np.array([16, 64], float)
     sweep = synthetic_sweep(gru_fused=0.01 * n, transformer=1 + n, lengths=(16, 64))
-    s = lab.summarize(sweep, "cpu", 1, "forward+backward")
-    line = lab.compare(s, "nn.gru", "transformer")
+    s = reading.summarize(sweep, "cpu", 1, "forward+backward")
+    line = reading.compare(s, "nn.gru", "transformer")
     assert line == ("**nn.GRU (fused)** is faster than **Transformer (ours)** at every length measured "
-                    f"(at n = 64: nn.GRU (fused) {lab.fmt_ms(0.64)} ms, Transformer (ours) {lab.fmt_ms(65)} ms).")
-    assert "no GPU" not in "\n".join(lab.explain(s, lab.Sizes(), gpu=True))
+                    f"(at n = 64: nn.GRU (fused) {reading.fmt_ms(0.64)} ms, "
+                    f"Transformer (ours) {reading.fmt_ms(65)} ms).")
+    assert "no GPU" not in "\n".join(reading.explain(s, lab.Sizes(), gpu=True))
 
 
 def test_cuda_branch_is_offered_when_torch_sees_a_gpu(monkeypatch):
@@ -199,7 +201,7 @@ def test_config_validation():
 
 def test_compare_says_noise_when_the_order_flips_twice():
     sweep = synthetic_sweep(gru_fused=[1.0, 3.0, 1.0, 3.0], transformer=[2.0, 2.0, 2.0, 2.0])
-    line = lab.compare(lab.summarize(sweep, "cpu", 1, "forward"), "nn.gru", "transformer")
+    line = reading.compare(reading.summarize(sweep, "cpu", 1, "forward"), "nn.gru", "transformer")
     assert line.startswith("**nn.GRU (fused)** and **Transformer (ours)** change places 3 times")
 
 
