@@ -86,11 +86,13 @@ def _generated(trace: Trace) -> list[str]:
     return list(trace.tgt_tokens[1:]) + ["</s>"]
 
 
-def attention_decoding(trace: Trace, layer: int = -1, head: int | None = None) -> go.Figure:
-    """Animate the cross-attention of `layer` (default: the last) while the translation is written."""
+def attention_decoding(trace: Trace, layer: int = -1, head: int | None = None,
+                       texts: list[str] | None = None) -> go.Figure:
+    """Animate the cross-attention of `layer` (default: the last) while the translation is written.
+    `texts[t]`: the translation as text once step t is written (e.g. `Exploration.so_far`)."""
     patterns, _ = attention_patterns(trace)
     cross = patterns[_kind("cross", patterns)][layer]  # [head, tgt, src]
-    return decoding_animation(cross.transpose(1, 0, 2), trace.src_tokens, _generated(trace), head=head)
+    return decoding_animation(cross.transpose(1, 0, 2), trace.src_tokens, _generated(trace), head=head, texts=texts)
 
 
 def attention_saliency(trace: Trace) -> go.Figure:

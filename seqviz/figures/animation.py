@@ -49,6 +49,7 @@ def decoding_animation(
     src_tokens: Sequence[str],
     generated_tokens: Sequence[str],
     head: int | None = None,
+    texts: Sequence[str] | None = None,
 ) -> go.Figure:
     """Animate cross-attention over the source while the decoder generates, one frame per token.
 
@@ -61,9 +62,10 @@ def decoding_animation(
     the partial translation as text, with the token being written in brackets: "step 3/4: le chat
     [s'est]"; steps are counted from 1, as in the page's decoding table. Play/Pause buttons and a
     slider drive the frames; axis and colour ranges are fixed, and more than 60 steps are subsampled
-    evenly (first and last always kept). Cells are >= MIN_CELL_PX wide, so the figure has a fixed
-    width in px; x labels stand upright when they do not fit, and slider labels thin out so they never
-    overlap.
+    evenly (first and last always kept). `texts[t]`, when given, is the translation as text once
+    step t is written (decoded by the tokenizer; the default joins the pieces). Cells are
+    >= MIN_CELL_PX wide, so the figure has a fixed width in px; x labels stand upright when they do
+    not fit, and slider labels thin out so they never overlap.
     """
     cross_rows = as_array(cross_rows, 3, "cross_rows", "[steps, heads, src]")
     n_steps, n_heads, n_src = cross_rows.shape
@@ -73,6 +75,8 @@ def decoding_animation(
     generated_tokens = check_tokens(
         generated_tokens, n_steps, "generated_tokens", "the step axis of cross_rows"
     )
+    if texts is not None and len(texts) != n_steps:
+        raise ValueError(f"texts has {len(texts)} entries but there are {n_steps} steps")
     if head is not None and not 0 <= head < n_heads:
         raise ValueError(f"head must be in 0..{n_heads - 1} or None, got {head}")
 
@@ -89,7 +93,7 @@ def decoding_animation(
 
     def title(step: int) -> str:
         """Plain text, wrapped to the figure's width and escaped (wrap_title): never cut off."""
-        done = partial_translation(generated_tokens[:step])
+        done = (texts[step - 1] if step else "") if texts is not None else partial_translation(generated_tokens[:step])
         token = generated_tokens[step]
         current = token if token in ("<s>", "</s>") else (token.replace("▁", "") or token)
         return wrap_title(f"step {step + 1}/{n_steps}: {done + ' ' if done else ''}[{current}]", chars)

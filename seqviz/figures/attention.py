@@ -274,6 +274,12 @@ def model_view(
             row_labels.append(label)
             for head in range(n_heads):
                 n = row * n_cols + head + 1
+                suffix = "" if n == 1 else str(n)
+                # Fixed ranges: the click target's big marker would otherwise pad the autorange, shrinking
+                # the tile inside its cell (and away from the selection frame).
+                axes[f"xaxis{suffix}"]["range"] = [-0.5, n_k - 0.5]
+                axes[f"yaxis{suffix}"]["range"] = [n_q - 0.5, -0.5]
+                axes[f"yaxis{suffix}"].pop("autorange", None)
                 on_axes = dict(xaxis="x" if n == 1 else f"x{n}", yaxis="y" if n == 1 else f"y{n}")
                 name = escape(f"{label} H{head}")
                 rows_are, cols_are = KIND_AXES.get(kind, ("query", "key"))

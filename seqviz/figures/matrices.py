@@ -16,6 +16,7 @@ from seqviz.figures.style import (
     MIN_CELL_PX,
     SALIENCY_COLORSCALE,
     TICK_SIZE,
+    TITLE_SIZE,
     as_array,
     base_layout,
     cell_size,
@@ -32,7 +33,7 @@ from seqviz.figures.style import (
     token_axis,
 )
 
-__all__ = ["cell_text", "matrix_heatmap", "saliency_heatmap", "score_steps"]
+__all__ = ["cell_text", "matrix_heatmap", "saliency_heatmap", "score_steps", "vector_heatmap"]
 
 MASK_COLOR = "rgba(128, 128, 128, 0.35)"
 
@@ -52,9 +53,22 @@ def _number_cell_px(text: list[list[str]]) -> int:
     return max(MIN_CELL_PX, int(longest * CHAR_PX) + 14)
 
 
+def _title_on_top(layout: dict) -> None:
+    """Centre a (wrapped) title in the top 8 + lines × line-height px of the figure, above the x labels that
+    these matrices put on top: plotly's default would centre it in the whole top margin, over the labels."""
+    if "title" not in layout:
+        return
+    lines = layout["title"]["text"].count("<br>") + 1
+    block = lines * (TITLE_SIZE + 8)
+    layout["title"].update(yref="container", y=1 - (8 + block / 2) / layout["height"], yanchor="middle")
+
+
 def _sparse_ticks(labels: list[str], cell_px: float) -> dict:
-    """Tick every k-th label when cells are narrower than the labels (unnumbered wide matrices)."""
-    step = max(1, int(np.ceil((label_px(labels) + LABEL_PAD_PX) / max(cell_px, 1))))
+    """Tick every k-th label (k a power of two) when cells are narrower than the labels (unnumbered matrices)."""
+    need = (label_px(labels) + 3 * LABEL_PAD_PX) / max(cell_px, 1)
+    step = 1
+    while step < need:
+        step *= 2
     keep = list(range(0, len(labels), step))
     return dict(tickvals=keep, ticktext=[escape(labels[i]) for i in keep])
 
@@ -156,12 +170,26 @@ def matrix_heatmap(
         axis["tickfont"] = dict(size=TICK_SIZE, color=INK)
     layout = base_layout(title, height=top + n_rows * cell_h + 16, width=width, title_chars=chars)
     layout.update(coloraxis=coloraxis, xaxis=x_axis, yaxis=y_axis, margin=dict(l=left, r=10, t=top, b=10))
-    if title:
-        layout["title"]["y"] = 1.0
-        layout["title"]["yanchor"] = "top"
-        layout["title"]["yref"] = "container"
-        layout["title"]["pad"] = dict(t=8)
+    _title_on_top(layout)
     return figure(data, layout)
+
+
+def vector_heatmap(values: np.ndarray, title: str = "", per_row: int = 8, fmt: str = ".2f",
+                   zrange: tuple[float, float] | None = None) -> go.Figure:
+    """A long vector [n] printed as rows of `per_row` numbers ("0–7", "8–15", ...), so a 128-dim
+    vector stays on screen with every number readable; the last row is padded with empty cells."""
+    values = as_array(values, 1, "values", "[n]").astype(np.float64)
+    n = values.shape[0]
+    n_rows = int(np.ceil(n / per_row))
+    grid = np.full(n_rows * per_row, np.nan)
+    grid[:n] = values
+    rows = [f"{start}–{min(start + per_row, n) - 1}" for start in range(0, n, per_row)]
+    cols = [f"+{col}" for col in range(per_row)] if n_rows > 1 else [str(col) for col in range(per_row)]
+    fig = matrix_heatmap(grid.reshape(n_rows, per_row), rows, cols, title, fmt, zrange=zrange)
+    for trace in fig.data:  # padding cells print nothing (not "nan")
+        if trace.text is not None:
+            trace.text = [["" if cell == "nan" else cell for cell in row] for row in trace.text]
+    return fig
 
 
 def score_steps(
@@ -228,8 +256,7 @@ def score_steps(
     y_axis = dict(token_axis(k_tokens, reverse=True), title=dict(text="key", font=dict(size=FONT_SIZE, color=INK)))
     y_axis["tickfont"] = dict(size=TICK_SIZE, color=INK)
     layout.update(xaxis=x_axis, yaxis=y_axis, margin=dict(l=left, r=10, t=top, b=10))
-    if title:
-        layout["title"].update(y=1.0, yanchor="top", yref="container", pad=dict(t=8))
+    _title_on_top(layout)
     return figure(data, layout)
 
 

@@ -304,7 +304,8 @@ HIGH_CONTRAST = "Inferno_r"  # projector mode: pale for low, near-black for high
 
 
 def scaled(fig: go.Figure, factor: float) -> go.Figure:
-    """The figure with every font size and line width multiplied by `factor` (the projector mode).
+    """The figure with every font size and line width multiplied by `factor` (the projector mode); a
+    figure with a width/height in px gets those and its margins multiplied too.
 
     Works on any figure, so no builder needs to know about it. factor == 1 returns `fig` itself.
     """
@@ -314,6 +315,16 @@ def scaled(fig: go.Figure, factor: float) -> go.Figure:
     layout = spec.setdefault("layout", {})
     layout.setdefault("font", {}).setdefault("size", FONT_SIZE)
     _scale_fonts(layout, factor)
+    # A figure sized in px (cells of MIN_CELL_PX, margins that fit its labels) grows with its fonts,
+    # else bigger labels would overlap in the same cells.
+    for key in ("width", "height"):
+        if isinstance(layout.get(key), int | float):
+            layout[key] = round(layout[key] * factor)
+    margin = layout.get("margin")
+    if isinstance(margin, dict):
+        for side in ("l", "r", "t", "b"):
+            if isinstance(margin.get(side), int | float):
+                margin[side] = round(margin[side] * factor)
     _high_contrast(spec)
     for trace in spec.get("data", []):
         _scale_fonts(trace, factor)

@@ -122,6 +122,7 @@ class Exploration:
     dropped: int  # source tokens cut to fit max_len
     ablated: tuple[Head, ...] = ()
     candidates: tuple[Candidate, ...] = ()  # beam search's finished hypotheses, best first (beam > 1)
+    so_far: tuple[str, ...] = ()  # the translation as text once step t (0-based) is written, decoded properly
 
     @property
     def written(self) -> list[str]:
@@ -256,8 +257,10 @@ def explore(loaded, sentence: str, beam: int = 1, ablate: tuple[Head, ...] = ())
     patterns, tokens = attention_patterns(t)
     pieces = tokenizer.pieces(decoded.tokens) + (["</s>"] if decoded.finished else [])
     candidates = tuple(beam_candidates(model, tokenizer, prepared.ids, beam, ablate=edits)) if beam > 1 else ()
+    tgt = list(t.meta["tgt_ids"])
+    so_far = tuple(tokenizer.decode(tgt[: step + 1]) for step in range(len(t.tgt_tokens)))  # last: </s> adds nothing
     return Exploration(t, patterns, tokens, t.meta["translation"], pieces, decoded.probs, prepared.dropped,
-                       tuple(ablate), candidates)
+                       tuple(ablate), candidates, so_far)
 
 
 def query_input(loaded, t: Trace, kind: str, layer: int) -> np.ndarray:
@@ -302,6 +305,20 @@ def qkv_walkthrough(loaded, t: Trace, kind: str, layer: int, head: int, query: i
     return {"x": x, "W_Q": W_Q, "b_Q": b_Q, "q": q, "K": K, "qK": qk, "scaled": qk / np.sqrt(d_head),
             "mask": mask, "masked": np.where(mask > 0, qk / np.sqrt(d_head), -np.inf), "softmax": softmax,
             "V": V, "z": z, "output": W_O @ z}
+
+
+def walkthrough_ranges(w: Mapping[str, np.ndarray]) -> dict[str, tuple[float, float]]:
+    """One colour range per quantity of a walkthrough, so a value keeps its colour from step to step:
+    'x', 'W_Q', 'vectors' (q, K, V and z, all in the head's d_head space), 'scores' (qKᵀ and the scaled,
+    masked scores: finite values only), 'weights' (softmax, 0..1) and 'output'. Symmetric ranges (-m, m)."""
+    def bound(*arrays) -> tuple[float, float]:
+        values = np.concatenate([np.asarray(a, np.float64).ravel() for a in arrays])
+        values = values[np.isfinite(values)]
+        m = float(np.abs(values).max()) if values.size else 1.0
+        return (-m, m) if m > 0 else (-1.0, 1.0)
+
+    return {"x": bound(w["x"]), "W_Q": bound(w["W_Q"]), "vectors": bound(w["q"], w["K"], w["V"], w["z"]),
+            "scores": bound(w["qK"], w["scaled"], w["masked"]), "weights": (0.0, 1.0), "output": bound(w["output"])}
 
 
 def saliency_rows(loaded, ex: Exploration) -> np.ndarray:

@@ -9,20 +9,22 @@ import streamlit as st
 from seqviz.inputs import InputError
 from seqviz.ui import attention_views as views
 from seqviz.ui.attention_state import (
-    KINDS,
     VIEWS,
+    bind,
     cached_explore,
     clamp_selection,
+    format_heads,
     mirror_to_url,
     restore_from_url,
+    state,
 )
-from seqviz.ui.common import available, clip_input, load_model, no_checkpoints_message
+from seqviz.ui.common import available, clip_input, load_model, no_checkpoints_message, shared_sentence
 
 st.title("Attention explorer")
 st.caption("Type a sentence and see which words each head looks at, layer by layer and step by step: "
            "the encoder's self-attention, the decoder's masked self-attention, and the cross-attention "
            "from every French token back to the English source. Every number is from the live model.")
-restore_from_url()
+notices = restore_from_url()
 
 paths = {p.stem: p for p in available("transformer")}
 if not paths:
@@ -32,29 +34,34 @@ if st.session_state.get("attn_model") not in paths:
     st.session_state["attn_model"] = next(iter(paths))
 
 top = st.columns([5, 2, 2], vertical_alignment="bottom")
-sentence = top[0].text_input("English sentence", key="attn_sentence",
-                             help="The corpus is simple English, e.g. “the small black cat is sleeping”.")
+sentence = shared_sentence("attn_sentence", container=top[0],
+                           help="The corpus is simple English, e.g. “the small black cat is sleeping”.")
 name = top[1].selectbox("Model", list(paths), key="attn_model", help="Transformer checkpoints found")
-beam = top[2].slider("Beam width", 1, 8, key="attn_beam", help="1 is greedy decoding")
+beam = top[2].slider("Beam width", 1, 8, **bind("beam", "attn_beam"), help="1 is greedy decoding")
+mirror_to_url(model=name, beam=beam)
+for notice in notices:
+    st.info(notice, icon=":material/link:")
 
 loaded = load_model(paths[name])
 if loaded is None:
     st.stop()
 if not sentence.strip():
-    st.info("Type an English sentence above, for example “I am eating”.", icon="✍️")
+    st.info("Type an English sentence above, for example “I am eating”.", icon=":material/edit:")
     st.stop()
 path = paths[name]
 try:
     ex = cached_explore(str(path), path.stat().st_mtime, clip_input(sentence), beam)
 except InputError as e:
-    st.info(str(e), icon="✍️")
+    st.info(str(e), icon=":material/edit:")
     st.stop()
 if ex.dropped:
     st.warning(f"The sentence is longer than the model's limit of {loaded.model.config.max_len} tokens: "
                f"the last {ex.dropped} tokens were dropped.")
 
-views.translation_chips(ex)
+views.translation_chips(ex, beam)
 n_layers, n_heads = ex.patterns["cross"].shape[:2]
+for notice in clamp_selection(n_layers, n_heads):
+    st.info(notice, icon=":material/link:")
 
 
 @st.fragment
@@ -63,27 +70,25 @@ def chosen_view() -> None:
     only this fragment: the decode and trace above are not redone (bench: attention.select_rerun_ms)."""
     start = time.perf_counter()
     views.apply_model_view_click(ex)
-    clamp_selection(n_layers, n_heads)
-    mirror_to_url(sentence=sentence, model=name, beam=beam, kind=st.session_state["attn_kind"],
-                  layer=st.session_state["attn_layer"], head=st.session_state["attn_head"])
+    s = state()
     # Only the chosen view is built: building all of them on every rerun tripled the page's time.
-    if st.session_state.get("attn_view") not in VIEWS:  # first visit, or the view was clicked off
-        st.session_state["attn_view"] = VIEWS[0]
-    view = st.segmented_control("View", VIEWS, key="attn_view", label_visibility="collapsed") or VIEWS[0]
-    mirror_to_url(view=view)
+    view = st.segmented_control("View", VIEWS, **bind("view", "attn_view", VIEWS),
+                                label_visibility="collapsed") or s["view"]
     if view == "Model view":
-        views.model_view_tab(ex)
-        views.head_view_tab(ex, KINDS, n_layers, n_heads)
+        views.model_view_tab(ex, n_layers, n_heads)
     elif view == "Decoding":
         views.decoding_tab(ex, n_layers, n_heads)
     elif view == "QKV walkthrough":
-        views.qkv_tab(loaded, ex, KINDS, n_layers, n_heads)
+        views.qkv_tab(loaded, ex, n_layers, n_heads)
     elif view == "Saliency":
         views.saliency_tab(loaded, ex)
     elif view == "What if":
-        views.what_if_tab(str(path), path.stat().st_mtime, sentence, beam, ex, n_layers, n_heads)
+        views.what_if_tab(str(path), path.stat().st_mtime, clip_input(sentence), beam, ex, n_layers, n_heads)
     else:
         views.export_tab(ex)
+    # After the view: its widgets' callbacks and clicks have settled the state the URL should show.
+    mirror_to_url(view=s["view"], kind=s["kind"], layer=s["layer"], head=s["head"],
+                  off=format_heads(s["off"]) or None)
     st.session_state["attn_fragment_ms"] = (time.perf_counter() - start) * 1000  # read by seqviz bench
 
 

@@ -1,4 +1,9 @@
-"""The explorer's tabs. Each takes an Exploration and draws; no tensor math happens here."""
+"""The explorer's views. Each takes an Exploration and draws; no tensor math happens here.
+
+One labelling convention everywhere: a decoder row (decoder self-attention, cross-attention,
+saliency, the decoding table) is labelled by the token being WRITTEN at that step, and the token
+the decoder read there is in the hover (`Exploration.axes`).
+"""
 from __future__ import annotations
 
 import html
@@ -6,24 +11,61 @@ import html
 import streamlit as st
 
 from seqviz import figures, notebook
-from seqviz.labs.attention import attention_rollout, head_average, qkv_walkthrough, saliency_rows
+from seqviz.figures import style
+from seqviz.figures.matrices import score_steps, vector_heatmap
+from seqviz.labs.attention import (
+    attention_rollout,
+    head_average,
+    partial_translations,
+    qkv_walkthrough,
+    saliency_rows,
+    walkthrough_ranges,
+    word_diff,
+)
 from seqviz.trace_record import trace_bytes
-from seqviz.ui.attention_state import cached_explore
+from seqviz.ui.attention_state import KINDS, SHORT, bind, cached_explore, state
+from seqviz.ui.common import figure_scale, show_plotly
 
 LABELS = {"encoder self": "encoder self-attention", "decoder self": "decoder masked self-attention",
           "cross": "cross-attention (decoder → source)"}
+ROW_TITLE = {"encoder self": "source token", "decoder self": "writing", "cross": "writing"}
+KEY_TITLE = {"encoder self": "source token", "decoder self": "decoder input", "cross": "source token"}
+SMOOTHING_NOTE = ("The models were trained with label smoothing 0.1: the training target gives 90 % to the right "
+                  "token and spreads 10 % over the rest, so even a sure choice shows about 90 %, rarely more.")
 
 
-def translation_chips(ex) -> None:
+def show_wide(fig, key: str, **kwargs):
+    """show_plotly for a figure sized in px: Streamlit would squeeze a figure wider than its column (and its
+    labels into each other), so the chart sits in a block exactly as wide as the figure, inside a block
+    that scrolls sideways. A 30-word sentence gets a wider figure and a scrollbar, never a sliver."""
+    width = round((fig.layout.width or 0) * figure_scale())
+    with st.container(key=f"{key}_scroll"):
+        if width:
+            st.html(f"<style>.st-key-{key}_scroll{{overflow-x:auto;overflow-y:hidden}}"
+                    f".st-key-{key}_wide{{width:{width}px !important;min-width:{width}px;max-width:none !important;"
+                    "flex:0 0 auto}</style>")
+        with st.container(key=f"{key}_wide"):
+            return show_plotly(fig, key=key, **kwargs)
+
+
+def translation_chips(ex, beam: int) -> None:
     """The translation, each piece shaded by the model's probability for it (text escaped, never HTML)."""
     chips = []
     for piece, p in zip(ex.pieces, ex.probs, strict=False):
         chips.append(f'<span title="p = {p:.3f}" style="display:inline-block;margin:2px;padding:2px 8px;'
                      f'border-radius:6px;background:rgba(33,113,181,{0.15 + 0.75 * p:.2f});color:'
-                     f'{"white" if p > 0.5 else "black"};font-family:monospace">{html.escape(piece)}'
-                     f'<sub style="margin-left:4px">{p:.0%}</sub></span>')
+                     f'{"white" if p > 0.5 else "black"};font-family:monospace;font-size:16px">'
+                     f'{html.escape(piece)}<sub style="margin-left:4px">{p:.0%}</sub></span>')
     st.markdown(f"**Translation:** {html.escape(ex.translation) or '(empty)'}", unsafe_allow_html=True)
-    st.markdown("".join(chips), unsafe_allow_html=True)
+    left, right = st.columns([3, 2])
+    left.markdown("".join(chips), unsafe_allow_html=True)
+    right.caption(SMOOTHING_NOTE)
+    if beam > 1 and ex.candidates:
+        st.caption(f"Beam search (width {beam}) finished with these candidates; it keeps the best score, "
+                   "log p divided by length^0.6 (so long translations are not punished for every extra word).")
+        st.dataframe([{"rank": rank, "translation": c.text or "(empty)", "log p": round(c.log_prob, 3),
+                       "score": round(c.score, 3), "chosen": "yes" if c.chosen else ""}
+                      for rank, c in enumerate(ex.candidates, 1)], hide_index=True, key="attn_beam_table")
 
 
 def apply_model_view_click(ex) -> None:
@@ -38,140 +80,247 @@ def apply_model_view_click(ex) -> None:
     key = (kind, int(layer), int(head))
     if st.session_state.get("attn_last_click") != key:
         st.session_state["attn_last_click"] = key
-        st.session_state["attn_kind"], st.session_state["attn_layer"], st.session_state["attn_head"] = key
+        s = state()
+        s["kind"], s["layer"], s["head"] = key
 
 
-def model_view_tab(ex) -> None:
-    st.caption("Rows: attention kind and layer. Columns: heads. One colour scale for all. "
-               "Click a tile to open that head in the head view.")
-    fig = figures.model_view(ex.patterns, ex.tokens)
-    st.plotly_chart(fig, key="attn_model_view", on_select="rerun", selection_mode="points",
-                    width="stretch")
-
-
-def _selectors(kinds, n_layers: int, n_heads: int, where=st) -> tuple[str, int, int]:
-    cols = where.columns(3)
-    kind = cols[0].selectbox("Attention", kinds, key="attn_kind", format_func=LABELS.get)
-    layer = cols[1].selectbox("Layer", range(n_layers), key="attn_layer")
-    head = cols[2].selectbox("Head", range(n_heads), key="attn_head")
+def selectors(n_layers: int, n_heads: int) -> tuple[str, int, int]:
+    """Kind, layer and head pickers, bound to the one canonical selection (so every view agrees)."""
+    cols = st.columns(3)
+    kind = cols[0].selectbox("Attention", KINDS, format_func=LABELS.get, **bind("kind", "attn_kind", KINDS))
+    layer = cols[1].selectbox("Layer", list(range(n_layers)), **bind("layer", "attn_layer", list(range(n_layers))))
+    head = cols[2].selectbox("Head", list(range(n_heads)), **bind("head", "attn_head", list(range(n_heads))))
     return kind, layer, head
 
 
-def head_view_tab(ex, kinds, n_layers: int, n_heads: int) -> None:
-    kind, layer, head = _selectors(kinds, n_layers, n_heads)
-    q_tokens, k_tokens = ex.tokens[kind]
+def model_view_tab(ex, n_layers: int, n_heads: int) -> None:
+    s = state()
+    st.caption("Every head at once. Rows: attention kind and layer; columns: heads; one colour scale for all. "
+               "The red frame is the head shown below: click another tile to open it.")
+    fig = figures.model_view(ex.patterns, ex.tokens, selected=(s["kind"], s["layer"], s["head"]))
+    show_wide(fig, key="attn_model_view", on_select="rerun", selection_mode="points")
+    kind, layer, head = selectors(n_layers, n_heads)
+    rows, inputs, keys = ex.axes(kind)
     pattern = ex.patterns[kind][layer, head]  # [q, k]
-    left, right = st.columns([3, 2])
+    reads = inputs if kind != "encoder self" else None
     title = f"{LABELS[kind]} · layer {layer} · head {head}"
-    left.plotly_chart(figures.head_heatmap(pattern, q_tokens, k_tokens, title), width="stretch")
-    with right:
-        st.caption("Lines: keys on the left, queries on the right; hover a token to follow its lines.")
-        st.vega_lite_chart(figures.line_view_spec(pattern, q_tokens, k_tokens), width="stretch")
-    left, right = st.columns(2)
+    show_wide(figures.head_heatmap(pattern, rows, keys, title, q_inputs=reads, row_title=ROW_TITLE[kind],
+                                     key_title=KEY_TITLE[kind]), key="attn_head_heatmap")
+    st.caption(style.TOKEN_NOTE)
+    with st.container(key="attn_lines_scroll"):
+        st.html("<style>.st-key-attn_lines_scroll{overflow-x:auto}</style>")
+        st.vega_lite_chart(figures.line_view_spec(pattern, rows, keys, f"lines: {title}", q_inputs=reads),
+                           width="content", key="attn_lines")
+    # The average and the rollout are stacked full width: half columns are 274 px at 1024 × 768.
     average = head_average(ex.patterns[kind])[layer]  # [q, k]
-    title = f"average of the {n_heads} heads, layer {layer}"
-    left.plotly_chart(figures.head_heatmap(average, q_tokens, k_tokens, title), width="stretch")
+    show_wide(figures.head_heatmap(average, rows, keys, f"average of the {n_heads} heads, layer {layer}",
+                                   q_inputs=reads, row_title=ROW_TITLE[kind], key_title=KEY_TITLE[kind]),
+              key="attn_average")
     rollout_kind = kind if kind != "cross" else "encoder self"  # rollout multiplies square maps only
     rollout = attention_rollout(ex.patterns[rollout_kind])
-    tokens = ex.tokens[rollout_kind][0]
-    right.plotly_chart(figures.head_heatmap(rollout, tokens, tokens, f"attention rollout, {LABELS[rollout_kind]}"),
-                       width="stretch")
-    right.caption("Rollout (Abnar & Zuidema, 2020): heads averaged, the residual added as ½·I, layers multiplied.")
+    r_rows, r_inputs, r_keys = ex.axes(rollout_kind)
+    show_wide(figures.head_heatmap(rollout, r_rows, r_keys, f"attention rollout, {LABELS[rollout_kind]}",
+                                   q_inputs=r_inputs if rollout_kind != "encoder self" else None,
+                                   row_title=ROW_TITLE[rollout_kind], key_title=KEY_TITLE[rollout_kind]),
+              key="attn_rollout")
+    st.caption("Rollout (Abnar & Zuidema, 2020): heads averaged, the residual added as ½·I, layers multiplied.")
 
 
 def decoding_tab(ex, n_layers: int, n_heads: int) -> None:
-    st.caption("Press ▶ to replay decoding: one frame per generated token, showing where its cross-attention "
-               "looked in the source.")
+    st.caption("Press ▶ to replay decoding: one frame per written token, showing where its cross-attention "
+               "looked in the source. Steps count from 1, here and in the table below.")
     cols = st.columns(2)
-    layer = cols[0].selectbox("Layer", range(n_layers), index=n_layers - 1, key="attn_anim_layer")
-    head = cols[1].selectbox("Head", ["all heads", *range(n_heads)], key="attn_anim_head")
-    fig = notebook.attention_decoding(ex.trace, layer, None if head == "all heads" else head)
-    st.plotly_chart(fig, width="stretch", key="attn_animation")
-    if ex.trace.meta.get("steps"):
-        with st.expander("What the decoder considered at each step"):
-            st.dataframe([{"step": s["t"], "chosen": s["token"], "p": round(s["prob"], 3),
-                           "alternatives": ", ".join(f"{tok} {p:.0%}" for tok, p in s["top"][1:])}
-                          for s in ex.trace.meta["steps"]], hide_index=True, width="stretch")
+    layers = list(range(n_layers))
+    if state()["anim_layer"] not in layers:
+        state()["anim_layer"] = n_layers - 1
+    layer = cols[0].selectbox("Layer", layers, **bind("anim_layer", "attn_anim_layer", layers))
+    heads = ["all heads", *range(n_heads)]
+    head = cols[1].selectbox("Head", heads, **bind("anim_head", "attn_anim_head", heads))
+    fig = notebook.attention_decoding(ex.trace, layer, None if head == "all heads" else head,
+                                      texts=list(ex.so_far) or None)
+    show_wide(fig, key="attn_animation")
+    st.caption(style.TOKEN_NOTE)
+    steps = ex.trace.meta.get("steps") or []
+    if steps:
+        so_far = ex.so_far or partial_translations(ex.written)
+        st.markdown("**What the decoder considered at each step**")
+        st.dataframe([{"step": s["t"] + 1, "writing": s["token"], "translation so far": so_far[i] if i < len(so_far)
+                       else "", "p": round(s["prob"], 3),
+                       "alternatives": ", ".join(f"{tok} {p:.0%}" for tok, p in s["top"][1:])}
+                      for i, s in enumerate(steps)], hide_index=True, key="attn_steps")
 
 
-def qkv_tab(loaded, ex, kinds, n_layers: int, n_heads: int) -> None:
-    st.caption("The real numbers of one head for one query token, step by step through the formula.")
-    kind, layer, head = _selectors(kinds, n_layers, n_heads)
-    q_tokens, k_tokens = ex.tokens[kind]
-    query = st.selectbox("Query token", range(len(q_tokens)), format_func=lambda i: f"{i}: {q_tokens[i]}",
-                         key="attn_query", index=min(1, len(q_tokens) - 1))
+def qkv_tab(loaded, ex, n_layers: int, n_heads: int) -> None:
+    st.caption("The real numbers of one head for one query token, from the projection to the head's output. "
+               "One colour scale per quantity: a number keeps its colour from step to step.")
+    kind, layer, head = selectors(n_layers, n_heads)
+    rows, inputs, keys = ex.axes(kind)
+    positions = list(range(len(rows)))
+
+    def name(i: int) -> str:
+        return f"{i + 1}: {rows[i]}" if kind == "encoder self" else f"{i + 1}: writing {rows[i]} (reads {inputs[i]})"
+
+    query = st.selectbox("Query token", positions, format_func=name, **bind("query", "attn_query", positions))
     w = qkv_walkthrough(loaded, ex.trace, kind, layer, head, query)
-    d_head = len(w["q"])
-    dims = [f"d{i}" for i in range(d_head)]
+    ranges = walkthrough_ranges(w)
+    d_head, d_model = len(w["q"]), len(w["x"])
+    label = rows[query] if kind == "encoder self" else f"writing {rows[query]}"
+    st.markdown(f"**1. The projection.** x is the vector the layer reads at this position ({label}); "
+                f"this head's slice of W_Q turns it into the query q = x·W_Q + b_Q ({d_model} → {d_head} numbers).")
+    show_wide(vector_heatmap(w["x"], f"x: the input at {label}, {d_model} numbers", per_row=8, fmt=".1f",
+                               zrange=ranges["x"]), key="attn_qkv_x")
+    show_wide(figures.matrix_heatmap(w["W_Q"].T, [f"q{i}" for i in range(d_head)], [str(i) for i in range(d_model)],
+                                       f"W_Q of head {head}: {d_head} rows × {d_model} inputs (hover for numbers)",
+                                       zrange=ranges["W_Q"], numbers=False, max_width=900), key="attn_qkv_wq")
+    show_wide(vector_heatmap(w["q"], "q = x·W_Q + b_Q: the query vector", fmt=".2f", zrange=ranges["vectors"]),
+                key="attn_qkv_q")
+    st.markdown("**2. Scores.** Each key k_j (one per token) is compared with q; the scores are scaled by "
+                "1/√d_k" + (", masked (a query may not look ahead)" if kind == "decoder self" else "") +
+                " and turned into weights by softmax.")
     st.latex(r"\mathrm{Attention}(q, K, V) = \mathrm{softmax}\!\left(\frac{qK^\top}{\sqrt{d_k}} + M\right) V,"
              rf"\qquad d_k = {d_head}")
-    steps = [("q: the query vector of " + q_tokens[query], w["q"], [q_tokens[query]], dims, ".1f"),
-             ("K: one key per token", w["K"], k_tokens, dims, ".1f"),
-             ("qKᵀ: dot product with every key", w["qK"], ["qKᵀ"], k_tokens, ".2f"),
-             (f"scaled by 1/√{d_head}", w["scaled"], ["/√d_k"], k_tokens, ".2f")]
+    numbered = d_head <= 16  # 32 printed columns would need 1,600 px: then hover gives the numbers
+    dims = [f"d{i}" for i in range(d_head)]
+    show_wide(figures.matrix_heatmap(w["K"], keys, dims, "K: one key per token" +
+                                       ("" if numbered else " (hover for numbers)"), ".1f",
+                                       zrange=ranges["vectors"], numbers=numbered), key="attn_qkv_k")
+    columns = [("qKᵀ", w["qK"], "scores"), (f"÷√{d_head}", w["scaled"], "scores")]
     if kind == "decoder self":
-        steps.append(("mask M: a query may not look ahead (−∞ on later tokens)", w["masked"], ["+M"], k_tokens, ".2f"))
-    for title, values, rows, cols, fmt in steps:
-        st.plotly_chart(figures.matrix_heatmap(values, rows, cols, title, fmt), width="stretch")
-    st.plotly_chart(figures.matrix_heatmap(w["softmax"], ["softmax"], k_tokens, "softmax: the attention weights",
-                                           ".2f", diverging=False, zrange=(0, 1)), width="stretch")
-    st.plotly_chart(figures.matrix_heatmap(w["V"], k_tokens, dims, "V: one value per token"), width="stretch")
-    st.latex(r"z = \sum_j \mathrm{softmax}_j \, v_j \qquad \text{output} = z\,W_O^{(h)}")
-    st.plotly_chart(figures.matrix_heatmap(w["z"], ["z"], dims, "the weighted sum of V"), width="stretch")
-    out = w["output"]
-    width = 16
-    rows = [f"{i}–{i + width - 1}" for i in range(0, len(out), width)]
-    title = f"the head's output: its share of Concat(heads)·W_O, {len(out)} dims"
-    st.plotly_chart(figures.matrix_heatmap(out.reshape(-1, width), rows, [str(i) for i in range(width)], title, ".1f"),
-                    width="stretch")
+        columns.append(("+ mask", w["masked"], "scores"))
+    columns.append(("softmax", w["softmax"], "weights"))
+    show_wide(score_steps(columns, keys, ranges, "scores, step by step, for every key"), key="attn_qkv_scores")
+    st.markdown("**3. The weighted sum.** z = Σⱼ softmaxⱼ · vⱼ, then this head's share of the output is z·W_O.")
+    show_wide(figures.matrix_heatmap(w["V"], keys, dims, "V: one value per token" +
+                                       ("" if numbered else " (hover for numbers)"), ".1f",
+                                       zrange=ranges["vectors"], numbers=numbered), key="attn_qkv_v")
+    show_wide(vector_heatmap(w["z"], "z: the weighted sum of V", fmt=".2f", zrange=ranges["vectors"]),
+                key="attn_qkv_z")
+    show_wide(vector_heatmap(w["output"], f"the head's output: its share of Concat(heads)·W_O, {d_model} numbers",
+                               fmt=".1f", zrange=ranges["output"]), key="attn_qkv_out")
 
 
 def saliency_tab(loaded, ex) -> None:
-    st.caption("How strongly each source token's embedding moves the log-probability of each generated token: "
-               "‖∂(−log p(yₜ))/∂eₛ‖, from the trace's gradients.")
-    rows = saliency_rows(loaded, ex)
-    st.plotly_chart(figures.saliency_heatmap(rows, ex.trace.meta["predicted_tokens"], ex.trace.src_tokens),
-                    width="stretch")
+    st.caption("How strongly each source token's embedding moves the log-probability of each written token: "
+               "‖∂(−log p(yₜ))/∂eₛ‖, from the trace's gradients. Rows: the token being written.")
+    sal = saliency_rows(loaded, ex)
+    show_wide(figures.saliency_heatmap(sal, ex.written, ex.trace.src_tokens, tgt_inputs=ex.trace.tgt_tokens,
+                                         title="gradient saliency: source → each written token"),
+                key="attn_saliency")
+    st.caption(style.TOKEN_NOTE)
+
+
+def _diff_html(before: str, after: str) -> tuple[str, str]:
+    """Both sentences in full, words removed struck through on the left and words added underlined on the right."""
+    left, right = [], []
+    for op, words in word_diff(before, after):
+        text = html.escape(words)
+        if op == "same":
+            left.append(text)
+            right.append(text)
+        elif op == "removed":
+            left.append(f'<del style="background:#eeeeee;color:#1a1a1a">{text}</del>')
+        else:
+            right.append(f'<ins style="background:#fff1c2;color:#1a1a1a;text-decoration:underline">{text}</ins>')
+    return " ".join(left) or "(empty)", " ".join(right) or "(empty)"
+
+
+def _toggle(head: tuple[str, int, int], key: str) -> None:
+    off = set(state()["off"])
+    (off.add if st.session_state[key] else off.discard)(head)
+    state()["off"] = tuple(sorted(off))
+
+
+def _clear() -> None:
+    state()["off"] = ()
 
 
 def what_if_tab(path: str, mtime: float, sentence: str, beam: int, ex, n_layers: int, n_heads: int) -> None:
-    st.caption("Switch heads off (their output is zeroed before W_O), decode again, and compare.")
-    options = [(k, layer, h) for k in ex.patterns for layer in range(n_layers) for h in range(n_heads)]
-    chosen = st.multiselect("Heads to switch off", options, key="attn_ablate",
-                            format_func=lambda o: f"{o[0]} · L{o[1]} · H{o[2]}",
-                            placeholder="for example cross · L2 · H1")
+    st.caption("Switch heads off (their output is zeroed before W_O), decode again, and compare. "
+               "Tick heads in the grid: rows are layers, columns are heads.")
+    s = state()
+    off_kind = st.segmented_control("Switch off heads in", KINDS, format_func=LABELS.get,
+                                    **bind("off_kind", "attn_off_kind", KINDS)) or s["off_kind"]
+    off = set(s["off"])
+    grid = st.container(border=True)
+    header = grid.columns([2] + [1] * n_heads)
+    header[0].markdown(f"**{SHORT[off_kind]}**")
+    for head in range(n_heads):
+        header[head + 1].markdown(f"head {head}")
+    for layer in range(n_layers):
+        cols = grid.columns([2] + [1] * n_heads, vertical_alignment="center")
+        cols[0].markdown(f"layer {layer}")
+        for head in range(n_heads):
+            key = f"attn_off_{SHORT[off_kind]}_{layer}_{head}"
+            st.session_state[key] = (off_kind, layer, head) in off
+            cols[head + 1].checkbox(f"{SHORT[off_kind]} L{layer} H{head}", key=key, label_visibility="collapsed",
+                                    on_change=_toggle, args=((off_kind, layer, head), key))
+    chosen = tuple(sorted(s["off"]))
     if not chosen:
-        st.info("Pick one or more heads to see what the translation does without them.")
+        st.info("Tick one or more heads to see what the translation does without them.",
+                icon=":material/touch_app:")
         return
-    after = cached_explore(path, mtime, sentence, beam, tuple(chosen))
-    left, right = st.columns(2)
-    left.metric("With every head", ex.translation or "(empty)")
-    right.metric(f"With {len(chosen)} head(s) off", after.translation or "(empty)",
-                 delta="changed" if after.translation != ex.translation else "same", delta_color="off")
-    kind = st.session_state["attn_kind"]
-    layer = st.session_state["attn_layer"]
-    before_avg, after_avg = head_average(ex.patterns[kind])[layer], head_average(after.patterns[kind])[layer]
-    q_before, keys = ex.tokens[kind]
-    q_after, keys_after = after.tokens[kind]
-    if keys_after != keys:  # decoder self-attention: keys are the (different) translations themselves
-        left.plotly_chart(figures.head_heatmap(before_avg, q_before, keys, "before"), width="stretch")
-        right.plotly_chart(figures.head_heatmap(after_avg, q_after, keys_after, "after"), width="stretch")
+    listed = ", ".join(f"{SHORT[k]} L{layer} H{h}" for k, layer, h in chosen)
+    info, button = st.columns([5, 1], vertical_alignment="center")
+    info.markdown(f"**{len(chosen)} head{'s' if len(chosen) > 1 else ''} off:** {html.escape(listed)}")
+    button.button("Clear", on_click=_clear, key="attn_off_clear", icon=":material/restart_alt:")
+    after = cached_explore(path, mtime, sentence, beam, chosen)
+    changed = after.translation != ex.translation
+    before_html, after_html = _diff_html(ex.translation, after.translation)
+    st.markdown(f"**With every head:** {before_html}", unsafe_allow_html=True)
+    st.markdown(f"**With {len(chosen)} head{'s' if len(chosen) > 1 else ''} off:** {after_html}",
+                unsafe_allow_html=True)
+    if changed:
+        st.badge("translation changed (not better or worse: compare the words)", color="gray",
+                 icon=":material/compare_arrows:")
     else:
-        st.plotly_chart(figures.compare_heatmaps(before_avg, after_avg, q_before, keys, q_after,
-                                                 titles=(f"{kind} L{layer}, all heads", "heads switched off")),
-                        width="stretch")
+        st.badge("translation unchanged", color="gray", icon=":material/drag_handle:")
+
+    # The comparison map: a layer of a kind whose heads were switched off, head average before and after.
+    kinds_off = [k for k in KINDS if any(h[0] == k for h in chosen)]
+    cols = st.columns(2)
+    if s["cmp_kind"] not in kinds_off:
+        s["cmp_kind"] = kinds_off[0]
+    cmp_kind = cols[0].selectbox("Compare attention", kinds_off, format_func=LABELS.get,
+                                 **bind("cmp_kind", "attn_cmp_kind", kinds_off))
+    layers_off = sorted({layer for k, layer, _ in chosen if k == cmp_kind})
+    if s["cmp_layer"] not in layers_off:
+        s["cmp_layer"] = layers_off[0]
+    cmp_layer = cols[1].selectbox("Layer", layers_off, **bind("cmp_layer", "attn_cmp_layer", layers_off))
+    heads_here = [h for k, layer, h in chosen if k == cmp_kind and layer == cmp_layer]
+    before_avg = head_average(ex.patterns[cmp_kind])[cmp_layer]
+    after_avg = head_average(after.patterns[cmp_kind])[cmp_layer]
+    rows_b, inputs_b, keys_b = ex.axes(cmp_kind)
+    rows_a, inputs_a, keys_a = after.axes(cmp_kind)
+    reads = cmp_kind != "encoder self"
+    title = (f"{LABELS[cmp_kind]}, layer {cmp_layer}, average of all {n_heads} heads: with every head (left) and "
+             f"with head{'s' if len(heads_here) > 1 else ''} {', '.join(map(str, heads_here))} off (right)")
+    if keys_a == keys_b:
+        show_wide(figures.compare_heatmaps(before_avg, after_avg, rows_b, keys_b, rows_a,
+                                             titles=("every head", "heads off"), title=title,
+                                             q_inputs_a=inputs_b if reads else None,
+                                             q_inputs_b=inputs_a if reads else None), key="attn_compare")
+    else:  # decoder self-attention: the keys are the two (different) translations themselves
+        st.markdown(f"**{html.escape(title)}**")
+        show_wide(figures.head_heatmap(before_avg, rows_b, keys_b, "with every head", q_inputs=inputs_b,
+                                         row_title="writing", key_title="decoder input"), key="attn_compare_a")
+        show_wide(figures.head_heatmap(after_avg, rows_a, keys_a, "heads off", q_inputs=inputs_a,
+                                         row_title="writing", key_title="decoder input"), key="attn_compare_b")
+    st.caption(style.TOKEN_NOTE)
 
 
 def export_tab(ex) -> None:
     from seqviz import export
 
-    st.caption("Standalone files: open the HTML in any browser, load the trace with `seqviz.trace.load_trace`.")
+    st.caption("Standalone files that open offline: the HTML carries its own libraries; load a trace with "
+               "`seqviz.trace_record.load_trace`.")
     if not st.toggle("Prepare the files", key="attn_export"):
         return
     stem = "seqviz_" + "_".join(ex.trace.meta["sentence"].split()[:4]).encode("ascii", "ignore").decode() or "trace"
+    tokens = {kind: (ex.axes(kind)[0], ex.axes(kind)[2]) for kind in ex.patterns}
+    page = export.model_view_html(figures.model_view(ex.patterns, ex.tokens), ex.trace.meta["sentence"],
+                                  ex.translation, tokens, model=ex.trace.meta.get("model", ""))
     cols = st.columns(4)
-    cols[0].download_button("Model view (HTML)", export.figure_html(figures.model_view(ex.patterns, ex.tokens)),
-                            f"{stem}_model_view.html", "text/html")
+    cols[0].download_button("Model view (HTML)", page, f"{stem}_model_view.html", "text/html")
     cols[1].download_button("Trace (JSON)", trace_bytes(ex.trace, "json"), f"{stem}.json", "application/json")
     cols[2].download_button("Trace (NPZ)", trace_bytes(ex.trace, "npz"), f"{stem}.npz", "application/zip")
     try:

@@ -35,12 +35,16 @@ def specs(at) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
+def title_of(spec) -> str:
+    title = spec["layout"].get("title", {})
+    return (title.get("text", "") if isinstance(title, dict) else str(title)).replace("<br>", " ")
+
+
 def titled(at, text) -> dict:
     for spec in specs(at):
-        title = spec["layout"].get("title", {})
-        if text in (title.get("text", "") if isinstance(title, dict) else str(title)):
+        if text in title_of(spec):
             return spec
-    raise AssertionError(f"no chart titled {text!r}")
+    raise AssertionError(f"no chart titled {text!r}: {[title_of(s) for s in specs(at)]}")
 
 
 def expected(env, sentence="I am eating"):
@@ -67,7 +71,8 @@ def test_head_view_axes_are_the_tokens(env):
     at = run(kind="cross", layer="1", head="2")
     ex = expected(env)
     spec = titled(at, "layer 1 · head 2")
-    assert spec["layout"]["yaxis"]["ticktext"] == [html.escape(t, quote=False) for t in ex.trace.tgt_tokens]
+    # decoder rows are labelled by the token being written (the decoder reads <s> to write the first word)
+    assert spec["layout"]["yaxis"]["ticktext"] == [html.escape(t, quote=False) for t in ex.written]
     assert spec["layout"]["xaxis"]["ticktext"] == [html.escape(t, quote=False) for t in ex.trace.src_tokens]
     z = decode_array(spec["data"][0]["z"])
     np.testing.assert_allclose(z, np.round(100 * ex.patterns["cross"][1, 2]), atol=1)
@@ -100,19 +105,48 @@ def test_qkv_walkthrough_shapes(env):
     at = run(kind="decoder self", layer="0", head="1", view="QKV walkthrough")
     ex = expected(env)
     n_tgt = len(ex.trace.tgt_tokens)
-    q = titled(at, "q: the query vector")
-    assert decode_array(q["data"][0]["z"]).shape == (1, 8)
+    x = titled(at, "x: the input at")
+    assert decode_array(x["data"][0]["z"]).size == 4 * 8  # d_model 32 as rows of 8
+    w_q = titled(at, "W_Q of head 1")
+    loaded = load_checkpoint(env / "transformer.safetensors")
+    weight = loaded.model.decoder.layers[0].self_attn.W_Q.weight.detach().numpy()[8:16]  # head 1's rows
+    np.testing.assert_allclose(np.array(w_q["data"][-1]["z"], dtype=float), weight, atol=1e-6)  # [d_head, d_model]
+    q = titled(at, "q = x·W_Q + b_Q")
+    assert decode_array(q["data"][-1]["z"]).shape == (1, 8)
     K = titled(at, "K: one key per token")
-    assert decode_array(K["data"][0]["z"]).shape == (n_tgt, 8)
+    assert decode_array(K["data"][-1]["z"]).shape == (n_tgt, 8)
     assert n_tgt >= 2  # <s> and at least one written token
     at.selectbox(key="attn_query").set_value(0).run()  # the first query may look at nothing after itself
-    mask = titled(at, "mask M")
-    assert "−∞" in json.dumps(mask, ensure_ascii=False)
+    scores = titled(at, "scores, step by step")
+    assert "−∞" in json.dumps(scores, ensure_ascii=False)
     at.selectbox(key="attn_query").set_value(1).run()
-    soft = titled(at, "softmax: the attention weights")
-    row = decode_array(soft["data"][0]["z"])[0]
-    np.testing.assert_allclose(row, ex.patterns["decoder self"][0, 1, 1], atol=1e-4)
+    scores = titled(at, "scores, step by step")
+    names = scores["layout"]["xaxis"]["ticktext"]
+    assert names == ["qKᵀ", "÷√8", "+ mask", "softmax"]
+    softmax = [t for t in scores["data"] if t.get("x") == [3] and t.get("coloraxis")][0]
+    column = np.array([row[0] for row in softmax["z"]], dtype=float)
+    np.testing.assert_allclose(column, ex.patterns["decoder self"][0, 1, 1], atol=1e-4)
     assert any("softmax" in latex.value for latex in at.latex)
+
+
+def test_qkv_one_colour_scale_per_quantity(env):
+    at = run(kind="cross", layer="1", head="0", view="QKV walkthrough")
+    q, K = titled(at, "q = x·W_Q"), titled(at, "K: one key per token")
+    V, z = titled(at, "V: one value per token"), titled(at, "z: the weighted sum")
+    bounds = {(s["layout"]["coloraxis"]["cmin"], s["layout"]["coloraxis"]["cmax"]) for s in (q, K, V, z)}
+    assert len(bounds) == 1  # q, K, V and z share one scale: a value keeps its colour from step to step
+    scores = titled(at, "scores, step by step")
+    score_columns = [t for t in scores["data"] if t.get("coloraxis") and t["x"] in ([0], [1])]
+    assert {t["coloraxis"] for t in score_columns} == {"coloraxis"}  # qKᵀ and ÷√d_k on one scale
+    assert scores["layout"]["coloraxis"]["cmin"] == -scores["layout"]["coloraxis"]["cmax"]
+    for spec in specs(at):  # numbers never overlap: every numbered cell is wider than its text
+        for trace in spec["data"]:
+            if trace.get("texttemplate") and spec["layout"].get("width"):
+                longest = max(len(cell) for row in trace["text"] for cell in row)
+                n_cols = len(trace["text"][0]) if trace.get("x") is None else len(spec["layout"]["xaxis"]["ticktext"])
+                margin = spec["layout"]["margin"]
+                plot = spec["layout"]["width"] - margin["l"] - margin["r"] - (90 if trace.get("x") is None else 0)
+                assert plot / n_cols >= longest * 8.4, title_of(spec)
 
 
 def test_saliency_heatmap_shape(env):
@@ -123,16 +157,63 @@ def test_saliency_heatmap_shape(env):
     assert z.shape == (len(ex.trace.meta["predicted_tokens"]), len(ex.trace.src_tokens))
 
 
+def tick(at, kind, heads):
+    short = {"encoder self": "enc", "decoder self": "dec", "cross": "cross"}[kind]
+    at.segmented_control(key="attn_off_kind").set_value(kind).run()
+    for layer, head in heads:
+        at.checkbox(key=f"attn_off_{short}_{layer}_{head}").check()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def test_what_if_switches_heads_off(env):
     at = run(view="What if")
-    at.multiselect(key="attn_ablate").set_value([("cross", 0, h) for h in range(4)] +
-                                                [("cross", 1, h) for h in range(4)]).run()
-    assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
-    assert len(metrics) == 2
+    heads = [(layer, h) for layer in range(2) for h in range(4)]
+    at = tick(at, "cross", heads)
     loaded = load_checkpoint(env / "transformer.safetensors")
-    after = explore(loaded, "I am eating", ablate=tuple(("cross", layer, h) for layer in range(2) for h in range(4)))
-    assert list(metrics.values())[1] == (after.translation or "(empty)")
+    chosen = tuple(("cross", layer, h) for layer, h in heads)
+    after = explore(loaded, "I am eating", ablate=chosen)
+    before = expected(env)
+    text = {m.value.split(":**")[0]: m.value for m in at.markdown if m.value.startswith("**With")}
+    # both translations in full, every word present (no common prefix cut)
+    for word in before.translation.split():
+        assert html.escape(word) in text["**With every head"]
+    for word in after.translation.split():
+        assert html.escape(word) in text["**With 8 heads off"]
+    assert at.query_params["off"] == ",".join(f"cross.{layer}.{h}" for layer, h in heads)
+    badge = [m.value for m in at.markdown if "translation changed" in m.value or "translation unchanged" in m.value]
+    assert len(badge) == 1 and ("unchanged" in badge[0]) == (after.translation == before.translation)
+    assert "better" not in badge[0].replace("not better or worse", "")  # no suggestion of improvement
+    # the comparison map shows a kind and layer whose heads were switched off, with its own pickers
+    assert at.selectbox(key="attn_cmp_kind").options == ["cross-attention (decoder → source)"]
+    assert at.selectbox(key="attn_cmp_layer").value == 0
+    at.selectbox(key="attn_cmp_layer").set_value(1).run()
+    spec = titled(at, "cross-attention (decoder → source), layer 1, average of all 4 heads")
+    np.testing.assert_allclose(decode_array(spec["data"][1]["z"]), np.round(100 * after.patterns["cross"][1].mean(0)),
+                               atol=1)
+    np.testing.assert_allclose(decode_array(spec["data"][0]["z"]),
+                               np.round(100 * before.patterns["cross"][1].mean(0)), atol=1)
+
+
+def test_what_if_grid_is_layers_by_heads_and_diff_marks_words(env):
+    at = run(view="What if")
+    boxes = [c.key for c in at.checkbox if c.key.startswith("attn_off_cross_")]
+    assert len(boxes) == 2 * 4  # a layer × head grid of toggles, not a 24-item dropdown
+    at = tick(at, "encoder self", [(0, 1)])
+    assert [c.key for c in at.checkbox if c.value] == ["attn_off_enc_0_1"]
+    at = tick(at, "cross", [(1, 3)])  # ticks of another kind add to the set
+    assert at.query_params["off"] == "cross.1.3,enc.0.1"  # sorted, so a link is stable
+    at.button(key="attn_off_clear").click().run()
+    assert "off" not in at.query_params and not any(c.value for c in at.checkbox)
+
+
+def test_word_diff_html_is_escaped_and_complete():
+    from seqviz.ui.attention_views import _diff_html
+
+    left, right = _diff_html("le <b>chat</b> dort", "le chien dort bien")
+    assert "<del" in left and "&lt;b&gt;chat&lt;/b&gt;" in left and "<b>" not in left
+    assert right.count("<ins") == 2 and "chien" in right and "bien" in right and right.startswith("le ")
 
 
 def test_export_buttons(env):
@@ -188,3 +269,89 @@ def test_no_checkpoints(tmp_path, monkeypatch):
     monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tmp_path))
     at = AppTest.from_file(PAGE, default_timeout=300).run()
     assert not at.exception and "make checkpoints" in at.error[0].value
+
+
+# ---------------------------------------------------------------- issue 10: labels, pickers, numbers
+
+
+def test_one_labelling_convention_for_decoder_rows(env):
+    at = run(kind="cross", layer="1", head="0")
+    ex = expected(env)
+    spec = titled(at, "cross-attention (decoder → source) · layer 1 · head 0")
+    assert spec["layout"]["yaxis"]["ticktext"] == [html.escape(t, quote=False) for t in ex.written]
+    assert spec["layout"]["yaxis"]["title"]["text"] == "writing"
+    hover = spec["data"][0]["customdata"]
+    rows = [cell[0][0] for cell in (hover if isinstance(hover, list) else [])]
+    if not rows:  # numpy string arrays arrive as nested lists
+        rows = [row[0][0] for row in np.array(hover, dtype=object)]
+    assert rows[0] == f"writing {html.escape(ex.written[0], quote=False)} (reads &lt;s&gt;)"
+    assert any("▁ marks the start of a word" in c.value and "<s>" in c.value for c in at.caption)
+    line_view = (at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart"))[0]
+    queries = json.loads(line_view.proto.spec)["layer"][2]["data"]["values"]
+    assert [q["token"] for q in queries] == ex.written and [q["reads"] for q in queries] == ex.trace.tgt_tokens
+
+
+def test_decoding_table_and_animation_count_steps_alike(env):
+    at = run(view="Decoding")
+    ex = expected(env)
+    table = at.dataframe[0].value
+    anim = [s for s in specs(at) if s.get("frames")][0]
+    n = len(ex.written)
+    assert list(table["step"]) == list(range(1, len(table) + 1))
+    assert [f["layout"]["title"]["text"].split(":")[0] for f in anim["frames"]] == [f"step {i}/{n}" for i in
+                                                                                   range(1, n + 1)]
+    so_far = list(table["translation so far"])
+    assert so_far[-1] == ex.translation and all("▁" not in text for text in so_far)  # text, not raw pieces
+    assert list(table["writing"])[: n] == ex.written[: len(table)]
+
+
+def test_pickers_match_after_clearing_the_sentence(env):
+    at = run()
+    assert at.selectbox(key="attn_kind").value == "cross"
+    at.text_input(key="attn_sentence").set_value("").run()
+    at.text_input(key="attn_sentence").set_value("the cat eats the bread").run()
+    assert not at.exception
+    assert at.selectbox(key="attn_kind").value == "cross" == at.query_params["kind"]
+    titled(at, "cross-attention (decoder → source) · layer 0 · head 0")
+    at.selectbox(key="attn_kind").set_value("encoder self").run()  # choosing it now does something
+    assert at.query_params["kind"] == "encoder self"
+    titled(at, "encoder self-attention · layer 0 · head 0")
+
+
+def test_pickers_survive_another_view(env):
+    at = run()
+    at.selectbox(key="attn_kind").set_value("decoder self")
+    at.selectbox(key="attn_layer").set_value(1).run()
+    at.segmented_control(key="attn_view").set_value("Decoding").run()
+    assert at.query_params["kind"] == "decoder self" and at.query_params["view"] == "Decoding"
+    at.segmented_control(key="attn_view").set_value("Model view").run()
+    assert at.selectbox(key="attn_kind").value == "decoder self" == at.query_params["kind"]
+    assert at.selectbox(key="attn_layer").value == 1
+    titled(at, "decoder masked self-attention · layer 1 · head 0")
+    at.segmented_control(key="attn_view").set_value("QKV walkthrough").run()  # the same selection there
+    assert at.selectbox(key="attn_kind").value == "decoder self" and at.selectbox(key="attn_layer").value == 1
+
+
+def test_model_view_frames_the_selected_head_and_says_what_a_tile_is(env):
+    at = run(kind="decoder self", layer="1", head="2")
+    model_view = specs(at)[0]
+    (frame,) = model_view["layout"]["shapes"]
+    tiles = [t for t in model_view["data"] if t["type"] == "heatmap"]
+    index = [tuple(t["meta"]) for t in tiles].index(("decoder self", 1, 2))
+    suffix = "" if index == 0 else str(index + 1)
+    assert frame["xref"] == f"x{suffix} domain" and frame["yref"] == f"y{suffix} domain"
+    targets = [t for t in model_view["data"] if t["type"] == "scatter"]
+    assert "decoder masked self-attention, layer 1, head 2" in targets[index]["hovertemplate"]
+    assert "rows: token being written" in targets[index]["hovertemplate"]
+
+
+def test_numbers_explained_and_beam_candidates(env):
+    at = run(beam="4")
+    assert any("label smoothing 0.1" in c.value for c in at.caption)
+    table = at.dataframe[0].value
+    loaded = load_checkpoint(env / "transformer.safetensors")
+    ex = explore(loaded, "I am eating", beam=4)
+    assert list(table["translation"]) == [c.text or "(empty)" for c in ex.candidates]
+    assert list(table["chosen"])[0] == "yes" and list(table["score"]) == sorted(table["score"], reverse=True)
+    assert table["translation"][0] == (ex.translation or "(empty)")
+    np.testing.assert_allclose(list(table["log p"]), [round(c.log_prob, 3) for c in ex.candidates])
