@@ -73,8 +73,26 @@ def _restore_from_url() -> list[str]:
     s["grad_clip"] = round(url_number("clip", 1.0, *CLIP_RANGE, cast=float, notices=notices), 1)
     s["grad_section"] = url_choice("section", "time", tuple(SECTIONS), notices=notices)
     s["grad_view"] = url_choice("view", "curves", tuple(VIEWS), notices=notices)
+    s["grad_exp_models"] = _url_list("exp_models", EXP_CHOICES, list(lab.EXP_CELLS), notices)
+    s["grad_exp_T"] = [int(v) for v in _url_list("exp_T", tuple(map(str, EXP_LENGTH_CHOICES)),
+                                                  [str(v) for v in lab.EXP_LENGTHS], notices)]
+    s["grad_exp_steps"] = int(url_choice("exp_steps", str(lab.EXP_STEPS), tuple(map(str, EXP_STEP_CHOICES)),
+                                         notices=notices))
     s["grad_restored"] = True
     return notices
+
+
+def _url_list(name: str, choices: tuple[str, ...], default: list[str], notices: list[str]) -> list[str]:
+    """?name=a,b as a list of known choices; unknown entries are left out with a notice."""
+    raw = st.query_params.get(name)
+    if not raw:
+        return default
+    keep, bad = [], []
+    for part in raw.split(","):
+        (keep if part in choices and part not in keep else bad).append(part)
+    if bad:
+        notices.append(f"`{name}`: {', '.join(b[:20] for b in bad)} left out; choose from {', '.join(choices)}.")
+    return keep or default
 
 
 notices = _restore_from_url()
@@ -349,10 +367,10 @@ def section_experiment() -> None:
                 "the same data stream; the gated cells start with the chrono initialisation (their keep gates' "
                 "bias spans the task's length), and the Transformer is one encoder layer.")
     c1, c2, c3 = st.columns([2, 2, 1])
-    models = c1.multiselect("Models", EXP_CHOICES, default=list(lab.EXP_CELLS), key="grad_exp_models",
-                            format_func=lab.CELL_LABELS.get)
-    lengths = c2.multiselect("Lengths T", EXP_LENGTH_CHOICES, default=list(lab.EXP_LENGTHS), key="grad_exp_T")
-    steps = c3.select_slider("Training steps", EXP_STEP_CHOICES, value=lab.EXP_STEPS, key="grad_exp_steps")
+    models = c1.multiselect("Models", EXP_CHOICES, key="grad_exp_models", format_func=lab.CELL_LABELS.get)
+    lengths = c2.multiselect("Lengths T", EXP_LENGTH_CHOICES, key="grad_exp_T")
+    steps = c3.select_slider("Training steps", EXP_STEP_CHOICES, key="grad_exp_steps")
+    mirror_to_url(exp_models=",".join(models), exp_T=",".join(map(str, sorted(lengths))), exp_steps=steps)
     jobs = [(m, t) for t in sorted(lengths) for m in models]
     done: dict = st.session_state.setdefault("grad_exp_done", {})
     b1, b2, _ = st.columns([1, 1, 3])

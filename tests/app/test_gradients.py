@@ -205,3 +205,12 @@ def test_no_checkpoints_message(tmp_path, monkeypatch):
     at.query_params["section"] = "trained"
     at.run()
     assert not at.exception and any("No trained checkpoints" in e.value for e in at.error)
+
+
+def test_experiment_settings_come_from_the_url(tiny_dir, monkeypatch):
+    at = page(tiny_dir, monkeypatch, section="experiment", exp_models="gru,bogus", exp_T="5,10", exp_steps=100)
+    assert widget(at, "multiselect", "grad_exp_models").value == ["gru"]
+    assert widget(at, "multiselect", "grad_exp_T").value == [5, 10]
+    assert widget(at, "select_slider", "grad_exp_steps").value == 100
+    assert any("`exp_models`: bogus left out" in i.value for i in at.info)
+    assert at.query_params["exp_models"] == "gru"
