@@ -132,6 +132,7 @@ def decoding_animation(
                   fixedrange=True)
     for axis in (x_axis, y_axis):
         axis["tickfont"] = dict(size=TICK_SIZE, color=INK)
+        axis["automargin"] = True  # the axis title goes below the longest upright label
     first = dict(
         type="heatmap",
         z=percent[steps[0]],  # [rows, src] uint8

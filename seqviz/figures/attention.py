@@ -159,8 +159,11 @@ def compare_heatmaps(
         raise ValueError(f"titles must hold two strings, got {len(titles)}")
     n_q, n_k = max(a.shape[0], b.shape[0]), a.shape[1]
     px = _grid_px(n_q, n_k, list(q_tokens_a) + list(q_tokens_b), k_tokens, panels=2)
+    px["cell"] = min(px["cell"], 36)  # two panels side by side: 4 tokens still fit a 564 px column
+    px["angle"] = label_angle(k_tokens, px["cell"])
+    px["below"] = (label_px(k_tokens) if px["angle"] else TICK_SIZE) + 48
     panel = n_k * px["cell"]
-    gap = px["left"]  # the right panel's row labels sit in the gap
+    gap = label_px(q_tokens_b) + 24  # the right panel's row labels sit in the gap
     plot_w = 2 * panel + gap
     width = px["left"] + plot_w + COLORBAR_PX
     chars = max(20, (width - 20) // 10)
@@ -328,7 +331,8 @@ def model_view(
                                 font=dict(size=FONT_SIZE, color=INK)))
     for annotation in annotations:
         annotation.update(xref="paper", yref="paper", showarrow=False)
-    layout = base_layout(height=n_rows * tile_px + 50, width=90 + n_cols * int(tile_px * 1.25) + COLORBAR_PX,
+    # 4 heads: 90 + 4 × 92 + 100 = 558 px, inside the 564 px column of a 1024 px screen with the sidebar open
+    layout = base_layout(height=n_rows * tile_px + 50, width=90 + n_cols * (tile_px + 8) + 100,
                          **axes)
     layout.update(annotations=annotations, coloraxis=attention_coloraxis(), margin=dict(l=90, r=10, t=40, b=10))
     if frame is not None:
