@@ -349,13 +349,19 @@ def recall_chart(results: Sequence[Mapping[str, Any]], chance: float, labels: Ma
         by_cell.setdefault(str(r["cell"]), []).append((int(r["T"]), float(r[metric])))
     lengths = sorted({int(r["T"]) for r in results}) or [1]
     scale = 100.0 if metric == "accuracy" else 1.0
+    log_x = max(lengths) / max(min(lengths), 1) > 8
+    symbols = ("circle", "square", "diamond", "triangle-up", "x", "star")
     data: list[Any] = []
-    for cell, points in by_cell.items():
+    n = len(by_cell)
+    for k, (cell, points) in enumerate(by_cell.items()):
         points.sort()
-        data.append(go.Scatter(x=[p[0] for p in points], y=[scale * p[1] for p in points], mode="lines+markers",
-                               name=labels.get(cell, cell), marker=dict(size=11),
+        offset = k - (n - 1) / 2  # dodge sideways so models with equal scores stay visible
+        ts = np.array([p[0] for p in points], dtype=np.float64)
+        xs = ts * 10 ** (0.015 * offset) if log_x else ts + offset * 0.012 * (max(lengths) - min(lengths) + 1)
+        data.append(go.Scatter(x=xs, y=[scale * p[1] for p in points], mode="lines+markers", customdata=ts,
+                               name=labels.get(cell, cell), marker=dict(size=11, symbol=symbols[k % len(symbols)]),
                                line=dict(color=colors.get(cell, _color(cell)), width=style.LINE_WIDTH),
-                               hovertemplate=f"{style.escape(labels.get(cell, cell))}<br>T=%{{x}}: "
+                               hovertemplate=f"{style.escape(labels.get(cell, cell))}<br>T=%{{customdata}}: "
                                              + ("%{y:.1f}%" if metric == "accuracy" else "%{y:.3f} nats")
                                              + "<extra></extra>"))
     base = scale * chance
@@ -367,8 +373,8 @@ def recall_chart(results: Sequence[Mapping[str, Any]], chance: float, labels: Ma
     y_range = [0, 105] if metric == "accuracy" else None
     layout = style.base_layout(title, height=440,
                                xaxis=style.value_axis("distractors T between the symbol and the question",
-                                                      type="log" if max(lengths) / max(min(lengths), 1) > 8
-                                                      else "linear", tickvals=lengths, automargin=True),
+                                                      type="log" if log_x else "linear", tickvals=lengths,
+                                                      automargin=True),
                                yaxis=style.value_axis(y_title, automargin=True,
                                                       **({"range": y_range} if y_range else {})),
                                legend=dict(font=dict(size=style.FONT_SIZE, color=style.INK), orientation="h",
