@@ -19,6 +19,7 @@ from seqviz.figures.matrices import matrix_heatmap, saliency_heatmap
 from seqviz.figures.style import (
     FONT_SIZE,
     INK,
+    LABEL_PAD_PX,
     TICK_SIZE,
     as_array,
     attention_coloraxis,
@@ -100,6 +101,9 @@ def _grid_px(n_q: int, n_k: int, q_tokens: Sequence[str], k_tokens: Sequence[str
     """Pixel budget of a token heatmap: square cells of >= MIN_CELL_PX, x labels upright (-90) when they
     would not fit their cell, the left margin as wide as the longest row label."""
     cell = cell_size(max(n_q, n_k * panels))
+    fit = label_px(k_tokens) + LABEL_PAD_PX
+    if cell < fit and n_k * panels * fit <= 600:  # a short sentence: widen the cells so labels read level
+        cell = fit
     angle = label_angle(k_tokens, cell)
     below = (label_px(k_tokens) if angle else TICK_SIZE) + 48  # tick labels + the axis title
     left = label_px(q_tokens) + 56
@@ -123,6 +127,7 @@ def head_heatmap(
     n_q, n_k = pattern.shape
     px = _grid_px(n_q, n_k, q_tokens, k_tokens)
     width = max(380, px["left"] + n_k * px["cell"] + COLORBAR_PX)
+    spare = width - (px["left"] + n_k * px["cell"] + COLORBAR_PX)  # the floor's extra goes right: square cells
     chars = max(20, (width - 20) // 10)
     top = title_margin(title, chars) if title else 20
     layout = base_layout(title, height=top + n_q * px["cell"] + px["below"] + 10, width=width,
@@ -131,7 +136,7 @@ def head_heatmap(
         coloraxis=attention_coloraxis(),
         xaxis=_axis(k_tokens, key_title, angle=px["angle"]),
         yaxis=_axis(q_tokens, row_title, reverse=True),
-        margin=dict(l=px["left"], r=10, t=top, b=px["below"]),
+        margin=dict(l=px["left"], r=10 + spare, t=top, b=px["below"]),
     )
     return figure([_attention_trace(pattern, q_tokens, k_tokens, q_inputs)], layout)
 

@@ -131,7 +131,7 @@ def matrix_heatmap(
         cell_w, cell_h = _number_cell_px(text), 34
     else:
         cell_w = max(4, min(MIN_CELL_PX, (max_width - 200) // max(n_cols, 1)))
-        cell_h = max(4, min(MIN_CELL_PX, 600 // max(n_rows, 1)))
+        cell_h = 22 if n_rows <= 100 else max(4, 2200 // n_rows)  # every row label readable (tokens, q0..)
     x_ticks = {} if numbers or cell_w >= label_px(col_labels) + LABEL_PAD_PX else _sparse_ticks(col_labels, cell_w)
     y_ticks = {}
     if not numbers and cell_h < 20:  # rows: keep one label per ~20 px

@@ -100,3 +100,15 @@ def test_spec_is_the_altair_chart_without_its_theme(shape, dtype):
     spec = line_view_spec(pattern, q_tokens, k_tokens, title="cross · L1 · H2")
     assert "config" not in spec
     assert {key: value for key, value in chart.items() if key != "config"} == spec
+
+
+def test_line_view_is_at_least_300_px_and_rows_say_what_they_read():
+    pattern = softmax_rows((3, 5))
+    spec = line_view_spec(pattern, ["▁le", "▁chat", "</s>"], SRC, "cross", q_inputs=TGT)
+    padding = spec["padding"]
+    assert spec["height"] >= 300 and spec["width"] + padding["left"] + padding["right"] >= 300
+    queries = spec["layer"][2]["data"]["values"]
+    assert [q["reads"] for q in queries] == TGT and [q["token"] for q in queries] == ["▁le", "▁chat", "</s>"]
+    assert padding["left"] >= 9 * len("<script>alert(1)</script>")  # the longest key fits beside the lines
+    long = line_view_spec(softmax_rows((40, 40)), [f"t{i}" for i in range(40)], [f"s{i}" for i in range(40)])
+    assert long["height"] == 40 * 30  # height follows the tokens
