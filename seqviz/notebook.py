@@ -16,7 +16,7 @@ from seqviz.figures.animation import decoding_animation
 from seqviz.figures.attention import head_heatmap, model_view
 from seqviz.figures.lines import line_view
 from seqviz.figures.matrices import saliency_heatmap
-from seqviz.labs.attention import attention_patterns, attention_rollout, saliency
+from seqviz.labs.attention import attention_patterns, attention_rollout, row_labels, saliency
 from seqviz.names import attention_kind
 from seqviz.trace_record import Trace
 
@@ -40,7 +40,9 @@ def _kind(kind: str, patterns: dict[str, np.ndarray]) -> str:
     return kind
 
 
-def _head(trace: Trace, kind: str, layer: int, head: int) -> tuple[str, np.ndarray, list[str], list[str]]:
+def _head(trace: Trace, kind: str, layer: int, head: int):
+    """(kind, pattern [q, k], row labels, row inputs or None, key tokens) in the one labelling convention:
+    decoder rows are labelled by the token being written, the token read there goes to the hover."""
     patterns, tokens = attention_patterns(trace)
     kind = _kind(kind, patterns)
     n_layers, n_heads = patterns[kind].shape[:2]
@@ -48,7 +50,9 @@ def _head(trace: Trace, kind: str, layer: int, head: int) -> tuple[str, np.ndarr
         raise ValueError(f"layer must be in 0..{n_layers - 1} for {kind!r}, got {layer}")
     if not -n_heads <= head < n_heads:
         raise ValueError(f"head must be in 0..{n_heads - 1} for {kind!r}, got {head}")
-    return kind, patterns[kind][layer, head], *tokens[kind]
+    q_tokens, k_tokens = tokens[kind]
+    rows = row_labels(trace, kind, q_tokens)
+    return kind, patterns[kind][layer, head], rows, (list(q_tokens) if rows != list(q_tokens) else None), k_tokens
 
 
 def attention_model_view(trace: Trace) -> go.Figure:
@@ -57,15 +61,17 @@ def attention_model_view(trace: Trace) -> go.Figure:
 
 
 def attention_head(trace: Trace, kind: str, layer: int, head: int) -> go.Figure:
-    """One head as a heatmap; kind is 'encoder self', 'decoder self' or 'cross' (or 'enc', 'dec')."""
-    kind, pattern, q_tokens, k_tokens = _head(trace, kind, layer, head)
-    return head_heatmap(pattern, q_tokens, k_tokens, title=f"{kind} · layer {layer} · head {head}")
+    """One head as a heatmap; kind is 'encoder self', 'decoder self' or 'cross' (or 'enc', 'dec').
+    Decoder rows are labelled by the token being written ("writing ▁mange (reads ▁je)" on hover)."""
+    kind, pattern, rows, reads, k_tokens = _head(trace, kind, layer, head)
+    return head_heatmap(pattern, rows, k_tokens, title=f"{kind} · layer {layer} · head {head}", q_inputs=reads,
+                        row_title="writing" if reads is not None else "query")
 
 
 def attention_lines(trace: Trace, kind: str, layer: int, head: int) -> alt.LayerChart:
-    """One head as BertViz-style lines (see `line_view`)."""
-    kind, pattern, q_tokens, k_tokens = _head(trace, kind, layer, head)
-    return line_view(pattern, q_tokens, k_tokens, title=f"{kind} · layer {layer} · head {head}")
+    """One head as BertViz-style lines (see `line_view`), decoder rows labelled by the token written."""
+    kind, pattern, rows, reads, k_tokens = _head(trace, kind, layer, head)
+    return line_view(pattern, rows, k_tokens, title=f"{kind} · layer {layer} · head {head}", q_inputs=reads)
 
 
 def attention_rollout_view(trace: Trace, add_residual: bool = True) -> go.Figure:
@@ -111,6 +117,6 @@ def attention_saliency(trace: Trace) -> go.Figure:
     if grad.ndim == 2:
         meta: dict[str, Any] = getattr(trace, "meta", None) or {}
         rows = [str(meta.get("loss_of", "loss"))]
-    else:
-        rows = _generated(trace)[: sal.shape[0]]
-    return saliency_heatmap(sal, rows, trace.src_tokens)
+        return saliency_heatmap(sal, rows, trace.src_tokens)
+    rows = _generated(trace)[: sal.shape[0]]  # the token written at each step; hover: the token read
+    return saliency_heatmap(sal, rows, trace.src_tokens, tgt_inputs=list(trace.tgt_tokens)[: sal.shape[0]])

@@ -44,7 +44,9 @@ def test_attention_head_from_a_trace():
     fig = notebook.attention_head(trace, "cross", 0, 1)
     expected = trace.tensors["decoder.layers.0.cross_attn.hook_pattern"][1]
     np.testing.assert_array_equal(z_of(fig), np.rint(expected * 100))
-    assert list(fig.layout.yaxis.ticktext) == ["&lt;s&gt;", "▁je", "▁mange"]
+    # decoder rows are labelled by the token being written; the token read is in the hover
+    assert list(fig.layout.yaxis.ticktext) == ["▁je", "▁mange", "&lt;/s&gt;"]
+    assert fig.data[0].customdata[0][0][0] == "writing ▁je (reads &lt;s&gt;)"
     enc = notebook.attention_head(trace, "enc", 1, 3)
     expected = trace.tensors["encoder.layers.1.self_attn.hook_pattern"][3]
     np.testing.assert_array_equal(z_of(enc), np.rint(expected * 100))
