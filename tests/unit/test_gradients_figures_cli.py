@@ -176,3 +176,17 @@ def test_the_toy_cells_are_private():
     assert a is not b and a.weight_hh.data_ptr() != b.weight_hh.data_ptr()
     lab.gradient_through_time("rnn", Setup(T=10, hidden=4))
     assert math.isfinite(lab.gradient_through_time("rnn", Setup(T=10, hidden=4)).loss)
+
+
+def test_benchmark_loops_compute_the_same_gradients():
+    from seqviz.benchmarks import gradients as bench
+
+    cell, x, u = bench._prepared(Setup(T=25, hidden=6, rho=0.9))
+    one = bench._one_pass(cell, x, u)
+    for other in (bench._naive(cell, x, u), bench._naive_pruned(cell, x, u)):
+        assert len(other) == 25
+        for a, b in zip(one, other, strict=True):
+            torch.testing.assert_close(a, b)
+    assert all(p.grad is None for p in cell.parameters())
+    out = bench.bench_t1000(1)
+    assert out["gradients.t1000_target_ms"] == 50 and out["gradients.t1000_ms"] > 0
