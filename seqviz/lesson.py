@@ -106,7 +106,7 @@ LESSON = (
          "Cross-attention lets each written word look at the English source; watch it move as the translation "
          "is written.",
          "the decoding animation of cross-attention", "attention",
-         {"sentence": "i like the red apples", "view": "Decoding", "kind": "cross", "layer": 2, "head": 0}),
+         {"sentence": "i like the red apples", "view": "Decoding"}),
     Step("RNN vs Transformer: compute",
          "An RNN needs n steps one after another; a Transformer layer does all positions at once but "
          "pays n² for attention. Measure both on this machine and read what it means.",
