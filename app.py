@@ -1,7 +1,5 @@
 """seqviz: the Streamlit entry point. Navigation in sections plus what every page shares (the projector switch,
 the lesson bar); each page lives in seqviz/ui/."""
-from pathlib import Path
-
 import streamlit as st
 
 from seqviz.checkpoints import use_one_thread
@@ -10,7 +8,6 @@ from seqviz.ui.common import apply_hidden, lesson_bar, projector_toggle, share_c
 use_one_thread()  # small models on a shared 2-core machine: one intra-op thread per process (README, Benchmarks)
 st.set_page_config(page_title="seqviz: inside sequence models", page_icon=":material/search:", layout="wide")
 
-UI = Path(__file__).resolve().parent / "seqviz" / "ui"
 SECTIONS = {
     "Start": [("home.py", "Home", ":material/home:", "")],
     "Recurrent networks": [("rnn.py", "RNN seq2seq", ":material/repeat:", "rnn"),
@@ -21,7 +18,7 @@ SECTIONS = {
 }
 page = st.navigation({
     section: [st.Page(f"seqviz/ui/{file}", title=title, icon=icon, url_path=url or None, default=not url)
-              for file, title, icon, url in pages if (UI / file).is_file()]  # pages being built are left out
+              for file, title, icon, url in pages]
     for section, pages in SECTIONS.items()
 })
 projector_toggle()  # every page: the sidebar switch, kept in ?projector=1

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import json
 import os
 import subprocess
@@ -226,8 +225,7 @@ def parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_bench)
 
     for name in PAGE_COMMANDS:  # each page's own command lives beside its page (seqviz/commands/NAME.py)
-        if importlib.util.find_spec(f"seqviz.commands.{name}") is not None:
-            importlib.import_module(f"seqviz.commands.{name}").register(sub)
+        importlib.import_module(f"seqviz.commands.{name}").register(sub)
 
     sp = sub.add_parser("app", help="start the Streamlit app")
     sp.add_argument("--checkpoints", default=None, help="directory of checkpoints to list in the app")
