@@ -35,6 +35,8 @@ class Decoded:
     steps: list[Step]
     log_prob: float
     finished: bool  # False when max_steps ran out before </s>
+    # beam search only: its final pool, best first, as (tokens, log-prob, step probs, score)
+    candidates: tuple[tuple[list[int], float, list[float], float], ...] = ()
 
 
 def select(state, index: torch.Tensor):
@@ -137,10 +139,11 @@ def beam_search(model, src: list[int], width: int = 4, max_steps: int | None = N
                 break
             beams, state = chosen, select(state, torch.tensor(keep))
     pool = finished or beams
-    tokens, log_prob, probs = max(pool, key=lambda h: h[1] / max(len(h[2]), 1) ** alpha)
+    ranked = sorted(((h[0], h[1], h[2], h[1] / max(len(h[2]), 1) ** alpha) for h in pool), key=lambda h: -h[3])
+    tokens, log_prob, probs, _ = ranked[0]
     steps = [Step(t, (tokens + [EOS])[t], probs[t], tops[t] if t < len(tops) else [],
                   history[t] if t < len(history) else []) for t in range(len(probs))]
-    return Decoded(tokens, probs, steps, log_prob, bool(finished))
+    return Decoded(tokens, probs, steps, log_prob, bool(finished), tuple(ranked))
 
 
 def decode(model, src: list[int], beam: int = 1, ablate: dict | None = None) -> Decoded:

@@ -7,20 +7,17 @@ holds, batch dimension dropped (docs/architecture.md, "Hook names").
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Mapping, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from seqviz import names
-from seqviz.decode import Decoded, decode, default_max_steps, select
+from seqviz.decode import Decoded, decode
 from seqviz.inputs import prepare_source
-from seqviz.models.hooks import HookContext, hook_context, zero_heads_edit
+from seqviz.models.hooks import zero_heads_edit
 from seqviz.names import ATTENTION, RNN_ATTENTION, act_name
-from seqviz.tokenizer import BOS, EOS
 from seqviz.trace import Trace, grads_by_step, trace
 
 Head = tuple[str, int, int]  # (kind, layer, head)
@@ -187,56 +184,17 @@ def word_diff(before: str, after: str) -> list[tuple[str, str]]:
     return out
 
 
-@torch.inference_mode()
-def beam_candidates(model, tokenizer, src: list[int], width: int, alpha: float = 0.6,
-                    ablate: dict | None = None, keep: int | None = None) -> list[Candidate]:
-    """The finished hypotheses of beam search, best first, with their scores.
-
-    The same search as `seqviz.decode.beam_search` (same expansions, same stopping rule, same GNMT score
-    log p / len^alpha), keeping its finished pool, which `Decoded` does not carry; a test checks that the
-    best candidate equals beam_search's result. With width 1 this is greedy decoding's single hypothesis.
-    """
-    max_steps = default_max_steps(model, len(src))
-    context = hook_context(HookContext(record=False, edits=ablate)) if ablate else None
-    with context if context is not None else nullcontext():
-        state = model.init_state(model.encode(torch.tensor([src])))
-        beams: list[tuple[list[int], float, list[float]]] = [([], 0.0, [])]
-        finished: list[tuple[list[int], float, list[float]]] = []
-        for _ in range(max_steps):
-            last = torch.tensor([b[0][-1] if b[0] else BOS for b in beams])
-            logits, state = model.step(state, last)
-            log_p = torch.log_softmax(logits.float(), -1)  # [beams, vocab]
-            total = (torch.tensor([b[1] for b in beams])[:, None] + log_p).flatten()
-            best = total.topk(min(2 * width, total.numel()))
-            chosen, rows = [], []
-            for score, flat in zip(best.values.tolist(), best.indices.tolist(), strict=True):
-                row, token = divmod(flat, log_p.shape[1])
-                tokens, _, probs = beams[row]
-                p = math.exp(float(log_p[row, token]))
-                if token == EOS:
-                    finished.append((tokens, score, probs + [p]))
-                else:
-                    chosen.append((tokens + [token], score, probs + [p]))
-                    rows.append(row)
-                if len(chosen) == width:
-                    break
-
-            def norm(h):
-                return h[1] / max(len(h[2]), 1) ** alpha
-            if not chosen or (len(finished) >= width and max(map(norm, finished)) >= max(map(norm, chosen))):
-                break
-            beams, state = chosen, select(state, torch.tensor(rows))
-    done = bool(finished)
-    pool = finished or beams
-    ranked = sorted(pool, key=lambda h: h[1] / max(len(h[2]), 1) ** alpha, reverse=True)
+def beam_candidates(tokenizer, decoded: Decoded, keep: int | None = None) -> list[Candidate]:
+    """Beam search's final hypotheses, best first, with their GNMT scores (log p / len^alpha), read from the
+    pool `decode.beam_search` keeps on `Decoded`; repeated token sequences are shown once."""
     seen, out = set(), []
-    for tokens, log_prob, probs in ranked:
+    for tokens, log_prob, _, score in decoded.candidates:
         if tuple(tokens) in seen:
             continue
         seen.add(tuple(tokens))
-        out.append(Candidate(tokenizer.decode(tokens), tokenizer.pieces(tokens), float(log_prob),
-                             float(log_prob / max(len(probs), 1) ** alpha), chosen=not out, finished=done))
-    return out[: keep or max(width, 1)]
+        out.append(Candidate(tokenizer.decode(tokens), tokenizer.pieces(tokens), float(log_prob), float(score),
+                             chosen=not out, finished=decoded.finished))
+    return out[: keep or len(out)]
 
 
 def ablation_edits(heads: list[Head] | tuple[Head, ...]) -> dict:
@@ -256,7 +214,7 @@ def explore(loaded, sentence: str, beam: int = 1, ablate: tuple[Head, ...] = ())
     t = trace(model, tokenizer, sentence, beam=beam, model_name=loaded.name, ablate=edits, decoded=decoded)
     patterns, tokens = attention_patterns(t)
     pieces = tokenizer.pieces(decoded.tokens) + (["</s>"] if decoded.finished else [])
-    candidates = tuple(beam_candidates(model, tokenizer, prepared.ids, beam, ablate=edits)) if beam > 1 else ()
+    candidates = tuple(beam_candidates(tokenizer, decoded, keep=beam)) if beam > 1 else ()
     tgt = list(t.meta["tgt_ids"])
     so_far = tuple(tokenizer.decode(tgt[: step + 1]) for step in range(len(t.tgt_tokens)))  # last: </s> adds nothing
     return Exploration(t, patterns, tokens, t.meta["translation"], pieces, decoded.probs, prepared.dropped,

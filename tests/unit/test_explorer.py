@@ -82,8 +82,8 @@ def test_beam_candidates_best_is_beam_search(loaded, width):
     from seqviz.labs.attention import beam_candidates
 
     ids = prepare_source(loaded.tokenizer, "the cat eats the bread", loaded.model.config.max_len).ids
-    candidates = beam_candidates(loaded.model, loaded.tokenizer, ids, width)
     best = beam_search(loaded.model, ids, width)
+    candidates = beam_candidates(loaded.tokenizer, best, keep=width)
     assert candidates[0].chosen and not any(c.chosen for c in candidates[1:])
     assert candidates[0].pieces == loaded.tokenizer.pieces(best.tokens)
     assert candidates[0].log_prob == pytest.approx(best.log_prob, abs=1e-4)
