@@ -1,6 +1,7 @@
 """Shared pieces of the pages: cached models, checkpoint discovery, the shared sentence, URL state, showing figures."""
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -221,6 +222,12 @@ def projector_toggle() -> None:
         del st.query_params["projector"]
 
 
+def same_tab_link(text: str, href: str) -> str:
+    """An <a> that opens in this tab (markdown links open a new one): a lesson walks forward in one tab, and the
+    full load starts a fresh run of the page, so the step's preset lands in its widgets. Both parts escaped."""
+    return f'<a href="{html.escape(href)}" target="_self">{html.escape(text)}</a>'
+
+
 def lesson_bar() -> None:
     """"Step n of 10" with Back and Next links, on a page opened from the lesson path (?step=n)."""
     from seqviz.lesson import LESSON  # plain data
@@ -230,18 +237,19 @@ def lesson_bar() -> None:
         return
     if not str(raw).isdigit() or not 1 <= int(raw) <= len(LESSON):
         st.caption(f"`step={str(raw)[:20]}` in the link is not a lesson step (1–{len(LESSON)}); "
-                   "the lesson path is on [Home](./).")
+                   "the lesson path is on Home.")
         return
     n = int(raw)
     step = LESSON[n - 1]
-    back = f"[← Back: {LESSON[n - 2].title}]({LESSON[n - 2].link(n - 1)})" if n > 1 else "[← The lesson path](./)"
-    following = (f"[Next: {LESSON[n].title} →]({LESSON[n].link(n + 1)})" if n < len(LESSON)
-                 else "[Back to the lesson path →](./)")
+    back = (same_tab_link(f"← Back: {LESSON[n - 2].title}", LESSON[n - 2].link(n - 1)) if n > 1
+            else same_tab_link("← The lesson path", "./"))
+    following = (same_tab_link(f"Next: {LESSON[n].title} →", LESSON[n].link(n + 1)) if n < len(LESSON)
+                 else same_tab_link("Back to the lesson path →", "./"))
     with st.container(border=True):
         left, middle, right = st.columns([3, 4, 3], vertical_alignment="center")
-        left.markdown(back)
+        left.markdown(back, unsafe_allow_html=True)
         middle.markdown(f"**Step {n} of {len(LESSON)}: {as_text(step.title)}**  \nLook at: {as_text(step.figure)}")
-        right.markdown(following)
+        right.markdown(following, unsafe_allow_html=True)
 
 
 # Controls a teacher may hide from a shared link, per page (url_path): label -> the widget keys it covers.

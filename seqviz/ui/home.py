@@ -9,7 +9,15 @@ from seqviz.checkpoints import read_card
 from seqviz.decode import decode
 from seqviz.inputs import DEFAULT_SENTENCE, InputError, prepare_source
 from seqviz.lesson import LESSON
-from seqviz.ui.common import as_text, available, clip_input, load_model, no_checkpoints_message, shared_sentence
+from seqviz.ui.common import (
+    as_text,
+    available,
+    clip_input,
+    load_model,
+    no_checkpoints_message,
+    same_tab_link,
+    shared_sentence,
+)
 
 st.title("seqviz: look inside a translation model")
 st.markdown(
@@ -27,8 +35,8 @@ with left:
         with st.container(border=True):
             st.markdown(f"**{number}. {as_text(step.title)}**")
             st.markdown(as_text(step.text))
-            st.markdown(f":material/visibility: Look at *{as_text(step.figure)}* · "
-                        f"[Open step {number} →]({step.link(number)})")
+            st.markdown(f":material/visibility: Look at *{as_text(step.figure)}*")
+            st.markdown(same_tab_link(f"Open step {number} →", step.link(number)), unsafe_allow_html=True)
 
 with right:
     st.subheader("Try it")

@@ -1,4 +1,5 @@
 """What every page shares: the example picker, the unknown-word notice, the projector mode and the lesson bar."""
+import html
 import json
 
 import pytest
@@ -58,9 +59,10 @@ def test_lesson_bar_links_back_and_next(number):
     bar = "\n".join(m.value for m in at.markdown)
     assert f"Step {number} of 10" in bar
     if number > 1:
-        assert LESSON[number - 2].link(number - 1) in bar
+        assert html.escape(LESSON[number - 2].link(number - 1)) in bar
     if number < 10:
-        assert LESSON[number].link(number + 1) in bar
+        assert html.escape(LESSON[number].link(number + 1)) in bar
+    assert 'target="_self"' in bar  # the lesson walks forward in one tab
     assert step.title.split(":")[0] in bar
 
 
