@@ -325,6 +325,8 @@ def scaled(fig: go.Figure, factor: float) -> go.Figure:
         for side in ("l", "r", "t", "b"):
             if isinstance(margin.get(side), int | float):
                 margin[side] = round(margin[side] * factor)
+    if not isinstance(layout.get("width"), int | float):
+        _rewrap_title(layout, factor)  # a column-wide figure keeps its width, so bigger letters need more lines
     _high_contrast(spec)
     for trace in spec.get("data", []):
         _scale_fonts(trace, factor)
@@ -338,6 +340,23 @@ def scaled(fig: go.Figure, factor: float) -> go.Figure:
     if spec.get("frames"):
         out._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in spec["frames"])
     return out
+
+
+def _rewrap_title(layout: dict[str, Any], factor: float) -> None:
+    """Wrap the title at 1/factor of its longest line, and give the top margin room for the extra lines."""
+    import textwrap
+
+    title = layout.get("title")
+    text = title.get("text") if isinstance(title, dict) else None
+    if not text:
+        return
+    lines = text.split("<br>")
+    width = max(16, int(max(map(len, lines)) / factor))
+    wrapped = textwrap.wrap(" ".join(lines), width)
+    title["text"] = "<br>".join(wrapped)
+    size = (title.get("font") or {}).get("size", TITLE_SIZE * factor)
+    margin = layout.setdefault("margin", {})
+    margin["t"] = max(margin.get("t", 0), round(20 + len(wrapped) * (size + 8)))
 
 
 def _high_contrast(spec: dict[str, Any]) -> None:
