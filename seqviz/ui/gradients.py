@@ -10,6 +10,7 @@ import streamlit as st
 from seqviz.figures import gradients as fig
 from seqviz.inputs import InputError
 from seqviz.labs import gradients as lab
+from seqviz.labs import gradients_learning as learning
 from seqviz.ui.common import (
     as_text,
     available,
@@ -73,10 +74,10 @@ def _restore_from_url() -> list[str]:
     s["grad_clip"] = round(url_number("clip", 1.0, *CLIP_RANGE, cast=float, notices=notices), 1)
     s["grad_section"] = url_choice("section", "time", tuple(SECTIONS), notices=notices)
     s["grad_view"] = url_choice("view", "curves", tuple(VIEWS), notices=notices)
-    s["grad_exp_models"] = _url_list("exp_models", EXP_CHOICES, list(lab.EXP_CELLS), notices)
+    s["grad_exp_models"] = _url_list("exp_models", EXP_CHOICES, list(learning.EXP_CELLS), notices)
     s["grad_exp_T"] = [int(v) for v in _url_list("exp_T", tuple(map(str, EXP_LENGTH_CHOICES)),
-                                                  [str(v) for v in lab.EXP_LENGTHS], notices)]
-    s["grad_exp_steps"] = int(url_choice("exp_steps", str(lab.EXP_STEPS), tuple(map(str, EXP_STEP_CHOICES)),
+                                                  [str(v) for v in learning.EXP_LENGTHS], notices)]
+    s["grad_exp_steps"] = int(url_choice("exp_steps", str(learning.EXP_STEPS), tuple(map(str, EXP_STEP_CHOICES)),
                                          notices=notices))
     s["grad_restored"] = True
     return notices
@@ -142,23 +143,23 @@ def connectivity_of(cell: str, setup: lab.Setup) -> np.ndarray:
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def cliff_surface() -> lab.Surface:
-    return lab.cliff_surface(161)
+def cliff_surface() -> learning.Surface:
+    return learning.cliff_surface(161)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def cliff_path(clip: float | None) -> lab.Path:
-    return lab.descent_path(*lab.CLIFF_START, lab.CLIFF_LR, lab.CLIFF_STEPS, clip)
+def cliff_path(clip: float | None) -> learning.Path:
+    return learning.descent_path(*learning.CLIFF_START, learning.CLIFF_LR, learning.CLIFF_STEPS, clip)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def recall_run(cell: str, T: int, steps: int, seed: int) -> lab.RecallResult:
-    return lab.train_recall(cell, T, steps=steps, seed=seed)
+def recall_run(cell: str, T: int, steps: int, seed: int) -> learning.RecallResult:
+    return learning.train_recall(cell, T, steps=steps, seed=seed)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def trained_of(path: str, mtime: float, sentence: str, _loaded) -> lab.TrainedGradient:  # noqa: ARG001
-    return lab.trained_gradient(_loaded.model, _loaded.tokenizer, sentence, _loaded.name)
+def trained_of(path: str, mtime: float, sentence: str, _loaded) -> learning.TrainedGradient:  # noqa: ARG001
+    return learning.trained_gradient(_loaded.model, _loaded.tokenizer, sentence, _loaded.name)
 
 
 def fmt(x: float) -> str:
@@ -319,7 +320,7 @@ def section_time() -> None:
 @st.fragment
 def section_cliff() -> None:
     st.markdown("A single-unit RNN x_t = w·σ(x_(t−1)) + b, run for "
-                f"{lab.CLIFF_T} steps from x_0 = {lab.CLIFF_X0}, with loss (x_T − {lab.CLIFF_TARGET})² "
+                f"{learning.CLIFF_T} steps from x_0 = {learning.CLIFF_X0}, with loss (x_T − {learning.CLIFF_TARGET})² "
                 "(Pascanu et al. 2013, §3). Where the final state switches from one attractor to the other, the "
                 "loss surface has a **cliff**: a wall whose gradient is enormous. Gradient descent that walks "
                 "onto it is thrown across the map; clipping the gradient's norm keeps the step small.")
@@ -330,8 +331,9 @@ def section_cliff() -> None:
     paths = [{"name": "without clipping", "w": free.w, "b": free.b, "color": "#ff4136"},
              {"name": f"clipped at {threshold:g}", "w": clipped.w, "b": clipped.b, "color": "#ffffff"}]
     show_plotly(fig.cliff_figure(surface.w, surface.b, surface.loss, paths,
-                                 title=f"The cliff: {lab.CLIFF_STEPS} steps of gradient descent (lr "
-                                       f"{lab.CLIFF_LR:g}) from (w, b) = {lab.CLIFF_START}"), key="grad_cliff")
+                                 title=f"The cliff: {learning.CLIFF_STEPS} steps of gradient descent (lr "
+                                       f"{learning.CLIFF_LR:g}) from (w, b) = {learning.CLIFF_START}"),
+                key="grad_cliff")
     jump = np.hypot(np.diff(free.w), np.diff(free.b))
     k = int(jump.argmax()) if jump.size else 0
     c1, c2, c3 = st.columns(3)
@@ -359,11 +361,12 @@ def _start_experiment() -> None:
 
 
 def section_experiment() -> None:
-    st.markdown(f"**Recall the first symbol.** Each sequence starts with one of {lab.SYMBOLS} symbols, then T "
-                f"random distractors from another {lab.SYMBOLS}; after the last one the model must name the first "
-                f"symbol. A model that forgets can only guess: chance is {100 / lab.SYMBOLS:.1f}% accuracy, "
-                f"a cross-entropy of log {lab.SYMBOLS} = {math.log(lab.SYMBOLS):.2f} nats. Every model gets the same "
-                f"budget: Adam, batch {lab.EXP_BATCH}, hidden size {lab.EXP_HIDDEN}, gradient clipping at 1, "
+    st.markdown(f"**Recall the first symbol.** Each sequence starts with one of {learning.SYMBOLS} symbols, then T "
+                f"random distractors from another {learning.SYMBOLS}; after the last one the model must name the first "
+                f"symbol. A model that forgets can only guess: chance is {100 / learning.SYMBOLS:.1f}% accuracy, "
+                f"a cross-entropy of log {learning.SYMBOLS} = {math.log(learning.SYMBOLS):.2f} nats. "
+                "Every model gets the same "
+                f"budget: Adam, batch {learning.EXP_BATCH}, hidden size {learning.EXP_HIDDEN}, gradient clipping at 1, "
                 "the same data stream; the gated cells start with the chrono initialisation (their keep gates' "
                 "bias spans the task's length), and the Transformer is one encoder layer.")
     c1, c2, c3 = st.columns([2, 2, 1])
@@ -395,14 +398,14 @@ def section_experiment() -> None:
                 icon=":material/stop_circle:")
     if not results:
         if not st.session_state.get("grad_exp_stopped"):
-            st.info(f"Press **Run experiment**: the default sweep ({len(lab.EXP_CELLS)} models × "
-                    f"{len(lab.EXP_LENGTHS)} lengths) takes well under a minute on two CPU cores.",
+            st.info(f"Press **Run experiment**: the default sweep ({len(learning.EXP_CELLS)} models × "
+                    f"{len(learning.EXP_LENGTHS)} lengths) takes well under a minute on two CPU cores.",
                     icon=":material/science:")
         return
     rows = [{"cell": r.cell, "T": r.T, "accuracy": r.accuracy, "loss": r.loss} for r in results]
     metric = st.radio("Show", ("accuracy", "loss"), horizontal=True, key="grad_exp_metric",
                       format_func={"accuracy": "test accuracy", "loss": "test cross-entropy"}.get)
-    chance = 1 / lab.SYMBOLS if metric == "accuracy" else math.log(lab.SYMBOLS)
+    chance = 1 / learning.SYMBOLS if metric == "accuracy" else math.log(learning.SYMBOLS)
     show_plotly(fig.recall_chart(rows, chance, labels=lab.CELL_LABELS, colors=COLORS, metric=metric,
                                  title=f"Recall after T distractors: {steps} training steps per model"),
                 key="grad_exp_chart")
@@ -412,11 +415,11 @@ def section_experiment() -> None:
     verdict(results)
 
 
-def verdict(results: list[lab.RecallResult]) -> None:
+def verdict(results: list[learning.RecallResult]) -> None:
     """Say what the numbers show, including when they do not show the expected effect."""
     longest = max(r.T for r in results)
     at = {r.cell: r for r in results if r.T == longest}
-    chance = 100 / lab.SYMBOLS
+    chance = 100 / learning.SYMBOLS
     rnn = at.get("rnn") or at.get("rnn-relu")
     gated = [at[c] for c in ("lstm", "gru") if c in at]
     if rnn is None or not gated:
@@ -434,7 +437,7 @@ def verdict(results: list[lab.RecallResult]) -> None:
                    f"{rnn.loss:.2f} nats (memoryless {rnn.chance_loss:.2f}, gated "
                    f"{min(g.loss for g in gated):.2f}), and "
                    f"{100 * rnn.accuracy:.0f}% is about what keeping one bit of the symbol gives (2 of "
-                   f"{lab.SYMBOLS} = {200 / lab.SYMBOLS:.0f}%): a saturated tanh unit can latch one bit, "
+                   f"{learning.SYMBOLS} = {200 / learning.SYMBOLS:.0f}%): a saturated tanh unit can latch one bit, "
                    "but not the whole symbol, within this budget.", icon=":material/info:")
     else:
         st.warning(text + " In this run the budget does not separate the cells; the numbers above are what "

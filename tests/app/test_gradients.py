@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from seqviz.figures import gradients as fig
 from seqviz.figures.style import decode_array
 from seqviz.labs import gradients as lab
+from seqviz.labs import gradients_learning as learning
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "seqviz" / "ui" / "gradients.py")
@@ -151,11 +152,11 @@ def test_cliff_and_clipping(tiny_dir, monkeypatch):
     free, clipped = spec["data"][1], spec["data"][2]
     assert "without clipping" in free["name"] and "off the map" in free["name"]
     cw, cb = decode_array(clipped["x"]), decode_array(clipped["y"])
-    assert np.hypot(np.diff(cw), np.diff(cb)).max() <= lab.CLIFF_LR * 1.0 + 1e-9
+    assert np.hypot(np.diff(cw), np.diff(cb)).max() <= learning.CLIFF_LR * 1.0 + 1e-9
     widget(at, "slider", "grad_cliff_clip").set_value(10.0).run()
     clipped = charts(at)[0]["data"][2]
     steps = np.hypot(np.diff(decode_array(clipped["x"])), np.diff(decode_array(clipped["y"])))
-    assert steps.max() <= lab.CLIFF_LR * 10 + 1e-9 and steps.max() > lab.CLIFF_LR * 1.5
+    assert steps.max() <= learning.CLIFF_LR * 10 + 1e-9 and steps.max() > learning.CLIFF_LR * 1.5
     assert "clipped at 10" in clipped["name"]
 
 
@@ -171,7 +172,7 @@ def test_live_experiment_runs_stops_and_caches(tiny_dir, monkeypatch):
     (spec,) = charts(at)
     table = at.dataframe[0].value
     assert list(table["model"]) == ["GRU", "RNN (tanh)"] and list(table["T"]) == [5, 5]
-    expected = lab.train_recall("gru", 5, steps=100, seed=0)
+    expected = learning.train_recall("gru", 5, steps=100, seed=0)
     assert table["test accuracy"][0] == f"{100 * expected.accuracy:.1f}%"
     chance = spec["data"][-1]
     assert decode_array(chance["y"]).tolist() == [12.5, 12.5]

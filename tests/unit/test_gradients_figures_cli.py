@@ -11,6 +11,7 @@ import torch
 from seqviz.figures import gradients as fig
 from seqviz.figures.style import decode_array
 from seqviz.labs import gradients as lab
+from seqviz.labs import gradients_learning as learning
 from seqviz.labs.gradients import Setup
 
 
@@ -101,8 +102,8 @@ def test_saturation_bars_and_recall_chart_and_cliff():
     f = spec(fig.recall_chart(rows, 1 / 8, labels=lab.CELL_LABELS))
     assert decode_array(f["data"][0]["y"]).tolist() == [100.0, 12.5]
     assert decode_array(f["data"][-1]["y"]).tolist() == [12.5, 12.5]
-    s = lab.cliff_surface(21)
-    path = lab.descent_path(*lab.CLIFF_START, lab.CLIFF_LR, 20, None)
+    s = learning.cliff_surface(21)
+    path = learning.descent_path(*learning.CLIFF_START, learning.CLIFF_LR, 20, None)
     f = spec(fig.cliff_figure(s.w, s.b, s.loss, [{"name": "free", "w": path.w, "b": path.b}]))
     np.testing.assert_allclose(decode_array(f["data"][0]["z"]), np.log10(np.maximum(s.loss, 1e-12)), rtol=1e-5)
     off = ~((path.w >= s.w[0]) & (path.w <= s.w[-1]) & (path.b >= s.b[0]) & (path.b <= s.b[-1]))
@@ -158,7 +159,7 @@ def test_trained_models_are_never_modified(tiny_dir):
     loaded = load_checkpoint(tiny_dir / "gru-plain.safetensors")
     before = {k: v.clone() for k, v in loaded.model.state_dict().items()}
     was_training = loaded.model.training
-    tg = lab.trained_gradient(loaded.model, loaded.tokenizer, "the cat is sleeping", "gru-plain")
+    tg = learning.trained_gradient(loaded.model, loaded.tokenizer, "the cat is sleeping", "gru-plain")
     assert tg.grad_norms.shape == (len(tg.src_tokens),) and np.all(np.isfinite(tg.grad_norms))
     assert tg.grad_norms.max() > 0 and not tg.attention and tg.cell == "gru"
     for k, v in loaded.model.state_dict().items():
@@ -166,7 +167,7 @@ def test_trained_models_are_never_modified(tiny_dir):
     assert all(p.grad is None for p in loaded.model.parameters())
     assert loaded.model.training == was_training
     with pytest.raises(ValueError):
-        lab.trained_gradient(load_checkpoint(tiny_dir / "transformer.safetensors").model, loaded.tokenizer, "a",
+        learning.trained_gradient(load_checkpoint(tiny_dir / "transformer.safetensors").model, loaded.tokenizer, "a",
                              "transformer")
 
 

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from seqviz.labs import gradients as lab
+from seqviz.labs import gradients_learning as learning
 from seqviz.labs.gradients import Setup
 
 F64 = torch.float64
@@ -180,36 +181,36 @@ def test_setup_ranges_are_checked():
 
 
 def test_cliff_wall_and_clipping():
-    surface = lab.cliff_surface(41)
+    surface = learning.cliff_surface(41)
     assert surface.loss.shape == (41, 41)
     assert np.all(np.isfinite(surface.loss))
-    w0, b0 = lab.CLIFF_START
-    free = lab.descent_path(w0, b0, lab.CLIFF_LR, lab.CLIFF_STEPS, None)
-    clipped = lab.descent_path(w0, b0, lab.CLIFF_LR, lab.CLIFF_STEPS, 1.0)
+    w0, b0 = learning.CLIFF_START
+    free = learning.descent_path(w0, b0, learning.CLIFF_LR, learning.CLIFF_STEPS, None)
+    clipped = learning.descent_path(w0, b0, learning.CLIFF_LR, learning.CLIFF_STEPS, 1.0)
     free_steps = np.hypot(np.diff(free.w), np.diff(free.b))
     clipped_steps = np.hypot(np.diff(clipped.w), np.diff(clipped.b))
     assert free.grad_norm.max() > 100  # the path reaches the wall
     assert free_steps.max() > 5  # and the wall's gradient throws it across the map
-    assert clipped_steps.max() <= lab.CLIFF_LR * 1.0 + 1e-12  # clipping caps every step at lr · threshold
+    assert clipped_steps.max() <= learning.CLIFF_LR * 1.0 + 1e-12  # clipping caps every step at lr · threshold
     # the loss is x_T's squared error: check one point by hand
-    x = lab.CLIFF_X0
-    for _ in range(lab.CLIFF_T):
+    x = learning.CLIFF_X0
+    for _ in range(learning.CLIFF_T):
         x = 3.0 / (1 + math.exp(-x)) - 1.0
-    assert float(lab.cliff_loss(torch.tensor(3.0, dtype=F64), torch.tensor(-1.0, dtype=F64))) == pytest.approx(
-        (x - lab.CLIFF_TARGET) ** 2)
+    assert float(learning.cliff_loss(torch.tensor(3.0, dtype=F64), torch.tensor(-1.0, dtype=F64))) == pytest.approx(
+        (x - learning.CLIFF_TARGET) ** 2)
 
 
 def test_recall_task_and_a_short_training_run():
-    x, y = lab.recall_batch(7, 5, torch.Generator().manual_seed(0))
-    assert x.shape == (5, 8, 2 * lab.SYMBOLS)
+    x, y = learning.recall_batch(7, 5, torch.Generator().manual_seed(0))
+    assert x.shape == (5, 8, 2 * learning.SYMBOLS)
     assert torch.equal(x[:, 0].argmax(-1), y)
-    assert bool((x[:, 1:].argmax(-1) >= lab.SYMBOLS).all())  # distractors come from the other alphabet
-    r = lab.train_recall("gru", T=3, steps=150, hidden=16)
+    assert bool((x[:, 1:].argmax(-1) >= learning.SYMBOLS).all())  # distractors come from the other alphabet
+    r = learning.train_recall("gru", T=3, steps=150, hidden=16)
     assert r.accuracy > 0.9 and r.loss < r.chance_loss
-    assert r.chance_accuracy == 1 / lab.SYMBOLS and r.chance_loss == pytest.approx(math.log(lab.SYMBOLS))
-    t = lab.train_recall("transformer", T=3, steps=10, hidden=16)
+    assert r.chance_accuracy == 1 / learning.SYMBOLS and r.chance_loss == pytest.approx(math.log(learning.SYMBOLS))
+    t = learning.train_recall("transformer", T=3, steps=10, hidden=16)
     assert 0 <= t.accuracy <= 1 and len(t.train_loss) == 0
-    lin = lab.train_recall("rnn-linear", T=3, steps=25, hidden=8)
+    lin = learning.train_recall("rnn-linear", T=3, steps=25, hidden=8)
     assert len(lin.train_loss) == 1
 
 

@@ -1,0 +1,234 @@
+"""What gradients do to learning, the gradients lab's second room: Pascanu's cliff (gradient descent with and
+without clipping on a one-unit RNN's loss surface), the live long-range recall experiment, and ‖∂L/∂h_t‖ of the
+shipped translation models. The toy cells' gradient through time is in labs/gradients.py.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from seqviz.labs.gradients import canonical_cell, split_cell
+from seqviz.models.positional import sinusoidal_encoding
+from seqviz.models.rnn import Cell
+
+# ---------------------------------------------------------------- Pascanu's cliff
+
+CLIFF_T = 10
+CLIFF_X0 = 0.5
+CLIFF_TARGET = 0.7
+CLIFF_W = (-2.0, 14.0)
+CLIFF_B = (-10.0, 4.0)
+CLIFF_START = (8.0, -6.0)  # below the wall: descent walks up to it, and the wall's gradient throws it away
+CLIFF_LR = 0.02
+CLIFF_STEPS = 50
+
+
+def cliff_loss(w: torch.Tensor, b: torch.Tensor, steps: int = CLIFF_T) -> torch.Tensor:
+    """Pascanu et al. 2013, §3: a single-unit RNN x_t = w σ(x_{t−1}) + b, x_0 = 0.5, L = (x_T − 0.7)²."""
+    x = torch.full_like(w * b, CLIFF_X0)
+    for _ in range(steps):
+        x = w * torch.sigmoid(x) + b
+    return (x - CLIFF_TARGET) ** 2
+
+
+@dataclass(frozen=True)
+class Surface:
+    w: np.ndarray  # [nw]
+    b: np.ndarray  # [nb]
+    loss: np.ndarray  # [nb, nw]: rows b, columns w
+
+
+def cliff_surface(n: int = 121) -> Surface:
+    w = torch.linspace(*CLIFF_W, n, dtype=torch.float64)
+    b = torch.linspace(*CLIFF_B, n, dtype=torch.float64)
+    loss = cliff_loss(w[None, :], b[:, None])
+    return Surface(w.numpy(), b.numpy(), loss.numpy())
+
+
+@dataclass(frozen=True)
+class Path:
+    w: np.ndarray  # [steps + 1]
+    b: np.ndarray
+    loss: np.ndarray
+    grad_norm: np.ndarray  # [steps] ‖∇L‖ before clipping, at each step
+    clip: float | None
+
+
+def descent_path(w0: float, b0: float, lr: float, steps: int, clip: float | None) -> Path:
+    """Gradient descent on the cliff loss from (w0, b0); with `clip`, the gradient's norm is capped at `clip`
+    (rescaled, as torch.nn.utils.clip_grad_norm_ does) before each step."""
+    p = torch.tensor([w0, b0], dtype=torch.float64)
+    ws, bs, losses, gnorms = [w0], [b0], [], []
+    for _ in range(steps):
+        q = p.clone().requires_grad_(True)
+        loss = cliff_loss(q[0], q[1])
+        (grad,) = torch.autograd.grad(loss, [q])
+        gn = float(grad.norm())
+        losses.append(float(loss.detach()))
+        gnorms.append(gn)
+        if not math.isfinite(gn):
+            break
+        if clip is not None and gn > clip:
+            grad = grad * (clip / gn)
+        p = (p - lr * grad).detach()
+        ws.append(float(p[0]))
+        bs.append(float(p[1]))
+    losses.append(float(cliff_loss(p[0], p[1])))
+    return Path(np.array(ws), np.array(bs), np.array(losses), np.array(gnorms), clip)
+
+
+# ---------------------------------------------------------------- the live experiment: recall the first symbol
+
+SYMBOLS = 8  # what must be remembered: chance accuracy 1/8, memoryless cross-entropy log 8
+EXP_HIDDEN = 32
+EXP_BATCH = 32
+EXP_STEPS = 300
+EXP_LR = 1e-2
+EXP_EVAL = 512
+EXP_CELLS = ("rnn", "lstm", "gru", "transformer")
+EXP_LENGTHS = (10, 50, 150)
+
+
+def recall_batch(T: int, batch: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """x [batch, T+1, 2·SYMBOLS] one-hot: a symbol s ∈ {0..3} first, then T random distractors from a second
+    alphabet {4..7}; the answer y [batch] is s, read out after the last distractor."""
+    s = torch.randint(0, SYMBOLS, (batch,), generator=generator)
+    d = torch.randint(SYMBOLS, 2 * SYMBOLS, (batch, T), generator=generator)
+    return F.one_hot(torch.cat([s[:, None], d], 1), 2 * SYMBOLS).float(), s
+
+
+class RecallRNN(nn.Module):
+    """A recurrent cell and a linear read-out of its last state. Training uses PyTorch's fused kernels
+    (nn.RNN / nn.LSTM / nn.GRU compute the same equations as Cell) and, for the linear RNN, Cell's step loop."""
+
+    def __init__(self, name: str, hidden: int, T: int):
+        super().__init__()
+        kind, nonlinearity = split_cell(name)
+        self.kind, self.nonlinearity = kind, nonlinearity
+        if kind == "rnn" and nonlinearity == "linear":
+            self.cell = Cell("rnn", 2 * SYMBOLS, hidden, "linear")
+        else:
+            cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
+            extra = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
+            self.rnn = cls(2 * SYMBOLS, hidden, batch_first=True, **extra)
+            self._chrono(hidden, T)
+        self.out = nn.Linear(hidden, SYMBOLS)
+
+    def _chrono(self, hidden: int, T: int) -> None:
+        """Chrono initialisation (Tallec & Ollivier 2018) for the gated cells: the 'keep' gate's bias is
+        log U(1, T−1), so its time constant spans the task's length (LSTM: b_f, and b_i = −b_f; GRU: b_z).
+        The vanilla RNN has no gate to initialise: that difference is the lesson."""
+        if self.kind == "rnn":
+            return
+        with torch.no_grad():
+            keep = torch.log(torch.empty(hidden).uniform_(1.0, max(2.0, T - 1.0)))
+            b_ih, b_hh = self.rnn.bias_ih_l0, self.rnn.bias_hh_l0
+            if self.kind == "lstm":  # i, f, g, o
+                b_ih[hidden:2 * hidden], b_hh[hidden:2 * hidden] = keep, 0.0
+                b_ih[:hidden], b_hh[:hidden] = -keep, 0.0
+            else:  # r, z, n: h = (1 − z) n + z h_prev, so a large z keeps the state
+                b_ih[hidden:2 * hidden], b_hh[hidden:2 * hidden] = keep, 0.0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if hasattr(self, "rnn"):
+            return self.out(self.rnn(x)[0][:, -1])
+        state = self.cell.init_state(x.shape[0], x)
+        for t in range(x.shape[1]):
+            state, _ = self.cell(x[:, t], state)
+        return self.out(state[0])
+
+
+class RecallTransformer(nn.Module):
+    """A one-layer Transformer encoder (sinusoidal positions, 2 heads, d_model = hidden) read out at the last
+    position: attention can look straight back at step 0, whatever T is."""
+
+    def __init__(self, hidden: int, T: int):
+        super().__init__()
+        d = max(16, hidden - hidden % 2)
+        self.embed = nn.Linear(2 * SYMBOLS, d)
+        self.register_buffer("pe", torch.from_numpy(sinusoidal_encoding(T + 1, d)).float(), persistent=False)
+        self.layer = nn.TransformerEncoderLayer(d, 2, 2 * d, dropout=0.0, batch_first=True)
+        self.out = nn.Linear(d, SYMBOLS)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.layer(self.embed(x) + self.pe[: x.shape[1]])[:, -1])
+
+
+@dataclass(frozen=True)
+class RecallResult:
+    cell: str
+    T: int
+    accuracy: float  # on EXP_EVAL fresh sequences
+    loss: float  # their mean cross-entropy (nats)
+    chance_accuracy: float
+    chance_loss: float  # log SYMBOLS: the best a memoryless model can do
+    train_loss: list[float]  # mean training loss per 25 steps
+    seconds: float
+    steps: int
+
+
+def train_recall(cell_choice: str, T: int, steps: int = EXP_STEPS, hidden: int = EXP_HIDDEN, seed: int = 0,
+                 lr: float = EXP_LR, batch: int = EXP_BATCH) -> RecallResult:
+    """Train a fresh model on recall-the-first-symbol at length T for a fixed budget and evaluate it on fresh
+    sequences. Adam, gradient norm clipped at 1, the same data stream and budget for every model."""
+    start = time.perf_counter()
+    torch.manual_seed(seed)
+    model: nn.Module = (RecallTransformer(hidden, T) if cell_choice == "transformer"
+                        else RecallRNN(canonical_cell(cell_choice), hidden, T))
+    opt = torch.optim.Adam(model.parameters(), lr=lr if cell_choice != "transformer" else lr / 3)
+    data = torch.Generator().manual_seed(seed)
+    losses, chunk = [], []
+    with torch.enable_grad():
+        for _ in range(steps):
+            x, y = recall_batch(T, batch, data)
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            chunk.append(float(loss.detach()))
+            if len(chunk) == 25:
+                losses.append(float(np.mean(chunk)))
+                chunk = []
+    with torch.no_grad():
+        x, y = recall_batch(T, EXP_EVAL, torch.Generator().manual_seed(10_000 + seed))
+        logits = model(x)
+        acc = float((logits.argmax(-1) == y).float().mean())
+        test_loss = float(F.cross_entropy(logits, y))
+    return RecallResult(cell=cell_choice, T=T, accuracy=acc, loss=test_loss, chance_accuracy=1 / SYMBOLS,
+                        chance_loss=math.log(SYMBOLS), train_loss=losses, seconds=time.perf_counter() - start,
+                        steps=steps)
+
+
+# ---------------------------------------------------------------- the trained translation models
+
+@dataclass(frozen=True)
+class TrainedGradient:
+    """‖∂L/∂h_t‖ over the encoder steps of a shipped RNN translation model, L = the NLL of its own translation."""
+    model: str
+    cell: str
+    attention: bool
+    src_tokens: list[str]
+    grad_norms: np.ndarray  # [src]
+    translation: str
+    loss: float
+
+
+def trained_gradient(model, tokenizer, sentence: str, model_name: str) -> TrainedGradient:
+    """Trace a (shared, cached) RNN seq2seq model on `sentence`: trace() takes the gradients with
+    torch.autograd.grad in a per-thread hook context, so the model itself is never modified."""
+    from seqviz.trace import trace  # imported here: the toy lab needs no tokenizer or checkpoint code
+
+    if getattr(model, "kind", None) != "rnn":
+        raise ValueError(f"{model_name} is not an RNN seq2seq model")
+    t = trace(model, tokenizer, sentence, model_name=model_name)
+    g = t.tensors["encoder.hook_hidden_grad"].astype(np.float64)  # [src, H]
+    return TrainedGradient(model=model_name, cell=model.config.cell, attention=bool(model.config.attention),
+                           src_tokens=list(t.src_tokens), grad_norms=np.linalg.norm(g, axis=1),
+                           translation=t.meta["translation"], loss=float(t.meta["loss"]))
