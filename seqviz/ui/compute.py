@@ -162,8 +162,9 @@ else:
     elif not sweep.cancelled:
         reps_done = sweep.repeats_done().min(axis=(0, 1))
         reps_text = ", ".join(f"{r} at n={n}" for n, r in zip(cfg.lengths, reps_done, strict=True))
+        plural = "s" if len(cfg.threads) > 1 else ""
         st.success(f"Measured {len(cfg.models)} models × {len(cfg.lengths)} lengths × {len(cfg.threads)} thread "
-                   f"counts in {sweep.wall_s:.1f} s. Repetitions behind each median: {reps_text}.",
+                   f"count{plural} in {sweep.wall_s:.1f} s. Repetitions behind each median: {reps_text}.",
                    icon=":material/check_circle:")
     d1, d2, d3 = st.columns([3, 2, 2])
     mode = d1.radio("Pass", lab.MODES, key="compute_mode", horizontal=True)

@@ -82,14 +82,25 @@ def server(server_checkpoints):
     proc.wait(timeout=10)
 
 
+STATE = "() => (document.querySelector('[data-testid=stApp]') || {getAttribute: () => null})" \
+        ".getAttribute('data-test-script-state')"
+
+
 def settle(page, timeout_ms: int = 300000, expect: str | None = None) -> None:
-    """Wait for the script run to finish. A run may start a moment after navigation or typing, so first give
-    it a chance to start; `expect` is a selector that must be on the page when the run is done."""
+    """Wait until the script run is over and every chart is drawn; never for a fixed time.
+
+    After a page load the app starts in state "initial" and only reaches "notRunning" when its first run is done,
+    so that case is exact. After typing or clicking, the new run may start a moment later: give it up to 10 s to
+    start (a slow, loaded machine), then wait for it to end. `expect` is a selector that must be there at the end.
+    """
     page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=timeout_ms)
-    try:
-        page.wait_for_selector("[data-test-script-state=running]", timeout=3000)
-    except Exception:  # noqa: BLE001 — the run may already be over
-        pass
+    if page.evaluate(STATE) in (None, "initial"):
+        page.wait_for_function(f"() => ({STATE})() === 'notRunning'", timeout=timeout_ms)
+    else:
+        try:
+            page.wait_for_selector("[data-test-script-state=running]", timeout=10000)
+        except Exception:  # noqa: BLE001 — the run may already be over
+            pass
     page.wait_for_function("() => !document.querySelector('[data-test-script-state=running]')", timeout=timeout_ms)
     if expect:
         page.wait_for_selector(expect, timeout=timeout_ms)
