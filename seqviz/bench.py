@@ -39,7 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqviz.checkpoints import ENV_VAR, REPO_DIR, CheckpointError, checkpoint_dir, load_checkpoint
+from seqviz.checkpoints import ENV_VAR, REPO_DIR, CheckpointError, checkpoint_dir, load_checkpoint, torch_threads
 from seqviz.decode import greedy
 from seqviz.inputs import prepare_source
 from seqviz.models import build_model
@@ -243,7 +243,7 @@ def rerun_sentences(n: int, seed: int = 1) -> list[str]:
 
 
 @contextmanager
-def _checkpoint_env(checkpoints: str | Path | None) -> Iterator[None]:
+def checkpoint_env(checkpoints: str | Path | None) -> Iterator[None]:
     old = os.environ.get(ENV_VAR)
     if checkpoints is not None:
         os.environ[ENV_VAR] = str(Path(checkpoints).resolve())
@@ -291,7 +291,7 @@ def rerun_timer(page: str | Path, timeout: float = 120) -> Callable[[str], float
 def rerun_ms(page: str | Path = ATTENTION_PAGE, runs: int = 20,
              checkpoints: str | Path | None = None) -> float:
     """Median milliseconds of an AppTest rerun of `page` after typing a new sentence (server side)."""
-    with _checkpoint_env(checkpoints):
+    with checkpoint_env(checkpoints):
         one_rerun = rerun_timer(page)
         return _median_ms([one_rerun(s) for s in rerun_sentences(runs)])
 
@@ -306,7 +306,7 @@ def bench_rerun(checkpoints: str | Path | None = None, runs: int = 20) -> dict:
         return {**out, "attention.rerun_note": f"no transformer checkpoint in {directory}: the pages would "
                                                "only show an error"}
     sentences = iter(rerun_sentences(runs))
-    with _checkpoint_env(directory):
+    with checkpoint_env(directory):
         attention, home = rerun_timer(ATTENTION_PAGE), rerun_timer(HOME_PAGE)
         times_attention, times_home = [], []
         for i in range(runs):
@@ -329,7 +329,7 @@ def bench_select(checkpoints: str | Path | None = None, runs: int = 20) -> dict:
     if not (directory / "transformer.safetensors").is_file():
         return {**out, "attention.select_note": f"no transformer checkpoint in {directory}"}
     AppTest = importlib.import_module("streamlit.testing.v1").AppTest
-    with _checkpoint_env(directory):
+    with checkpoint_env(directory):
         at = AppTest.from_file(str(_page_path(ATTENTION_PAGE)), default_timeout=300).run()
         n_heads = len(at.selectbox(key="attn_head").options)
         fragment, full = [], []
@@ -360,18 +360,6 @@ def machine_info() -> dict:
         "machine.python": platform.python_version(),
         "machine.platform": platform.platform(),
     }
-
-
-@contextmanager
-def torch_threads(n: int | None) -> Iterator[None]:
-    """Run with n intra-op threads (None: leave torch's setting), restoring it afterwards."""
-    before = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def run_benchmarks(checkpoints: str | None = None, quick: bool = False, only: Iterable[str] | None = None,

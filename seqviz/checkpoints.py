@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,6 +171,19 @@ def use_one_thread() -> None:
     """Interactive use: these models are small, and with several sessions (or a training run) sharing two
     cores, OpenMP threads spinning against each other made decoding 20× slower than one thread."""
     torch.set_num_threads(1)
+
+
+@contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run with n intra-op threads (None: leave torch's setting), restoring it afterwards (benchmarks, the
+    compute page's thread sweep)."""
+    before = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def find_checkpoints(directory: str | Path | None = None) -> list[Path]:

@@ -14,7 +14,7 @@ import statistics
 import time
 from pathlib import Path
 
-from seqviz.bench import _checkpoint_env, rerun_sentences, rerun_timer
+from seqviz.bench import checkpoint_env, rerun_sentences, rerun_timer
 from seqviz.checkpoints import DEFAULT_DIR, CheckpointError, find_checkpoints, load_checkpoint, read_card
 
 PAGE = "seqviz/ui/rnn.py"
@@ -30,7 +30,7 @@ def bench_rerun(directory: Path, runs: int) -> dict:
     out: dict = {"rnn.rerun_ms": None, "rnn.rerun_home_ms": None, "rnn.rerun_ratio_vs_home": None,
                  "rnn.rerun_target_ms": 300, "rnn.rerun_runs": runs}
     sentences = rerun_sentences(runs, seed=2)
-    with _checkpoint_env(directory):
+    with checkpoint_env(directory):
         page, home = rerun_timer(PAGE), rerun_timer(HOME)
         times_page, times_home = [], []
         for i, sentence in enumerate(sentences):

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from seqviz.bench import torch_threads
+from seqviz.checkpoints import torch_threads
 from seqviz.models.rnn import Cell
 from seqviz.models.transformer import EncoderLayer, TransformerConfig
 
