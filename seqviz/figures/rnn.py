@@ -112,7 +112,7 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
     angle = tick_angle(tokens)
     width, _ = heatmap_px(1, n_steps, col_labels=tokens)
     title = title or "The encoder reads one token per frame: each column is h_t"
-    top = title_margin(title) + 84  # room for the equation panel above the plots
+    top = title_margin(title) + 96  # room for the three-line equation panel above the plots
     heat_h, line_h = max(260, n_units * UNIT_ROW_PX), 170
     height = top + heat_h + line_h + 140 + (60 if angle else 0)
     ymax = float(max(h_norm.max(initial=0), change.max(initial=0))) * 1.15 + 1e-6

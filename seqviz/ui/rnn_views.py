@@ -25,13 +25,13 @@ ALL_LAYERS, ALL_HEADS = "all layers (mean)", "all heads (mean)"
 EQUATIONS = {  # the reading animation's panel (Plotly text), one per cell kind
     "rnn": "h<sub>{t}</sub> = tanh(W<sub>hx</sub> x<sub>{t}</sub> + W<sub>hh</sub> h<sub>{tm1}</sub> + b), "
            "reading <b>{x}</b><br>‖W<sub>hx</sub>x<sub>t</sub>+b‖ = {inp:.2f} (the word) · "
-           "‖W<sub>hh</sub>h<sub>t−1</sub>+b‖ = {rec:.2f} (the memory) · ‖h<sub>t</sub>‖ = {norm:.2f} · "
+           "‖W<sub>hh</sub>h<sub>t−1</sub>+b‖ = {rec:.2f} (the memory)<br>‖h<sub>t</sub>‖ = {norm:.2f} · "
            "‖h<sub>t</sub> − h<sub>t−1</sub>‖ = {change:.2f}",
     "lstm": "C<sub>{t}</sub> = f⊙C<sub>{tm1}</sub> + i⊙g,  h<sub>{t}</sub> = o⊙tanh(C<sub>{t}</sub>), reading "
-            "<b>{x}</b><br>mean i = {mean_i:.2f} · mean f = {mean_f:.2f} · mean o = {mean_o:.2f} · "
+            "<b>{x}</b><br>mean i = {mean_i:.2f} · mean f = {mean_f:.2f} · mean o = {mean_o:.2f}<br>"
             "‖h<sub>t</sub>‖ = {norm:.2f} · ‖h<sub>t</sub> − h<sub>t−1</sub>‖ = {change:.2f}",
     "gru": "h<sub>{t}</sub> = (1−z)⊙n + z⊙h<sub>{tm1}</sub>, reading <b>{x}</b><br>mean r = {mean_r:.2f} · "
-           "mean z = {mean_z:.2f} (keep the old state) · ‖h<sub>t</sub>‖ = {norm:.2f} · "
+           "mean z = {mean_z:.2f} (keep the old state)<br>‖h<sub>t</sub>‖ = {norm:.2f} · "
            "‖h<sub>t</sub> − h<sub>t−1</sub>‖ = {change:.2f}",
 }
 GUIDES = {
