@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 
 from seqviz.figures import positional as figs
 from seqviz.labs import positional as lab
+from seqviz.labs import positional_model as model_lab
 
 D, L = 1024, 4096
 TARGET_MS = 200
@@ -48,11 +49,11 @@ def model_figures(checkpoints: str | None) -> list[go.Figure]:
     except CheckpointError:
         return []
     sentence = "the doctor sat near her table last night and we were cooking the meat"
-    inputs = lab.model_inputs(loaded.model, loaded.tokenizer, sentence)
-    shuffle = lab.shuffle_experiment(loaded.model, loaded.tokenizer, sentence)
+    inputs = model_lab.model_inputs(loaded.model, loaded.tokenizer, sentence)
+    shuffle = model_lab.shuffle_experiment(loaded.model, loaded.tokenizer, sentence)
     sentences = [sentence, "I am eating", "the small black cat is sleeping"]
-    on = lab.offset_profile(loaded.model, loaded.tokenizer, sentences)
-    off = lab.offset_profile(loaded.model, loaded.tokenizer, sentences, pe_on=False)
+    on = model_lab.offset_profile(loaded.model, loaded.tokenizer, sentences)
+    off = model_lab.offset_profile(loaded.model, loaded.tokenizer, sentences, pe_on=False)
     return [figs.model_inputs_figure(inputs.tokens, inputs.embed, inputs.pe, inputs.total),
             figs.norms_chart(inputs.tokens, inputs.norms),
             figs.model_table_figure(inputs.table, len(inputs.tokens), 57),

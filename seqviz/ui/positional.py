@@ -11,6 +11,7 @@ import streamlit as st
 from seqviz.figures import positional as figs
 from seqviz.inputs import InputError
 from seqviz.labs import positional as lab
+from seqviz.labs import positional_model as model_lab
 from seqviz.ui.common import (
     as_text,
     available,
@@ -164,28 +165,28 @@ def formula_section() -> None:
 
 
 @st.cache_data(max_entries=8, show_spinner="Rebuilding the training corpus to find its longest sentence…")
-def cached_facts(path: str, mtime: float) -> lab.TrainingFacts:
+def cached_facts(path: str, mtime: float) -> model_lab.TrainingFacts:
     loaded = load_cached(path, mtime)
-    return lab.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len)
+    return model_lab.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def cached_inputs(path: str, mtime: float, sentence: str) -> lab.ModelInputs:
+def cached_inputs(path: str, mtime: float, sentence: str) -> model_lab.ModelInputs:
     loaded = load_cached(path, mtime)
-    return lab.model_inputs(loaded.model, loaded.tokenizer, sentence)
+    return model_lab.model_inputs(loaded.model, loaded.tokenizer, sentence)
 
 
 @st.cache_data(max_entries=32, show_spinner="Running the encoder on the sentence and a shuffled copy…")
-def cached_shuffle(path: str, mtime: float, sentence: str, seed: int) -> lab.Shuffle:
+def cached_shuffle(path: str, mtime: float, sentence: str, seed: int) -> model_lab.Shuffle:
     loaded = load_cached(path, mtime)
-    return lab.shuffle_experiment(loaded.model, loaded.tokenizer, sentence, seed)
+    return model_lab.shuffle_experiment(loaded.model, loaded.tokenizer, sentence, seed)
 
 
 @st.cache_data(max_entries=8, show_spinner="Measuring every encoder head over the test sentences…")
 def cached_profile(path: str, mtime: float, sentences: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     loaded = load_cached(path, mtime)
-    return (lab.offset_profile(loaded.model, loaded.tokenizer, list(sentences)),
-            lab.offset_profile(loaded.model, loaded.tokenizer, list(sentences), pe_on=False))
+    return (model_lab.offset_profile(loaded.model, loaded.tokenizer, list(sentences)),
+            model_lab.offset_profile(loaded.model, loaded.tokenizer, list(sentences), pe_on=False))
 
 
 def model_section(notices: list[str]) -> None:

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from seqviz.checkpoints import load_checkpoint
 from seqviz.figures import decode_array
 from seqviz.labs import positional as lab
+from seqviz.labs import positional_model as model_lab
 from seqviz.models.positional import sinusoidal_encoding
 from tests.conftest import ROOT
 
@@ -123,7 +124,7 @@ def test_single_position(env):
 def test_model_inputs_view(env):
     at = run()
     loaded = load_checkpoint(env / "transformer.safetensors")
-    inputs = lab.model_inputs(loaded.model, loaded.tokenizer, "I am eating")
+    inputs = model_lab.model_inputs(loaded.model, loaded.tokenizer, "I am eating")
     spec = titled(at, "What enters the encoder")
     z = [decode_array(t["z"]) for t in spec["data"]]
     np.testing.assert_allclose(z[0], inputs.embed, rtol=1e-5, atol=1e-6)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from seqviz.checkpoints import load_checkpoint
 from seqviz.labs import positional as P
+from seqviz.labs import positional_model as model_lab
 from seqviz.models.positional import sinusoidal_encoding
 from seqviz.tokenizer import EOS
 from tests.conftest import SHIPPED, shipped_available
@@ -153,7 +154,7 @@ def _models(tiny_dir):
 def test_encoder_is_permutation_equivariant_only_without_pe(tiny_dir, sentence):
     for loaded in _models(tiny_dir):
         before = {k: v.clone() for k, v in loaded.model.state_dict().items()}
-        result = P.shuffle_experiment(loaded.model, loaded.tokenizer, sentence, seed=1)
+        result = model_lab.shuffle_experiment(loaded.model, loaded.tokenizer, sentence, seed=1)
         assert result.diff_pe_off < 1e-5
         assert result.diff_pe_on > 1e-2
         assert not result.same_input and result.shuffled_tokens[-1] == "</s>"
@@ -168,16 +169,16 @@ def test_encoder_is_permutation_equivariant_only_without_pe(tiny_dir, sentence):
 def test_pe_off_edit_is_a_hook_not_a_model_change(tiny_dir):
     loaded = load_checkpoint(tiny_dir / "transformer.safetensors")
     ids = loaded.tokenizer.encode("the cat") + [EOS]
-    on = P.encoder_output(loaded.model, ids)
-    off = P.encoder_output(loaded.model, ids, P.PE_OFF)
+    on = model_lab.encoder_output(loaded.model, ids)
+    off = model_lab.encoder_output(loaded.model, ids, model_lab.PE_OFF)
     assert not torch.allclose(on, off)
-    torch.testing.assert_close(P.encoder_output(loaded.model, ids), on)  # PE is back after the edit
+    torch.testing.assert_close(model_lab.encoder_output(loaded.model, ids), on)  # PE is back after the edit
 
 
 def test_model_inputs_are_scaled_embeddings_plus_the_formula(tiny_dir):
     for loaded in _models(tiny_dir):
         m = loaded.model
-        inputs = P.model_inputs(m, loaded.tokenizer, "the dog is eating")
+        inputs = model_lab.model_inputs(m, loaded.tokenizer, "the dog is eating")
         n, d = inputs.embed.shape
         ids = loaded.tokenizer.encode("the dog is eating") + [EOS]
         expected = m.embedding.weight[ids].detach().numpy() * math.sqrt(d)
@@ -193,7 +194,7 @@ def test_model_inputs_are_scaled_embeddings_plus_the_formula(tiny_dir):
 def test_offset_profile_is_a_mean_of_real_pattern_entries(tiny_dir):
     loaded = load_checkpoint(tiny_dir / "transformer.safetensors")
     sentences = ["the cat is eating", "we were cooking the meat yesterday"]
-    prof = P.offset_profile(loaded.model, loaded.tokenizer, sentences)
+    prof = model_lab.offset_profile(loaded.model, loaded.tokenizer, sentences)
     assert prof.shape == (2, 4, 11)
     assert np.all(prof >= 0) and np.all(prof <= 1)
     # by hand for layer 0, head 1, offset −1, from each sentence's own (unpadded) pattern
@@ -214,8 +215,8 @@ def test_shipped_transformer_has_previous_or_next_word_heads():
     loaded = load_checkpoint(SHIPPED / "transformer.safetensors")
     from seqviz.data import generate_corpus
     sentences = [en for en, _ in generate_corpus(30, seed=5)]
-    on = P.offset_profile(loaded.model, loaded.tokenizer, sentences)
-    off = P.offset_profile(loaded.model, loaded.tokenizer, sentences, pe_on=False)
+    on = model_lab.offset_profile(loaded.model, loaded.tokenizer, sentences)
+    off = model_lab.offset_profile(loaded.model, loaded.tokenizer, sentences, pe_on=False)
     near = [P.OFFSETS.index(o) for o in (-1, 1)]
     assert on[..., near].max() > 1.5 * off[..., near].max()  # PE makes sharply positional heads possible
 
@@ -223,7 +224,7 @@ def test_shipped_transformer_has_previous_or_next_word_heads():
 @pytest.mark.skipif(not shipped_available(), reason="needs the shipped checkpoints")
 def test_training_facts_rebuild_the_shipped_corpus():
     loaded = load_checkpoint(SHIPPED / "transformer.safetensors")
-    facts = P.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len, n_sentences=5)
+    facts = model_lab.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len, n_sentences=5)
     assert facts.longest_source is not None and 10 < facts.longest_source <= loaded.model.config.max_len
     assert len(facts.sentences) == 5 and "hash checked" in facts.note
 

@@ -1,0 +1,165 @@
+"""The positional-encoding page's second room: what order means to the trained Transformer. The PE rows it
+adds to each embedding, the encoder with PE switched off by a hook edit (the shared model is never modified) on
+a sentence and a shuffled copy, and how strongly each encoder head attends by relative offset. The formula's
+matrix, waves and relative-position properties are in labs/positional.py.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from seqviz.decode import greedy
+from seqviz.inputs import prepare_source
+from seqviz.labs.positional import OFFSETS
+from seqviz.models.hooks import HookContext, hook_context
+from seqviz.tokenizer import EOS
+
+# ------------------------------------------------------------------------------------------- the trained model
+
+def zero_pe(_name: str, x: torch.Tensor) -> torch.Tensor:
+    """Hook edit for `encoder.hook_pos`: the positional rows become zeros (the model is not touched)."""
+    return torch.zeros_like(x)
+
+
+PE_OFF = {"encoder.hook_pos": zero_pe}
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """What enters the encoder's first layer for one sentence: x = embedding·√d_model + PE."""
+    tokens: list[str]  # source pieces, ending in </s>
+    embed: np.ndarray  # [n, d] token embeddings as the model scales them (× √d_model), from encoder.hook_embed
+    pe: np.ndarray  # [n, d] the PE rows the model adds, from encoder.hook_pos
+    total: np.ndarray  # [n, d] their sum, the input of encoder layer 0
+    embed_scale: float  # √d_model
+    table: np.ndarray  # [max_len, d] the model's whole PE table (its buffer)
+    dropped: int  # tokens cut to fit max_len
+
+    @property
+    def norms(self) -> dict[str, np.ndarray]:
+        return {name: np.linalg.norm(a, axis=1) for name, a in
+                (("embedding × √d", self.embed), ("PE", self.pe), ("sum", self.total))}
+
+
+@torch.inference_mode()
+def model_inputs(model, tokenizer, sentence: str) -> ModelInputs:
+    """Run the encoder once, recording encoder.hook_embed and encoder.hook_pos (raises InputError on empty)."""
+    prepared = prepare_source(tokenizer, sentence, model.config.max_len)
+    with hook_context(HookContext(record=True)) as context:
+        model.encode(torch.tensor([prepared.ids]))
+    embed = context.records["encoder.hook_embed"][-1][0].float().numpy()
+    pe = context.records["encoder.hook_pos"][-1][0].float().numpy()
+    table = model.encoder.pos.table.float().numpy().copy()
+    return ModelInputs(tokenizer.pieces(prepared.ids), embed, pe, embed + pe, float(model.embed_scale), table,
+                       prepared.dropped)
+
+
+def shuffled_order(n_words: int, seed: int) -> np.ndarray:
+    """A seeded permutation of 0..n_words-1 that moves at least one word when n_words >= 2."""
+    rng = np.random.default_rng(seed)
+    if n_words < 2:
+        return np.arange(n_words)
+    while True:
+        perm = rng.permutation(n_words)
+        if (perm != np.arange(n_words)).any():
+            return perm
+
+
+@dataclass(frozen=True)
+class Shuffle:
+    """The order experiment: the encoder on a sentence and on a shuffled copy, PE on and off."""
+    tokens: list[str]  # original source pieces (with </s>)
+    shuffled_tokens: list[str]  # the shuffled copy: words permuted, </s> kept last
+    perm: np.ndarray  # [n] shuffled position i holds original position perm[i]
+    diff_pe_off: float  # max |enc(shuffled) − enc(original)[perm]| with encoder.hook_pos zeroed
+    diff_pe_on: float  # the same with the PE in place
+    per_token_off: np.ndarray  # [n] max difference per shuffled position, PE off
+    per_token_on: np.ndarray  # [n] the same, PE on
+    translations: dict[str, str]  # "original, PE on" ... "shuffled, PE off" -> greedy translation
+    same_input: bool  # True when shuffling left the ids unchanged (e.g. "the the the")
+
+
+def encoder_output(model, ids: list[int], edits: dict | None = None) -> torch.Tensor:
+    """The encoder's last layer output [n, d_model] for one sentence (no padding), with optional hook edits."""
+    with torch.inference_mode(), hook_context(HookContext(record=False, edits=edits or {})):
+        return model.encode(torch.tensor([ids]))["memory"][0].float()
+
+
+def shuffle_experiment(model, tokenizer, sentence: str, seed: int = 0) -> Shuffle:
+    """Permute the source pieces (</s> stays last; there is no padding: one sentence) and compare the encoder
+    outputs, shuffled the same way, with and without positional encoding; translate all four inputs."""
+    ids = prepare_source(tokenizer, sentence, model.config.max_len).ids
+    words = ids[:-1] if ids[-1] == EOS else ids
+    perm = np.r_[shuffled_order(len(words), seed), np.arange(len(words), len(ids))]
+    shuffled = [ids[i] for i in perm]
+    index = torch.as_tensor(perm)
+    per_token = {}
+    for label, edits in (("on", None), ("off", PE_OFF)):
+        original = encoder_output(model, ids, edits)
+        moved = encoder_output(model, shuffled, edits)
+        per_token[label] = (moved - original[index]).abs().amax(dim=1).numpy()
+    translations = {}
+    for which, src in (("original", ids), ("shuffled", shuffled)):
+        for label, edits in (("on", None), ("off", PE_OFF)):
+            translations[f"{which}, PE {label}"] = tokenizer.decode(greedy(model, src, ablate=edits).tokens)
+    return Shuffle(tokenizer.pieces(ids), tokenizer.pieces(shuffled), perm, float(per_token["off"].max()),
+                   float(per_token["on"].max()), per_token["off"], per_token["on"], translations, shuffled == ids)
+
+
+@torch.inference_mode()
+def offset_profile(model, tokenizer, sentences: list[str], pe_on: bool = True,
+                   offsets: tuple[int, ...] = OFFSETS) -> np.ndarray:
+    """Mean attention weight of every encoder head at relative offset (key − query) -> [layer, head, offset].
+
+    Sentences are run as one padded batch. For each offset o, the mean is over every real query q of every
+    sentence whose key q + o is a real token (padding is never a query or a key; </s> counts as a token)."""
+    encoded = [prepare_source(tokenizer, s, model.config.max_len).ids for s in sentences if s.strip()]
+    if not encoded:
+        raise ValueError("no sentences")
+    width = max(map(len, encoded))
+    pad = model.config.pad_id
+    src = torch.tensor([ids + [pad] * (width - len(ids)) for ids in encoded])
+    with hook_context(HookContext(record=True, edits=None if pe_on else PE_OFF)) as context:
+        model.encode(src)
+    layers = [context.records[f"encoder.layers.{i}.self_attn.hook_pattern"][-1].float()
+              for i in range(len(model.encoder.layers))]
+    pattern = torch.stack(layers, 1)  # [b, layer, head, q, k]
+    real = src != pad  # [b, n]
+    out = np.zeros((pattern.shape[1], pattern.shape[2], len(offsets)))
+    q = torch.arange(width)
+    for j, o in enumerate(offsets):
+        k = q + o
+        inside = (k >= 0) & (k < width)
+        qs, ks = q[inside], k[inside]
+        valid = real[:, qs] & real[:, ks]  # [b, m]
+        mass = pattern[:, :, :, qs, ks]  # [b, layer, head, m]
+        total = (mass * valid[:, None, None, :]).sum(dim=(0, 3))
+        count = valid.sum()
+        out[:, :, j] = (total / count).numpy() if count else np.nan
+    return out
+
+
+@dataclass(frozen=True)
+class TrainingFacts:
+    longest_source: int | None  # source positions used in training (pieces + </s>); None when unknown
+    sentences: list[str]  # test-split English sentences for the offset profile
+    note: str  # where these came from, for the page
+
+
+def training_facts(card: dict, tokenizer, max_len: int, n_sentences: int = 32) -> TrainingFacts:
+    """Rebuild the card's generated corpus (checked against its hash) to find the longest training source and
+    the test sentences. A TSV corpus or a hash mismatch gives None and generated sentences instead."""
+    from seqviz.data import corpus_hash, generate_corpus, load_splits
+
+    corpus = card.get("corpus", {})
+    n, seed = corpus.get("generated_n"), card.get("training", {}).get("seed", 0)
+    if corpus.get("source") == "generated" and n:
+        splits = load_splits(n=int(n), seed=int(seed))
+        if corpus_hash(splits["train"] + splits["valid"] + splits["test"]) == corpus.get("hash"):
+            longest = max(min(len(tokenizer.encode(en)), max_len - 1) for en, _ in splits["train"]) + 1
+            return TrainingFacts(longest, [en for en, _ in splits["test"][:n_sentences]],
+                                 f"the card's generated corpus ({n:,} pairs, hash checked), test split")
+    sentences = [en for en, _ in generate_corpus(n_sentences, seed=1)]
+    return TrainingFacts(None, sentences, "generated sentences (the training corpus is not reproducible here)")
