@@ -114,3 +114,15 @@ def settle(page, timeout_ms: int = 300000, expect: str | None = None) -> None:
 def assert_no_exception(page) -> None:
     errors = page.locator("[data-testid=stException]")
     assert errors.count() == 0, errors.first.inner_text()
+
+
+def open_page(chromium, url: str, width: int = 1400, height: int = 1000, expect: str | None = None):
+    """A new page at `url`, settled and free of exceptions; returns (page, dialogs), where dialogs collects any
+    alert() a hostile input might have managed to run."""
+    page = chromium.new_page(viewport={"width": width, "height": height})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(url)
+    settle(page, expect=expect)
+    assert_no_exception(page)
+    return page, dialogs

@@ -1,18 +1,13 @@
 """The attention explorer in a real Chromium: type a sentence, play the decoding animation, open a head."""
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, served_model_shape, settle
+from tests.e2e.conftest import assert_no_exception, open_page, served_model_shape, settle
 
 pytestmark = pytest.mark.e2e
 
 
 def test_attention_explorer_in_chromium(chromium, server, server_checkpoints):
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-    dialogs = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(server + "/attention")
-    settle(page, expect="[data-testid=stPlotlyChart]")
-    assert_no_exception(page)
+    page, dialogs = open_page(chromium, server + "/attention", expect="[data-testid=stPlotlyChart]")
     box = page.get_by_role("textbox", name="English sentence")
     box.fill("the cat eats the red apples")
     box.press("Enter")

@@ -1,18 +1,13 @@
 """The RNN page in a real Chromium: type a sentence, play the reading animation to its last frame, open Compare."""
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, settle
+from tests.e2e.conftest import assert_no_exception, open_page, settle
 
 pytestmark = pytest.mark.e2e
 
 
 def test_rnn_page_in_chromium(chromium, server):
-    page = chromium.new_page(viewport={"width": 1400, "height": 1000})
-    dialogs = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(server + "/rnn")
-    settle(page, expect="[data-testid=stPlotlyChart]")
-    assert_no_exception(page)
+    page, dialogs = open_page(chromium, server + "/rnn", expect="[data-testid=stPlotlyChart]")
     box = page.get_by_role("textbox", name="English sentence")
     box.fill("the red apples are on the table")
     box.press("Enter")
