@@ -37,6 +37,15 @@ from seqviz.figures.style import figure as style_figure
 MAX_FRAMES = 60
 
 
+def _steps(values, name: str, tokens, read):
+    """Check a [steps, hidden] array against its step tokens (and the tokens read, when given)."""
+    values = as_array(values, 2, name, "[steps, hidden]")
+    tokens = check_tokens(tokens, values.shape[0], "tokens", "axis 0 (steps)")
+    if read is not None:
+        read = check_tokens(read, values.shape[0], "read", "axis 0 (steps)")
+    return values, tokens, read
+
+
 def figure(data, layout, frames=None):
     """style.figure with automargin on every axis, so tick labels and axis titles are never cut off."""
     for key, axis in layout.items():
@@ -81,10 +90,7 @@ def states_heatmap(states: np.ndarray, tokens: Sequence[str], title: str, read: 
     """Hidden states through time: states [steps, H] as a heatmap, steps (tokens) across, units down.
 
     tokens: the token of each step (encoder: the word read; decoder: the word written, with `read` on hover)."""
-    states = as_array(states, 2, "states", "[steps, hidden]")
-    tokens = check_tokens(tokens, states.shape[0], "tokens", "axis 0 (steps)")
-    if read is not None:
-        read = check_tokens(read, states.shape[0], "read", "axis 0 (steps)")
+    states, tokens, read = _steps(states, "states", tokens, read)
     n_steps, n_units = states.shape
     angle = tick_angle(tokens)
     width, _ = heatmap_px(1, n_steps, col_labels=tokens)
@@ -212,10 +218,7 @@ def gate_figure(values: np.ndarray, tokens: Sequence[str], title: str, read: Seq
                 zmin: float = 0.0, zmax: float = 1.0, diverging: bool = False):
     """A gate (or the cell state) over time: the mean over units per step as a line above a heatmap of
     every unit. values [steps, H]; sigmoid gates use 0..1, the cell state a symmetric range."""
-    values = as_array(values, 2, "values", "[steps, hidden]")
-    tokens = check_tokens(tokens, values.shape[0], "tokens", "axis 0 (steps)")
-    if read is not None:
-        read = check_tokens(read, values.shape[0], "read", "axis 0 (steps)")
+    values, tokens, read = _steps(values, "values", tokens, read)
     n_steps, n_units = values.shape
     angle = tick_angle(tokens)
     width, _ = heatmap_px(1, n_steps, col_labels=tokens)

@@ -19,6 +19,7 @@ from seqviz.checkpoints import (
 )
 from seqviz.figures import style
 from seqviz.inputs import DEFAULT_SENTENCE, MAX_INPUT_CHARS, clip_text
+from seqviz.lesson import EXAMPLES, LESSON
 from seqviz.vocabulary import read_vocabulary, unknown_words
 
 SENTENCE_KEY = "sentence"  # the one session-state key for the sentence that follows the user between pages
@@ -96,8 +97,6 @@ def shared_sentence(widget_key: str, label: str = "English sentence", help: str 
 
 def example_picker(widget_key: str, where: Any = None) -> None:
     """A short list of example sentences, each labelled with the lesson point it shows; picking one types it."""
-    from seqviz.lesson import EXAMPLES
-
     by_label = {f"{e.label}: {e.sentence[:48]}{'…' if len(e.sentence) > 48 else ''}": e.sentence for e in EXAMPLES}
     picker_key = f"{widget_key}_example"
 
@@ -230,8 +229,6 @@ def same_tab_link(text: str, href: str) -> str:
 
 def lesson_bar() -> None:
     """"Step n of 10" with Back and Next links, on a page opened from the lesson path (?step=n)."""
-    from seqviz.lesson import LESSON  # plain data
-
     raw = st.query_params.get("step")
     if raw is None:
         return

@@ -126,3 +126,12 @@ def open_page(chromium, url: str, width: int = 1400, height: int = 1000, expect:
     settle(page, expect=expect)
     assert_no_exception(page)
     return page, dialogs
+
+
+def hostile_input_is_text(page, box, dialogs: list[str]) -> None:
+    """Type HTML and an emoji into `box`: the page must show no exception and run no script."""
+    box.fill("<script>alert(1)</script> 🙂")
+    box.press("Enter")
+    settle(page)
+    assert_no_exception(page)
+    assert not dialogs
