@@ -39,15 +39,20 @@ def unknown_words(sentence: str, vocabulary: dict[str, int]) -> list[str]:
     return list(seen)
 
 
-def read_vocabulary(directory: str | Path, corpus_hash: str | None = None) -> dict[str, int] | None:
-    """The English vocabulary stored beside the tokenizer in `directory`, or None when it is missing or
-    belongs to another corpus than `corpus_hash` (a card's corpus.hash)."""
-    path = Path(directory) / INFO_FILE
+def read_corpus_info(directory: str | Path, corpus_hash: str | None = None) -> dict | None:
+    """What training recorded about its corpus in `directory`/tokenizer.json (hash, English vocabulary, longest
+    source, a few test sentences), or None when it is missing or belongs to another corpus than `corpus_hash`."""
     try:
-        info = json.loads(path.read_text())
+        info = json.loads((Path(directory) / INFO_FILE).read_text())
     except (OSError, ValueError):
         return None
     if not isinstance(info, dict) or (corpus_hash and info.get("corpus") != corpus_hash):
         return None
-    vocabulary = info.get("english_vocabulary")
+    return info
+
+
+def read_vocabulary(directory: str | Path, corpus_hash: str | None = None) -> dict[str, int] | None:
+    """The English vocabulary stored beside the tokenizer in `directory` (see read_corpus_info)."""
+    info = read_corpus_info(directory, corpus_hash)
+    vocabulary = info.get("english_vocabulary") if info else None
     return vocabulary if isinstance(vocabulary, dict) else None

@@ -148,12 +148,20 @@ class TrainingFacts:
     note: str  # where these came from, for the page
 
 
-def training_facts(card: dict, tokenizer, max_len: int, n_sentences: int = 32) -> TrainingFacts:
-    """Rebuild the card's generated corpus (checked against its hash) to find the longest training source and
-    the test sentences. A TSV corpus or a hash mismatch gives None and generated sentences instead."""
+def training_facts(card: dict, tokenizer, max_len: int, n_sentences: int = 32, directory=None) -> TrainingFacts:
+    """The longest training source and some test sentences: read from what training stored beside the tokenizer
+    in `directory` (checked against the card's corpus hash), else by rebuilding the card's generated corpus (a few
+    seconds, for folders trained before training stored them). A TSV corpus with neither gives None and
+    generated sentences instead."""
     from seqviz.data import corpus_hash, generate_corpus, load_splits
+    from seqviz.vocabulary import read_corpus_info
 
     corpus = card.get("corpus", {})
+    info = read_corpus_info(directory, corpus.get("hash")) if directory is not None else None
+    if info and info.get("longest_source_pieces") and info.get("test_sentences"):
+        return TrainingFacts(min(int(info["longest_source_pieces"]), max_len),
+                             list(info["test_sentences"][:n_sentences]),
+                             "the training corpus's test split, as training recorded it (tokenizer.json)")
     n, seed = corpus.get("generated_n"), card.get("training", {}).get("seed", 0)
     if corpus.get("source") == "generated" and n:
         splits = load_splits(n=int(n), seed=int(seed))

@@ -60,9 +60,16 @@ def prepare_tokenizer(splits: dict, out_dir: Path, data_hash: str) -> Tokenizer:
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
         tokenizer = train_tokenizer([s for pair in splits["train"] for s in pair], tok_path)
-    info_path.write_text(json.dumps({"corpus": data_hash, "vocab_size": tokenizer.vocab_size,
-                                     "english_vocabulary": info["english_vocabulary"]}, ensure_ascii=False) + "\n")
+    info.update(vocab_size=tokenizer.vocab_size, **corpus_facts(splits, tokenizer))
+    info_path.write_text(json.dumps(info, ensure_ascii=False) + "\n")
     return tokenizer
+
+
+def corpus_facts(splits: dict, tokenizer: Tokenizer, n_test: int = 32) -> dict:
+    """Facts the pages need about the training corpus, so none of them rebuilds it: the longest English source in
+    pieces plus </s>, and the first test sentences (the positional page's offset profile averages over them)."""
+    return {"longest_source_pieces": max(len(tokenizer.encode(en)) for en, _ in splits["train"]) + 1,
+            "test_sentences": [en for en, _ in splits["test"][:n_test]]}
 
 
 def batches(pairs: list[tuple[list[int], list[int]]], batch_size: int, rng: random.Random):

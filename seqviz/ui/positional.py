@@ -164,10 +164,11 @@ def formula_section() -> None:
                    "than the sentence, keep every row distinct.")
 
 
-@st.cache_data(max_entries=8, show_spinner="Rebuilding the training corpus to find its longest sentence…")
+@st.cache_data(max_entries=8, show_spinner="Reading what training recorded about its corpus…")
 def cached_facts(path: str, mtime: float) -> model_lab.TrainingFacts:
     loaded = load_cached(path, mtime)
-    return model_lab.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len)
+    return model_lab.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len,
+                                    directory=loaded.path.parent)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

@@ -227,6 +227,11 @@ def test_training_facts_rebuild_the_shipped_corpus():
     facts = model_lab.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len, n_sentences=5)
     assert facts.longest_source is not None and 10 < facts.longest_source <= loaded.model.config.max_len
     assert len(facts.sentences) == 5 and "hash checked" in facts.note
+    # what training stored beside the tokenizer gives the same facts without rebuilding the corpus
+    stored = model_lab.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len, n_sentences=5,
+                                      directory=SHIPPED)
+    assert "recorded" in stored.note
+    assert (stored.longest_source, stored.sentences) == (facts.longest_source, facts.sentences)
 
 
 # ------------------------------------------------------------------------------------------------ CLI

@@ -45,3 +45,20 @@ def test_a_users_tsv_corpus_gets_its_own_vocabulary(tmp_path):
     vocabulary = read_vocabulary(out, card["corpus"]["hash"])
     assert set(vocabulary) == {"the", "red", "fox", "runs", "a", "eats"}
     assert sum(vocabulary.values()) == sum(len(en.split()) for en, _ in load_splits(str(data))["train"])
+
+
+def test_training_records_the_corpus_facts_the_pages_need(tmp_path):
+    pairs = [("the red fox runs", "le renard rouge court"), ("a fox eats the bread", "un renard mange le pain")] * 60
+    data = tmp_path / "mine.tsv"
+    write_tsv(data, pairs)
+    train_model("gru-plain", tmp_path / "m", data=str(data), cfg=TrainConfig(steps=1, batch_size=4, warmup=1,
+                                                                              save_every=5), evaluate_on_test=False)
+    from seqviz.tokenizer import Tokenizer
+    from seqviz.vocabulary import read_corpus_info
+
+    card = json.loads((tmp_path / "m" / "gru-plain.json").read_text())
+    info = read_corpus_info(tmp_path / "m", card["corpus"]["hash"])
+    tokenizer = Tokenizer(tmp_path / "m" / "tokenizer.model")
+    splits = load_splits(str(data))
+    assert info["longest_source_pieces"] == max(len(tokenizer.encode(en)) for en, _ in splits["train"]) + 1
+    assert info["test_sentences"] == [en for en, _ in splits["test"][:32]]
