@@ -23,6 +23,7 @@ from seqviz.data import DEFAULT_SIZE, corpus_hash, load_splits, read_tsv
 from seqviz.models import build_model
 from seqviz.tokenizer import BOS, EOS, PAD, Tokenizer, train_tokenizer
 from seqviz.training.evaluate import evaluate
+from seqviz.training.record import Recorder, record_path, record_steps
 from seqviz.vocabulary import count_words
 
 TOKENIZER_FILE = "tokenizer.model"
@@ -122,8 +123,9 @@ def lr_at(step: int, cfg: TrainConfig, peak: float) -> float:
 
 def train_model(name: str, out_dir: str | Path = "checkpoints", data: str | None = None, seed: int = 0,
                 cfg: TrainConfig | None = None, corpus_size: int = DEFAULT_SIZE, position: int = 0,
-                evaluate_on_test: bool = True) -> Path:
-    """Train one model and write OUT/NAME.safetensors + OUT/NAME.json."""
+                evaluate_on_test: bool = True, record_every: int = 0) -> Path:
+    """Train one model and write OUT/NAME.safetensors + OUT/NAME.json; with record_every N > 0 also
+    OUT/NAME.record.npz, a snapshot every N steps (training/record.py; Transformer only)."""
     cfg = replace(cfg or TrainConfig(), seed=seed)
     out_dir = Path(out_dir)
     splits = load_splits(data, n=corpus_size, seed=seed)
@@ -136,6 +138,8 @@ def train_model(name: str, out_dir: str | Path = "checkpoints", data: str | None
     encoded = [(tokenizer.encode(en)[:max_len], tokenizer.encode(fr)[: max_len - 1]) for en, fr in splits["train"]]
     peak = LEARNING_RATES[model.kind]
     optimizer = torch.optim.AdamW(model.parameters(), lr=peak, betas=(0.9, 0.98), weight_decay=0.01)
+    recorder = _recorder(model, tokenizer, splits, record_every)
+    to_record = set(record_steps(cfg.steps, record_every))
     rng = random.Random(seed)
     stream = batches(encoded, cfg.batch_size, rng)
     autocast = cfg.bf16 and native_bf16()
@@ -147,6 +151,8 @@ def train_model(name: str, out_dir: str | Path = "checkpoints", data: str | None
     start, tokens_seen, step = time.perf_counter(), 0, 0
     path = out_dir / f"{name}.safetensors"
     model.train()
+    if recorder:
+        recorder.snapshot(model, 0)
     bar = tqdm(range(cfg.steps), desc=f"{name:>15}", position=position, leave=True, dynamic_ncols=True)
     try:
         for step in bar:
@@ -161,6 +167,10 @@ def train_model(name: str, out_dir: str | Path = "checkpoints", data: str | None
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip)
             optimizer.step()
+            if recorder:
+                recorder.add_loss(loss.item())
+                if step + 1 in to_record:
+                    recorder.snapshot(model, step + 1)
             tokens_seen += int((src != PAD).sum() + (tgt_out != PAD).sum())
             if step % 10 == 0:
                 bar.set_postfix(loss=f"{loss.item():.3f}", tok_s=f"{tokens_seen / (time.perf_counter() - start):.0f}")
@@ -171,7 +181,20 @@ def train_model(name: str, out_dir: str | Path = "checkpoints", data: str | None
         print(f"\ninterrupted at step {step}; the last good checkpoint stays at {path}")
         raise
     bar.close()
-    return finish(model, tokenizer, _card(card, step + 1, start), splits["test"] if evaluate_on_test else None, path)
+    done = finish(model, tokenizer, _card(card, step + 1, start), splits["test"] if evaluate_on_test else None, path)
+    if recorder:
+        final = json.loads(done.with_suffix(".json").read_text())
+        recorder.save(record_path(done), {"model": name, "seed": seed, "record_every": record_every,
+                                          "training": final["training"], "metrics": final.get("metrics", {})})
+    return done
+
+
+def _recorder(model, tokenizer: Tokenizer, splits: dict, record_every: int) -> Recorder | None:
+    if record_every <= 0:
+        return None
+    if model.kind != "transformer":
+        raise ValueError("--record-every records Transformer attention; train --model transformer")
+    return Recorder(tokenizer, splits["valid"], model.config.max_len)
 
 
 def finish(model, tokenizer, card: dict, test: list | None, path: Path) -> Path:
