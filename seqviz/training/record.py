@@ -119,7 +119,7 @@ class Recorder:
         out = {key: np.array([p[key] for p in self.points], dtype=np.float32)
                for key in ("train_loss", "valid_loss", "valid_bleu")}
         out["steps"] = np.array([p["step"] for p in self.points], dtype=np.int32)
-        for i, (example, (src, tgt)) in enumerate(zip(self.examples, self._example_ids, strict=True)):
+        for i, (src, tgt) in enumerate(self._example_ids):
             out[f"ex{i}_src_tokens"] = np.array(self.tokenizer.pieces(src), dtype=str)
             out[f"ex{i}_tgt_tokens"] = np.array(self.tokenizer.pieces([BOS] + tgt), dtype=str)
             out[f"ex{i}_translations"] = np.array([p["translations"][i] for p in self.points], dtype=str)
