@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from plotly.subplots import make_subplots
 
+from seqviz.figures.animation import CONTROLS_PX, cover, frame_steps, player, slider_steps
 from seqviz.figures.style import (
     CELL_COLORS,
     FONT_SIZE,
@@ -31,10 +32,9 @@ from seqviz.figures.style import (
     to_percent,
     token_axis,
     value_axis,
+    wrap_title,
 )
 from seqviz.figures.style import figure as style_figure
-
-MAX_FRAMES = 60
 
 
 def _steps(values, name: str, tokens, read):
@@ -60,13 +60,6 @@ MODEL_COLORS = {"rnn-attention": CELL_COLORS["rnn"], "lstm-attention": CELL_COLO
 
 def model_color(name: str, cell: str | None = None) -> str:
     return MODEL_COLORS.get(name) or CELL_COLORS.get(cell or "", "#7f7f7f")
-
-
-def frame_steps(n: int, max_frames: int = MAX_FRAMES) -> list[int]:
-    """At most max_frames step indices from 0..n-1, always ending on the last step."""
-    if n <= max_frames:
-        return list(range(n))
-    return sorted(set(np.linspace(0, n - 1, max_frames).round().astype(int).tolist()))
 
 
 def _state_heatmap_trace(states: np.ndarray, hover_steps: Sequence[str], zmax: float, name: str) -> dict:
@@ -120,7 +113,8 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
     title = title or "The encoder reads one token per frame: each column is h_t"
     top = title_margin(title) + 96  # room for the three-line equation panel above the plots
     heat_h, line_h = max(260, n_units * UNIT_ROW_PX), 170
-    height = top + heat_h + line_h + 140 + (60 if angle else 0)
+    below = rotated_label_px(tokens, angle) + 60  # x labels and the axis title under the lower plot
+    height = top + heat_h + line_h + 60 + below + CONTROLS_PX
     ymax = float(max(h_norm.max(initial=0), change.max(initial=0))) * 1.15 + 1e-6
     steps = list(range(n_steps))
     data = [
@@ -140,48 +134,31 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
         yaxis2=value_axis("norm", range=[0, ymax], domain=[0, split]),
         legend=dict(orientation="h", x=1, xanchor="right", y=split, yanchor="bottom", bgcolor="rgba(255,255,255,0.85)",
                     font=dict(size=FONT_SIZE, color=INK)),
-        margin=dict(l=10, r=10, t=top, b=40),
+        margin=dict(l=10, r=10, t=top, b=below + CONTROLS_PX),
     )
-    frames, slider_steps = [], []
+    frames = []
     for t in frame_steps(n_steps):
         fields = {key: float(np.asarray(value)[t]) for key, value in numbers.items()}
         fields.update(t=t + 1, tm1=t, x=escape(tokens[t]), inp=fields["input_norm"], rec=fields["recurrent_norm"],
                       norm=float(h_norm[t]), change=float(change[t]))
         text = equation.format(**fields)
+        # the future columns under white (the state only exists once the word is read); at the last step the
+        # cover has no size, but it is still sent, so it replaces the one an earlier frame drew
         shapes = [dict(type="rect", xref="x", yref="paper", x0=t - 0.5, x1=t + 0.5, y0=0, y1=1,
-                       line=dict(color="black", width=3), fillcolor="rgba(0,0,0,0)")]
-        if t < n_steps - 1:  # future columns hidden under white: the state only exists once the word is read
-            shapes.append(dict(type="rect", xref="x", yref="y domain", x0=t + 0.5, x1=n_steps - 0.5, y0=0, y1=1,
-                               line=dict(width=0), fillcolor="white", layer="above"))
+                       line=dict(color="black", width=3), fillcolor="rgba(0,0,0,0)", layer="above"),
+                  cover("x", t + 0.5, n_steps - 0.5)]
         annotation = dict(text=text, xref="paper", yref="paper", x=0, y=1, yshift=8, xanchor="left",
                           yanchor="bottom", showarrow=False, align="left", font=dict(size=FONT_SIZE + 1, color=INK),
                           bgcolor="#f3f3f3", bordercolor="#bbbbbb", borderpad=6)
         frames.append(dict(name=str(t), data=[{}, dict(x=steps[: t + 1], y=h_norm[: t + 1].tolist()),
                                               dict(x=steps[: t + 1], y=change[: t + 1].tolist())],
                            traces=[0, 1, 2], layout=dict(shapes=shapes, annotations=[annotation])))
-        slider_steps.append(dict(method="animate", label=escape(tokens[t]),
-                                 args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
-                                                      transition=dict(duration=0))]))
     layout["shapes"], layout["annotations"] = frames[0]["layout"]["shapes"], frames[0]["layout"]["annotations"]
-    layout.update(_player(slider_steps, "reading ", below=rotated_label_px(tokens, angle)))
+    shown = frame_steps(n_steps)
+    layout.update(player(slider_steps([tokens[t] for t in shown], [str(t) for t in shown], max(width, 640) - 80),
+                         "reading ", below=below))
     layout["title"].update(yref="container", y=1, yanchor="top", pad=dict(t=8))
     return figure(data, layout, frames)
-
-
-def _player(slider_steps: list[dict], prefix: str, duration: int = 600, below: int = 0) -> dict:
-    """A play/pause button and a slider under the plot (the shared animation controls)."""
-    return dict(
-        updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left", yanchor="top", direction="right",
-                          pad=dict(t=92 + below, r=10), font=dict(size=FONT_SIZE),
-                          buttons=[dict(label="▶ Play", method="animate",
-                                        args=[None, dict(frame=dict(duration=duration, redraw=True),
-                                                         fromcurrent=True, transition=dict(duration=0))]),
-                                   dict(label="❚❚ Pause", method="animate",
-                                        args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
-        sliders=[dict(active=0, steps=slider_steps, x=0.3, len=0.7, y=0, yanchor="top", pad=dict(t=70 + below),
-                      currentvalue=dict(prefix=prefix, font=dict(size=FONT_SIZE, color=INK)),
-                      font=dict(size=FONT_SIZE, color=INK))],
-    )
 
 
 def neuron_words(values: np.ndarray, tokens: Sequence[str], title: str, per_line: int = 7, zmax: float = 1.0,
@@ -265,8 +242,9 @@ def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: S
             custom[i, j] = f"writing {escape(written[i])}{reads}<br>looks at {escape(src_tokens[j])}"
     data = [dict(type="heatmap", z=to_percent(pattern), coloraxis="coloraxis", customdata=custom,
                  hovertemplate="%{customdata}: %{z}%<extra></extra>")]
+    below = rotated_label_px(src_tokens, angle) + 60  # x labels and the axis title
     if animate:
-        height += 170
+        height += CONTROLS_PX + 28  # the controls, and the title's line naming the row being written
     layout = base_layout(title, height=height, width=width - (90 if compact else 0),
                          xaxis={**token_axis(src_tokens, angle=angle),
                                 "title": dict(text="source (read by the encoder)"), "side": "bottom"},
@@ -274,20 +252,22 @@ def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: S
                          coloraxis={**attention_coloraxis(thickness=14), "showscale": not compact})
     if not animate:
         return figure(data, layout)
-    frames, slider_steps = [], []
+    frames = []
     for t in frame_steps(n_tgt):
         shapes = [dict(type="rect", xref="x domain", yref="y", x0=0, x1=1, y0=t - 0.5, y1=t + 0.5,
-                       line=dict(color="red", width=3), fillcolor="rgba(0,0,0,0)")]
-        if t < n_tgt - 1:
-            shapes.append(dict(type="rect", xref="x domain", yref="y", x0=0, x1=1, y0=t + 0.5, y1=n_tgt - 0.5,
-                               line=dict(width=0), fillcolor="white", layer="above"))
-        frames.append(dict(name=str(t), layout=dict(shapes=shapes)))
-        slider_steps.append(dict(method="animate", label=escape(written[t]),
-                                 args=[[str(t)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
-                                                      transition=dict(duration=0))]))
+                       line=dict(color="red", width=3), fillcolor="rgba(0,0,0,0)", layer="above"),
+                  cover("y", t + 0.5, n_tgt - 0.5)]  # rows not yet written; sent even when empty (see cover)
+        # each frame names its row in the title: the slider may label only every k-th row
+        text = "<br>".join(filter(None, [wrap_title(title), f"writing <b>{escape(written[t])}</b> (row {t + 1} "
+                                                                  f"of {n_tgt})"]))
+        frames.append(dict(name=str(t), layout=dict(shapes=shapes, title=dict(text=text))))
     layout["shapes"] = frames[0]["layout"]["shapes"]
-    layout.update(_player(slider_steps, "writing ", below=rotated_label_px(src_tokens, angle)))
-    layout["margin"] = dict(layout["margin"], b=40)
+    layout["title"] = dict(layout.get("title", {}), text=frames[0]["layout"]["title"]["text"], x=0.0, xanchor="left")
+    layout["margin"]["t"] = title_margin(title) + 28
+    shown = frame_steps(n_tgt)
+    layout.update(player(slider_steps([written[t] for t in shown], [str(t) for t in shown], layout["width"] - 160),
+                         "writing ", below=below))
+    layout["margin"] = dict(layout["margin"], b=below + CONTROLS_PX)
     return figure(data, layout, frames)
 
 

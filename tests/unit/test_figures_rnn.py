@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import pytest
 
 from seqviz.figures import rnn as f
+from seqviz.figures.animation import hidden_spans, replay
 from seqviz.figures.style import decode_array
 
 RNG = np.random.default_rng(0)
@@ -52,9 +53,56 @@ def test_reading_animation_frames_and_panel():
     assert "h_5 = tanh(W x_5 + W h_4) on &lt;/s&gt;" in last["layout"]["annotations"][0]["text"]
     first = s["frames"][0]["layout"]["shapes"]
     assert len(first) == 2 and first[1]["x0"] == 0.5 and first[1]["fillcolor"] == "white"  # the future is hidden
-    assert len(last["layout"]["shapes"]) == 1  # everything read: nothing hidden
+    assert last["layout"]["shapes"][1]["x0"] == last["layout"]["shapes"][1]["x1"]  # everything read: an empty cover
     assert [st["label"] for st in s["layout"]["sliders"][0]["steps"]] == escaped(SRC)
     assert s["layout"]["yaxis2"]["range"][1] >= max(NUMBERS["h_norm"].max(), NUMBERS["change"].max())
+
+
+def _shown_columns(fig, names, axis, n):
+    """Positions of `axis` not under a white cover after plotly.js has animated through frames `names`."""
+    spans = hidden_spans(replay(fig, names)["layout"], axis)
+    return [p for p in range(n) if not any(start < p < end for start, end in spans)]
+
+
+@pytest.mark.parametrize("n", [5, 127])
+def test_reading_animation_last_frame_shows_every_column_however_it_is_reached(n):
+    tokens = [f"w{i}" for i in range(n - 1)] + ["</s>"]
+    numbers = {k: np.ones(n) for k in NUMBERS}
+    fig = f.reading_animation(RNG.uniform(-1, 1, (n, 4)), tokens, numbers, EQ)
+    names = [frame.name for frame in fig.frames]
+    last = int(names[-1])
+    assert last == n - 1
+    assert _shown_columns(fig, names, "x", n) == list(range(n))  # Play to the end: </s> is shown
+    assert _shown_columns(fig, [names[0], names[-1]], "x", n) == list(range(n))  # slider dragged to the end
+    # any frame reached from any other shows exactly the columns read so far: no cover is left behind
+    for before in names[:: max(1, len(names) // 6)]:
+        for after in names[:: max(1, len(names) // 5)]:
+            assert _shown_columns(fig, [before, after], "x", n) == list(range(int(after) + 1)), (before, after)
+    heat = replay(fig, names)["data"][0]
+    assert decode_array(heat["z"]).shape == (4, n)  # the heatmap holds every column in every frame
+
+
+def test_alignment_animation_every_frame_replaces_the_previous():
+    n_tgt = 6
+    pattern = np.full((n_tgt, 3), 1 / 3)
+    fig = f.alignment_heatmap(pattern, ["a", "b", "</s>"], [f"y{i}" for i in range(n_tgt - 1)] + ["</s>"], "t",
+                              animate=True)
+    names = [frame.name for frame in fig.frames]
+    assert _shown_columns(fig, names, "y", n_tgt) == list(range(n_tgt))
+    assert _shown_columns(fig, [names[0], names[-1]], "y", n_tgt) == list(range(n_tgt))
+    for before in names:
+        for after in names:
+            assert _shown_columns(fig, [before, after], "y", n_tgt) == list(range(int(after) + 1))
+    keys = {tuple(sorted(shape)) for frame in fig.to_plotly_json()["frames"] for shape in frame["layout"]["shapes"]}
+    assert len(keys) <= 2  # the box and the cover: each frame sends the same keys, so each replaces the last
+
+
+def test_player_keeps_the_buttons_off_the_slider():
+    fig = f.alignment_heatmap(np.full((4, 5), 0.2), SRC, WRITTEN, "t", animate=True)
+    layout = fig.to_plotly_json()["layout"]
+    (buttons,), (slider,) = layout["updatemenus"], layout["sliders"]
+    assert slider["pad"]["t"] >= buttons["pad"]["t"] + 40  # the slider row is under the buttons' row
+    assert layout["margin"]["b"] >= slider["pad"]["t"] + 50  # and both fit in the figure
 
 
 def test_long_sentences_keep_within_60_frames():
@@ -102,7 +150,10 @@ def test_alignment_heatmap_rows_written_tokens_percent():
     np.testing.assert_allclose(z.sum(1), 100, atol=3)
     assert s["layout"]["yaxis"]["ticktext"] == escaped(WRITTEN)
     assert s["layout"]["xaxis"]["ticktext"] == escaped(SRC)
-    assert len(s["frames"]) == 4 and [st["label"] for st in s["layout"]["sliders"][0]["steps"]] == escaped(WRITTEN)
+    labels = [st["label"] for st in s["layout"]["sliders"][0]["steps"]]
+    assert len(s["frames"]) == 4 and labels[0] == escaped(WRITTEN)[0]
+    assert all(label in ("", token) for label, token in zip(labels, escaped(WRITTEN), strict=True))
+    assert "writing <b>&lt;/s&gt;</b> (row 4 of 4)" in s["frames"][-1]["layout"]["title"]["text"]
     assert "writing ▁pommes (reads ▁les)" in json.dumps(s["data"][0]["customdata"], ensure_ascii=False)
     with pytest.raises(ValueError):
         f.alignment_heatmap(pattern, SRC, WRITTEN[:3], "bad")
