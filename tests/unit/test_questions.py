@@ -1,0 +1,189 @@
+"""Lesson questions: on the shipped models every answer equals what its figure draws (read back from the figure's
+data, built by the page's own builder), the feedback is right both ways, and a sentence that cannot ask a question
+says so."""
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+
+from seqviz.checkpoints import load_checkpoint
+from seqviz.figures.questions import final_frame, question_figure
+from seqviz.labs import questions as q
+from seqviz.labs.questions_transformer import head_label, previous_token_share
+from seqviz.lesson import CAT, LESSON
+from tests.conftest import SHIPPED, shipped_available
+
+SENTENCES = ("I am eating", CAT, "The cat sat on the mat because it was comfortable")
+needs_models = pytest.mark.skipif(not shipped_available(), reason="needs the shipped checkpoints")
+
+
+@cache
+def load(name: str):
+    return load_checkpoint(SHIPPED / f"{name}.safetensors")
+
+
+@cache
+def answers_on(sentence: str) -> dict[tuple[int, int], q.Answer]:
+    ctx = q.Context(sentence, load)
+    return {(a.step, a.n): a for step in range(1, len(LESSON) + 1) for a in q.answers(step, ctx)}
+
+
+def figure_of(a: q.Answer):
+    return question_figure(a.plot.builder, a.plot.args)
+
+
+def label(text: str) -> str:
+    """An axis label as a student reads it (escaped by the builders, ▁ kept)."""
+    return q.word(str(text).replace("&lt;", "<").replace("&gt;", ">"))
+
+
+def measured(fig) -> np.ndarray:
+    """The solid measured curve of a gradient figure (the bound is dashed, the guess dash-dotted)."""
+    trace = next(t for t in fig.data if t.mode == "lines" and (t.line.dash in (None, "solid")))
+    return np.array([np.nan if v is None else v for v in trace.y], dtype=float)
+
+
+def read(step: int, n: int, a: q.Answer):
+    """The answer as read back from the figure's own data."""
+    fig = figure_of(a)
+    if (step, n) == (1, 1):
+        return fig.data[0].z.shape[1]  # one column per step
+    if (step, n) == (1, 2):
+        fig = final_frame(fig)
+        change = np.asarray(fig.data[2].y, float)
+        return label(fig.layout.xaxis2.ticktext[int(np.argmax(change))])
+    if (step, n) == (2, 1):
+        y = measured(fig)
+        below = np.flatnonzero(np.isfinite(y[::-1]) & (y[::-1] < 1e-6))
+        return int(below[0])
+    if (step, n) == (2, 2):
+        y = measured(fig)
+        ok = np.flatnonzero(np.isfinite(y) & (y > 0))
+        return float(np.exp((np.log(y[ok[0]]) - np.log(y[ok[-1]])) / (ok[-1] - ok[0])))
+    if step == 3:
+        heat = np.asarray(fig.data[1].z, float)  # [units, steps]
+        line = np.asarray(fig.data[0].y, float)  # the mean over units per step
+        ticks = fig.layout.xaxis2.ticktext or fig.layout.xaxis.ticktext
+        return float(heat.mean()) if n == 1 else label(ticks[int(np.argmax(line))])
+    if (step, n) == (4, 1):
+        return int(np.isfinite(np.asarray(fig.data[0].z, float)).sum())
+    if (step, n) == (4, 2):
+        drops = {t.name: t.y[0] - t.y[-1] for t in fig.data}
+        return max(drops, key=drops.get)
+    if step in (5, 9) and (step, n) != (9, 2):
+        z = np.asarray(fig.data[0].z, float)  # percent
+        row, col = a.at["row"], a.at["col"]
+        assert z[row, col] == z[row].max()  # the answer's cell is the row's largest (rounding may tie)
+        return label(fig.layout.xaxis.ticktext[col]) if n == 1 else float(z[row, col])
+    if step == 6:
+        qk, scaled, soft = (np.asarray(t.z, float).ravel() for t in fig.data[:3])
+        col = a.at["col"]
+        assert soft[col] == soft.max()
+        return label(fig.layout.yaxis.ticktext[col]) if n == 1 else float(qk[col] / scaled[col])
+    if step == 7:
+        n_heads = len({t.name.split(" H")[1] for t in fig.data if t.type == "heatmap"})
+        tiles = [np.asarray(t.z, float) for t in fig.data if t.type == "heatmap"]
+        if n == 1:
+            weights = np.array([tile[a.at["row"], a.at["col"]] for tile in tiles])
+        else:
+            weights = previous_token_share(np.stack(tiles)[None])[0] * 1.0
+        best = int(np.argmax(weights))
+        mine = a.at["layer"] * n_heads + a.at["head"]
+        assert weights[mine] >= weights[best] - 1.0  # tiles hold rounded percent: a tie within 1 point is a tie
+        return head_label(a.at["layer"], a.at["head"])
+    if step == 8:
+        y = np.asarray(fig.data[0].y, float)
+        return int(np.argmax(y)) if n == 1 else float(y[0])
+    if (step, n) == (9, 2):
+        z = np.asarray(fig.data[0].z, float)
+        row = a.at["row"]
+        assert not z[row, row + 1:].any()  # the mask: every later position is exactly 0
+        return row + 1
+    if step == 10:
+        rows = fig
+        n_col = next(k for k in rows[0] if k.startswith("n="))
+        if n == 1:
+            return int(next(r for r in rows if r["quantity"] == "sequential steps")[n_col].replace(",", ""))
+        macs = {r["model"]: float(r[n_col].replace(",", "")) for r in rows if r["quantity"].startswith("multiply")}
+        return "Transformer layer" if macs["Transformer layer"] > macs["GRU"] else "GRU layer"
+    raise AssertionError(f"no reader for question {step}.{n}")
+
+
+@needs_models
+@pytest.mark.parametrize("sentence", SENTENCES[::2])
+def test_every_answer_is_what_its_figure_draws(sentence):
+    found = answers_on(sentence)
+    assert len(found) == sum(len(shape) for shape in q.SHAPE.values())
+    checked = 0
+    for (step, n), a in found.items():
+        assert (a.kind, a.mode) == q.SHAPE[step][n - 1]
+        assert a.prompt and (a.why or a.model_answer or a.meaningless)
+        if not a.graded or a.meaningless:
+            continue
+        value = read(step, n, a)
+        if a.kind == "number":
+            assert abs(float(value) - float(a.value)) <= max(a.tolerance / 2, 0.006 * abs(float(a.value)), 1e-6), \
+                (step, n, value, a.value)
+        else:
+            assert value == a.value and a.value in a.choices, (step, n, value, a.value)
+        assert a.check(a.value) and a.shown in a.why + a.shown  # the right answer is marked right
+        checked += 1
+    assert checked >= 19  # only 7.1 may be meaningless ("I am eating" has no "it")
+
+
+@needs_models
+def test_the_two_report_sentences_give_numbers_from_the_model():
+    eating, cat = answers_on("I am eating"), answers_on("The cat sat on the mat because it was comfortable")
+    assert eating[1, 1].value == 4 and cat[1, 1].value == 11  # ▁i ▁am ▁eating </s>
+    assert eating[7, 1].meaningless and "preset" in eating[7, 1].meaningless
+    assert not cat[7, 1].meaningless and cat[7, 1].value in cat[7, 1].choices
+    assert eating[9, 1].prompt.count("mange") == 1 and eating[9, 1].value == "eating"
+
+
+@needs_models
+def test_a_one_word_or_empty_sentence_says_which_questions_it_cannot_ask():
+    one = {(a.step, a.n): a for step in (5, 7, 9) for a in q.answers(step, q.Context("cat", load))}
+    assert one[5, 1].meaningless and one[9, 1].meaningless and one[7, 1].meaningless
+    empty = q.answers(1, q.Context("   ", load))
+    assert all(a.meaningless and "empty" in a.meaningless for a in empty)
+    assert all(a.check("4") is None for a in empty)
+
+
+def test_feedback_right_wrong_unmarked_and_hidden():
+    a = q.Answer(2, 1, "number", "predict", "How many?", 28, tolerance=3, fmt="{:.0f}", why="Because 0.593^28 < 1e-6.")
+    assert q.feedback(a, "29") == ("right", "Right: 28. Because 0.593^28 < 1e-6.")
+    assert q.feedback(a, "40") == ("wrong", "Not quite: the answer is 28. Because 0.593^28 < 1e-6.")
+    status, text = q.feedback(a, "40", show_answer=False)
+    assert status == "wrong" and "28" not in text
+    assert a.check("abc") is False and a.check(None) is None and a.check("1,000") is False
+    c = q.Answer(5, 1, "choice", "predict", "Which?", "eating", choices=("i", "am", "eating"), why="96% on eating.")
+    assert c.check("eating") and not c.check("am")
+    e = q.Answer(1, 3, "explain", "explain", "Why?", model_answer="Because.")
+    assert q.feedback(e, "my words") == ("unmarked", "Because.")
+    assert q.feedback(e, "my words", show_answer=False)[1] != "Because."
+
+
+def test_steps_below_and_previous_token_share_both_ways():
+    assert q.steps_below(np.array([1e-9, 1e-7, 1e-5, 1.0])) == 2
+    assert q.steps_below(np.array([0.5, 1.0])) is None
+    shifted = np.zeros((1, 1, 3, 3))
+    shifted[0, 0] = [[1, 0, 0], [1, 0, 0], [0, 1, 0]]  # a perfect previous-token head
+    assert previous_token_share(shifted)[0, 0] == 1.0
+    assert previous_token_share(np.full((1, 1, 3, 3), 1 / 3))[0, 0] == pytest.approx(1 / 3)
+
+
+def test_confident_word_skips_pieces_and_end():
+    pattern = np.array([[0.9, 0.1], [0.2, 0.8], [1.0, 0.0]])
+    assert q.confident_word(pattern, ["▁je", "▁mange", "</s>"]) == 0
+    assert q.confident_word(pattern, ["'", "est", "</s>"]) is None
+
+
+def test_final_frame_shows_the_last_step_without_player():
+    import plotly.graph_objects as go
+
+    fig = go.Figure(data=[dict(type="scatter", x=[0], y=[1])], layout=dict(sliders=[dict(steps=[])]),
+                    frames=[dict(data=[dict(x=[0, 1], y=[1, 2])], traces=[0])])
+    last = final_frame(fig)
+    assert list(last.data[0].y) == [1, 2] and not last.frames and not last.layout.sliders
