@@ -53,6 +53,13 @@ class Step:
         """The page's URL with the preset and the step number (which draws the Back / Next bar)."""
         return f"{self.page}?" + urlencode({**self.params, "step": number})
 
+    @property
+    def reference(self) -> str | None:
+        """The corpus's French for the step's sentence when it is an example sentence, for the step page to show
+        beside the model's translation (seqviz.references finds it for any corpus sentence)."""
+        sentence = " ".join(str(self.params.get("sentence", "")).lower().split())
+        return next((e.reference for e in EXAMPLES if " ".join(e.sentence.lower().split()) == sentence), None)
+
 
 CAT = EXAMPLES[1].sentence
 LONG = EXAMPLES[6].sentence
@@ -71,10 +78,12 @@ LESSON = (
          "‖∂L/∂h_t‖ against t, with Pascanu's bound", "gradients",
          {"cell": "rnn", "rho": 0.9, "T": 200, "section": "time", "view": "curves"}),
     Step("LSTM and GRU gates",
-         "Gates are small sigmoids that decide what to keep. An LSTM's forget gate near one carries the "
-         "memory C_t forward unchanged, so information (and gradient) crosses many steps.",
-         "the forget gate and the cell state over time", "rnn",
-         {"sentence": CAT, "model": "lstm-attention", "view": "Gates"}),
+         "Gates are small sigmoids that decide what to keep: C_t = f⊙C_{t−1} + i⊙g. A unit whose forget gate f "
+         "stays near one carries its memory forward, so information (and gradient) crosses many steps; at f = 0.5 "
+         "the memory halves at every word. In this model most units forget within a few words, and a few hold f "
+         "near one across the whole sentence: they are the long memory. The sentence under the map counts them.",
+         "the forget-gate map: the few unit rows that stay bright (near one) from the first word to the last",
+         "rnn", {"sentence": CAT, "model": "lstm-attention", "view": "Gates"}),
     Step("seq2seq and the fixed-context bottleneck",
          "A plain encoder-decoder hands the decoder one vector, the last hidden state. Short or long, the "
          "sentence must fit in the same number of units, and long sentences come out worse.",
@@ -92,15 +101,20 @@ LESSON = (
          "the QKV walkthrough, step by step", "attention",
          {"sentence": "I am eating", "view": "QKV walkthrough", "kind": "encoder self", "layer": 0, "head": 0}),
     Step("Multi-head attention",
-         "Several heads run side by side, each with its own Q, K and V, and learn different jobs. "
-         "Find the head where “it” looks at “cat”.",
-         "the model view: every head of every layer", "attention",
-         {"sentence": CAT, "view": "Model view", "kind": "cross", "layer": 2, "head": 0}),
+         "Several heads run side by side, each with its own Q, K and V, and they learn different jobs. The preset "
+         "opens a cross-attention head that aligns the translation with the source: find the row where writing "
+         "“il” looks at “it”, and “chat” at “cat”. Then click the encoder's tiles for a head that looks at the "
+         "previous word, a bright line just under the diagonal. No head here links “it” to “cat”: resolving the "
+         "pronoun is not a job this small model learned.",
+         "the head below the model view: one row per French word, bright where it looks in the English",
+         "attention", {"sentence": CAT, "view": "Model view", "kind": "cross", "layer": 1, "head": 0}),
     Step("Positional encoding",
          "Self-attention alone does not know word order, so each position gets a fixed pattern of sines and "
-         "cosines at different frequencies. Move the sliders: low dimensions change fast, high ones slowly.",
-         "the position × dimension heatmap and its waves", "positional",
-         {"d": 128, "L": 100, "base": 10000}),
+         "cosines at different frequencies. Move the sliders: low dimensions change fast, high ones slowly. Then "
+         "open “Order without PE” below: switched off, the positional encoding no longer tells the model where a "
+         "word is, and the shuffled cat sentence gets the same translation as the original.",
+         "the position × dimension heatmap, then the four translations under “Order without PE”", "positional",
+         {"d": 128, "L": 100, "base": 10000, "sentence": CAT, "shuffle": 0}),
     Step("Decoder masking and cross-attention",
          "The decoder may not peek at words it has not written yet: its self-attention is masked. "
          "Cross-attention lets each written word look at the English source; watch it move as the translation "

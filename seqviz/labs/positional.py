@@ -276,3 +276,41 @@ def explore(s: Settings) -> Explored:
                     wavelengths(d, base), gram.astype(np.float32), gram_positions, toeplitz, layout_gram_diff,
                     layout_heat_diff, shift_positions, shift_norm, rotation, shown, rotation_error,
                     rotation_error_far, len(checked), closest, closest_k, sweep_bases, sweep_dims, sweep, notes)
+
+
+# ------------------------------------------------------------------- the page's claims, computed (DESIGN §3)
+
+NEAR = 0.1  # two PE rows closer than this are "nearly the same" (each row has norm √(d/2) ≥ 1)
+
+
+def speed_claim(wave_lengths: np.ndarray) -> str:
+    """Low dimensions change fast, high ones slowly: true when the wavelengths grow with the pair index."""
+    w = np.asarray(wave_lengths, dtype=np.float64)
+    if len(w) < 2:
+        return f"One sin/cos pair only: it turns every {w[0]:,.1f} positions." if len(w) else ""
+    if np.all(np.diff(w) > 0):
+        return (f"Pair 0 turns every {w[0]:,.2f} positions, the last pair every {w[-1]:,.0f}: low dimensions change "
+                "fast, high ones slowly. Fast pairs tell neighbours apart, slow pairs tell far-apart positions apart.")
+    return f"The wavelengths run from {w[0]:,.2f} to {w[-1]:,.0f} positions but do not grow with the dimension."
+
+
+def closest_claim(sweep_dims: np.ndarray, sweep: np.ndarray, length: int, near: float = NEAR) -> str:
+    """From the sweep [d, base] of the smallest distance between two rows among `length` positions: which
+    d_model values give two nearly equal rows (closer than `near`) at every base, and from which d on none does."""
+    sweep = np.asarray(sweep, dtype=np.float64)
+    if length < 2 or not np.isfinite(sweep).any():
+        return "One position only: there is no pair of rows to compare."
+    best = np.nanmax(sweep, axis=1)  # the best base for each d
+    dims = [int(d) for d in sweep_dims]
+    crowded = [d for d, b in zip(dims, best, strict=True) if b < near]
+    if not crowded:
+        return (f"Among {length:,} positions every d in the sweep keeps all rows at least {np.nanmin(best):.2f} "
+                "apart with a well-chosen base: none collide here (try more positions).")
+    safe = [d for d in dims if d > crowded[-1]]
+    out = (f"With d = {', '.join(map(str, crowded))}, two of the {length:,} positions are at most "
+           f"{float(best[dims.index(crowded[-1])]):.3f} apart at every base: the model "
+           "could barely tell them apart.")
+    if safe:
+        out += (f" From d = {safe[0]} on, a base large enough keeps every pair at least "
+                f"{float(best[dims.index(safe[0])]):.2f} apart.")
+    return out

@@ -171,3 +171,48 @@ def training_facts(card: dict, tokenizer, max_len: int, n_sentences: int = 32, d
                                  f"the card's generated corpus ({n:,} pairs, hash checked), test split")
     sentences = [en for en, _ in generate_corpus(n_sentences, seed=1)]
     return TrainingFacts(None, sentences, "generated sentences (the training corpus is not reproducible here)")
+
+
+# ------------------------------------------------------------------- the page's claims, computed (DESIGN §3)
+
+def order_claim(result: Shuffle) -> str:
+    """What the four translations of the order experiment show, in words: the claim when PE off ignores the
+    shuffle and PE on does not; an honest sentence otherwise (the caption beside the four translations)."""
+    t = result.translations
+    off_same = t["original, PE off"] == t["shuffled, PE off"]
+    on_differs = t["original, PE on"] != t["shuffled, PE on"]
+    if result.same_input:
+        return "Shuffling did not change this input, so there is nothing to compare: type a longer sentence."
+    if off_same and on_differs:
+        out = (f"With PE off, the shuffled words get the very translation of the original (“{t['shuffled, PE off']}”): "
+               "without positions the model reads a bag of words. With PE on, the shuffle changes the translation "
+               f"(“{t['shuffled, PE on']}”): order reaches the model only through the positional encoding.")
+        if t["original, PE off"] != t["original, PE on"]:
+            out += " Even the original sentence comes out differently without PE."
+        return out
+    if off_same:
+        return ("With PE off the shuffle does not change the translation, but here it does not with PE on either: "
+                "this sentence's words fix its meaning. Try the cat sentence or another shuffle seed.")
+    return (f"With PE off the shuffled copy translates differently (max encoder difference {result.diff_pe_off:.1e}): "
+            "the decoder's own positions still see an order.")
+
+
+def offset_claim(on: np.ndarray, off: np.ndarray, offsets: tuple[int, ...] = OFFSETS, factor: float = 2.0) -> str:
+    """Which encoder heads prefer the previous or next token, with PE on and off ([layer, head, offset] each)."""
+    def preferring(profile: np.ndarray) -> list[tuple[int, int, int, float]]:
+        found = []
+        for o in (-1, 1):
+            column = profile[:, :, offsets.index(o)]
+            typical = float(np.nanmedian(profile))
+            for layer, head in zip(*np.nonzero(column >= factor * typical), strict=True):
+                found.append((int(layer), int(head), o, float(column[layer, head])))
+        return found
+
+    with_pe, without = preferring(on), preferring(off)
+    if not with_pe:
+        return "No encoder head prefers the previous or next token on these sentences."
+    named = ", ".join(f"layer {lay} head {h} ({'previous' if o < 0 else 'next'} token, {v:.0%})"
+                      for lay, h, o, v in with_pe[:4])
+    tail = ("With PE off none does: without positions a head cannot find its neighbour." if not without else
+            f"With PE off {len(without)} still do{'es' if len(without) == 1 else ''}.")
+    return f"Heads with a bright −1 or +1 column: {named}. {tail}"

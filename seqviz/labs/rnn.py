@@ -6,16 +6,14 @@ WRITES output token t (`written` = trace.meta["predicted_tokens"]); the token it
 """
 from __future__ import annotations
 
-import re
 import time
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from seqviz.inputs import prepare_source
+from seqviz.inputs import prepare_source, sentence_notices, without_controls
 from seqviz.names import act_name, n_layers
 from seqviz.trace import Trace, trace
 
@@ -86,39 +84,11 @@ class ModelRun:
 # ---------------------------------------------------------------- input
 
 
-_TAG = re.compile(r"<[^>]*>")
-
-
 def input_notes(sentence: str) -> tuple[str, list[str]]:
-    """Clean a typed sentence for the models and say what was odd about it.
-
-    Control characters become spaces. Returns (text, notes): notes are short user-facing messages for
-    text the English-only models cannot read well (HTML, emoji, CJK, right-to-left scripts)."""
-    notes = []
-    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200d" else ch
-                      for ch in sentence)
-    if cleaned != sentence:
-        notes.append("Control characters in the text were replaced by spaces.")
-    if _TAG.search(cleaned):
-        notes.append("The text looks like HTML. It is shown as plain text and translated as words, never run.")
-    scripts = set()
-    for ch in cleaned:
-        if ord(ch) < 0x250 or ch.isspace():
-            continue
-        name = unicodedata.name(ch, "")
-        bidi = unicodedata.bidirectional(ch)
-        if bidi in ("R", "AL"):
-            scripts.add("right-to-left text")
-        elif "CJK" in name or "HIRAGANA" in name or "KATAKANA" in name or "HANGUL" in name:
-            scripts.add("Chinese, Japanese or Korean characters")
-        elif unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF:
-            scripts.add("emoji or symbols")
-        else:
-            scripts.add("characters outside English")
-    if scripts:
-        notes.append(f"The models only learned simple English; {' and '.join(sorted(scripts))} are read as raw "
-                     "bytes and the translation will be poor. Try e.g. “the small black cat is sleeping”.")
-    return cleaned, notes
+    """Clean a typed sentence for the models (control characters become spaces) and say what was odd about it:
+    the character notices of `seqviz.inputs.sentence_notices`, the one check every sentence box uses."""
+    notes = [n.message for n in sentence_notices(sentence) if n.kind in ("control", "html", "script")]
+    return without_controls(sentence), notes
 
 
 def word_count(sentence: str) -> int:

@@ -1,0 +1,327 @@
+"""Claims are computed (DESIGN §3): every sentence the RNN and attention pages and the lesson state about a
+figure is written here, from the same arrays the figure draws. Each function returns the claim when the numbers
+bear it out and a different, honest sentence when they do not; `tests/unit/test_claims.py` feeds both cases and
+`tests/unit/test_lesson_claims.py` runs them on the shipped models.
+
+numpy only (no torch, no Streamlit), so a figure's caption and its test read the same arrays.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+KEEP_HALF = 0.5  # a unit "carries" its memory when more than half of C_1 is still in C_T
+LINK_MIN = 0.5  # a head "links" two words when the row puts at least half its weight on the key
+PREVIOUS_FACTOR = 2.0  # a previous-token head puts at least this many times the uniform share on the word before
+MASK_TOL = 1e-6  # masked weights are exactly 0 up to float rounding
+
+
+def word(token: str) -> str:
+    """A piece as a reader sees it: '▁cat' -> 'cat' (SentencePiece marks a word start with ▁)."""
+    return str(token).replace("▁", "").strip() or str(token)
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def listed(names: Sequence[str]) -> str:
+    """Model names as code, comma-separated: `a`, `b`."""
+    return ", ".join(f"`{name}`" for name in names)
+
+
+# ---------------------------------------------------------------- step 3: gates
+
+
+def memory_kept(keep: np.ndarray) -> np.ndarray:
+    """[steps, H] keep gates (the LSTM's forget gate f, or the GRU's update gate z) -> [H]: Π_{t≥2} gate_t, the
+    share of what a unit stored at the first step that is still in its memory at the last (each step multiplies
+    the old memory by the gate)."""
+    keep = np.asarray(keep, dtype=np.float64)
+    if keep.ndim != 2:
+        raise ValueError(f"keep gates must be [steps, H], got shape {keep.shape}")
+    return np.prod(keep[1:], axis=0)
+
+
+def memory_claim(keep: np.ndarray, tokens: Sequence[str], gate: str = "forget gate f",
+                 cell: np.ndarray | None = None) -> str:
+    """What the keep gate does to the memory over this sentence, from the gate map the page draws.
+
+    keep [steps, H], tokens [steps]; cell [steps, H] (the LSTM's C_t) adds how large the kept units' memory is."""
+    keep = np.asarray(keep, dtype=np.float64)
+    if len(tokens) != len(keep):
+        raise ValueError(f"{len(tokens)} tokens for {len(keep)} steps")
+    n_steps, n_units = keep.shape
+    if n_steps < 2:
+        return f"One step only: the {gate} has no earlier memory to keep. Type a longer sentence."
+    kept = memory_kept(keep)
+    long = kept > KEEP_HALF
+    first, last = word(tokens[0]), word(tokens[-1])
+    lead = (f"The {gate} averages {keep.mean():.2f} over the {n_units} units, so the median unit keeps only "
+            f"{np.median(kept):.0e} of what it stored at “{first}” by “{last}”.")
+    if not long.any():
+        return (lead + f" No unit keeps half of it: on this sentence no memory crosses all {n_steps} steps "
+                "(try a longer sentence).")
+    out = (lead + f" But {long.sum()} of {n_units} units hold the gate near one all along and keep more than half: "
+           "the rows that stay bright across the whole gate map. They carry the first word to the last.")
+    if cell is not None:
+        end = np.abs(np.asarray(cell, dtype=np.float64)[-1])
+        if (~long).any():
+            out += (f" Their memory |C_T| averages {end[long].mean():.1f}, against {end[~long].mean():.1f} for "
+                    "the other units: it grows as they add to it.")
+    return out
+
+
+# ---------------------------------------------------------------- steps 4 and 5: length and alignment
+
+
+def bucket_values(rows: Sequence[Mapping], model: str, metric: str = "BLEU") -> list[tuple[str, float]]:
+    """[(bucket, value)] of one model and metric, shortest bucket first (rows of labs.rnn.length_rows)."""
+    picked = sorted((r for r in rows if r["model"] == model and r["metric"] == metric), key=lambda r: r["order"])
+    return [(r["bucket"], float(r["value"])) for r in picked]
+
+
+def length_claim(rows: Sequence[Mapping], model: str, metric: str = "BLEU", drop: float = 10.0) -> str:
+    """Whether `model`'s score falls with sentence length (by at least `drop` points, first bucket to last)."""
+    values = bucket_values(rows, model, metric)
+    if len(values) < 2:
+        return f"`{model}` has no {metric} by length in its card."
+    (b0, v0), (b1, v1) = values[0], values[-1]
+    if v0 - v1 >= drop:
+        return (f"`{model}`'s {metric} falls from {v0:.0f} on {b0}-word sentences to {v1:.0f} on {b1}-word "
+                "ones: the longer the sentence, the less of it fits in the one vector.")
+    return (f"`{model}`'s {metric} goes from {v0:.0f} ({b0} words) to {v1:.0f} ({b1} words): it does not fall "
+            "much with length.")
+
+
+def attention_keeps_claim(rows: Sequence[Mapping], plain: str, attention: Sequence[str], metric: str = "BLEU"
+                          ) -> str:
+    """On the longest sentences, do the attention models score above the plain (fixed-context) model?"""
+    last = {m: bucket_values(rows, m, metric)[-1] for m in [plain, *attention] if bucket_values(rows, m, metric)}
+    if plain not in last or len(last) < 2:
+        return "The cards have no scores by length to compare."
+    bucket, base = last[plain]
+    worse = [m for m in attention if m in last and last[m][1] <= base]
+    scores = ", ".join(f"`{m}` {last[m][1]:.0f}" for m in attention if m in last)
+    verdict = ("every attention model scores above it: looking back beats one vector" if not worse else
+               f"{listed(worse)} does not beat it")
+    return f"On {bucket}-word sentences {metric} is {scores}, against {base:.0f} for the plain `{plain}`: {verdict}."
+
+
+def peak_share(pattern: np.ndarray) -> float:
+    """Mean over decoder rows of the largest weight in the row: 1 is a sharp alignment, 1/src uniform."""
+    pattern = np.asarray(pattern, dtype=np.float64)
+    return float(pattern.max(axis=-1).mean())
+
+
+def alignment_claim(patterns: Mapping[str, np.ndarray | None]) -> str:
+    """One sentence on the Compare view's alignment maps: how sharp each model's rows are against uniform."""
+    shown = {name: p for name, p in patterns.items() if p is not None}
+    plain = [name for name, p in patterns.items() if p is None]
+    if not shown:
+        return "No model here has attention: each decoder step gets the same vector h_T."
+    n_src = next(iter(shown.values())).shape[-1]
+    parts = ", ".join(f"`{name}` {pct(peak_share(p))}" for name, p in shown.items())
+    out = (f"Each written token's largest attention weight, averaged over the translation: {parts} "
+           f"(spread evenly over the {n_src} source tokens it would be {pct(1 / n_src)}).")
+    if plain:
+        out += f" {listed(plain)} has no alignment to show: one vector h_T for every step."
+    return out
+
+
+def crossing(pattern: np.ndarray, min_peak: float = LINK_MIN) -> tuple[int, int] | None:
+    """Two decoder rows i < j whose sharp peaks (≥ min_peak) point at source positions in the opposite order,
+    the first such pair found (adjacent rows first): a change of word order. None when the alignment runs in order."""
+    pattern = np.asarray(pattern, dtype=np.float64)
+    peaks, sharp = pattern.argmax(-1), pattern.max(-1) >= min_peak
+    rows = [i for i in range(len(pattern)) if sharp[i]]
+    for gap in range(1, len(rows)):
+        for a, b in zip(rows, rows[gap:], strict=False):
+            if peaks[a] > peaks[b]:
+                return a, b
+    return None
+
+
+def crossing_claim(pattern: np.ndarray, src: Sequence[str], written: Sequence[str], who: str = "The model") -> str:
+    """Does the alignment cross (French order differs from English)? Named with the words at the crossing."""
+    pair = crossing(pattern)
+    if pair is None:
+        return (f"{who}'s alignment runs in order on this sentence: no two sharply aligned words swap "
+                f"(a row counts when its peak is at least {pct(LINK_MIN)}).")
+    i, j = pair
+    pi, pj = np.asarray(pattern).argmax(-1)[[i, j]]
+    return (f"{who}'s alignment crosses: writing “{word(written[i])}” it looks at “{word(src[pi])}”, then writing "
+            f"“{word(written[j])}” at the earlier “{word(src[pj])}”: the French order differs here.")
+
+
+def reference_claim(translations: Mapping[str, str], reference: str) -> str:
+    """Each model's translation scored against the corpus's reference (sentence BLEU, 0–100, sacrebleu)."""
+    import sacrebleu  # only the pages that show a reference pay for the import
+
+    if not translations:
+        return ""
+    scores = {name: sacrebleu.sentence_bleu(text, [reference]).score for name, text in translations.items()}
+    exact = [name for name, text in translations.items() if text == reference]
+    out = "Against the corpus's reference, sentence BLEU: " + ", ".join(
+        f"`{n}` {s:.0f}" for n, s in scores.items()) + "."
+    if exact:
+        out += f" {listed(exact)} write{'s' if len(exact) == 1 else ''} it exactly."
+    return out
+
+
+def gradient_claim(curves: Mapping[str, np.ndarray]) -> str:
+    """From each model's ‖∂L/∂h_t‖ curve: which fall towards the start of the sentence (first < last)."""
+    ratios = {name: float(v[0] / v[-1]) for name, v in curves.items() if len(v) and v[-1] > 0}
+    if not ratios:
+        return "No gradient curve to read."
+    falling = [n for n, r in ratios.items() if r < 1]
+    rising = [n for n, r in ratios.items() if r >= 1]
+    text = "First-step ÷ last-step gradient: " + ", ".join(f"`{n}` {r:.2g}" for n, r in ratios.items()) + ". "
+    if falling and not rising:
+        return text + "Every curve falls towards the start: early words reach the loss only through every later step."
+    if rising and not falling:
+        return text + ("No curve falls towards the start here: with attention the decoder reads early states "
+                       "directly, so their gradient does not have to cross every later step.")
+    return text + (f"{listed(falling)} fall{'s' if len(falling) == 1 else ''} towards the "
+                   f"start; {listed(rising)} do{'es' if len(rising) == 1 else ''} not.")
+
+
+# ---------------------------------------------------------------- steps 6, 7, 9: the Transformer
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float64)
+    finite = np.where(np.isfinite(x), x, -np.inf)
+    e = np.exp(finite - finite.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def qkv_error(q: np.ndarray, K: np.ndarray, V: np.ndarray, weights: np.ndarray, z: np.ndarray,
+              mask: np.ndarray | None = None) -> tuple[float, float]:
+    """(max |softmax(qKᵀ/√d_k + M) − weights|, max |softmax(…)·V − z|) for one query: the formula against the trace."""
+    q, K, V = (np.asarray(a, dtype=np.float64) for a in (q, K, V))
+    scores = K @ q / np.sqrt(len(q))
+    if mask is not None:
+        scores = np.where(np.asarray(mask) > 0, scores, -np.inf)
+    again = softmax(scores)
+    return float(np.abs(again - weights).max()), float(np.abs(again @ V - z).max())
+
+
+def qkv_claim(errors: tuple[float, float], tol: float = 1e-4) -> str:
+    w, z = errors
+    if max(w, z) <= tol:
+        return (f"Recomputed here from q, K and V: softmax(qKᵀ/√d_k) matches the model's weights to {w:.0e} and "
+                f"Σ softmax·V matches its output z to {z:.0e}. The figure is the formula.")
+    return (f"Recomputing softmax(qKᵀ/√d_k)·V differs from the traced head by {max(w, z):.2g}: the trace is not "
+            "the formula.")
+
+
+@dataclass(frozen=True)
+class HeadFinding:
+    layer: int
+    head: int
+    score: float  # the head's measured share (see the function that made it)
+    baseline: float  # what no preference would give
+
+
+def previous_token_scores(patterns: np.ndarray) -> np.ndarray:
+    """[layer, head, q, q] self-attention -> [layer, head]: mean weight each query i ≥ 1 puts on key i − 1."""
+    patterns = np.asarray(patterns, dtype=np.float64)
+    n = patterns.shape[-1]
+    if n < 2:
+        return np.zeros(patterns.shape[:2])
+    i = np.arange(1, min(patterns.shape[-2], n))
+    return patterns[..., i, i - 1].mean(-1)
+
+
+def previous_token_head(patterns: np.ndarray) -> HeadFinding:
+    """The head that looks most at the word before, against the uniform share (mean 1/(i+1)… of a row)."""
+    scores = previous_token_scores(patterns)
+    layer, head = np.unravel_index(int(np.argmax(scores)), scores.shape)
+    n = np.asarray(patterns).shape[-1]
+    return HeadFinding(int(layer), int(head), float(scores[layer, head]), 1.0 / max(n, 1))
+
+
+def previous_token_claim(found: HeadFinding, kind: str = "encoder self-attention") -> str:
+    if found.score >= PREVIOUS_FACTOR * found.baseline:
+        return (f"In the {kind}, layer {found.layer} head {found.head} is a previous-word head: each word puts "
+                f"{pct(found.score)} of its attention on the word just before it (evenly spread would be "
+                f"{pct(found.baseline)}), a bright line just below the diagonal.")
+    return (f"No {kind} head prefers the previous word on this sentence: the strongest, layer {found.layer} head "
+            f"{found.head}, puts {pct(found.score)} there (evenly spread: {pct(found.baseline)}).")
+
+
+def find_token(tokens: Sequence[str], text: str) -> int | None:
+    """The first position whose piece reads `text` ('▁il' and 'il' both read 'il'), or None."""
+    return next((i for i, t in enumerate(tokens) if word(t) == text), None)
+
+
+def link_head(patterns: np.ndarray, rows: Sequence[str], keys: Sequence[str], row_word: str, key_word: str
+              ) -> HeadFinding | None:
+    """The head whose row `row_word` puts most weight on key `key_word`: [layer, head, q, k] -> finding (score: that
+    weight; baseline: 1/k), or None when either word is not in the sentence."""
+    i, j = find_token(rows, row_word), find_token(keys, key_word)
+    if i is None or j is None:
+        return None
+    weights = np.asarray(patterns, dtype=np.float64)[:, :, i, j]
+    layer, head = np.unravel_index(int(np.argmax(weights)), weights.shape)
+    return HeadFinding(int(layer), int(head), float(weights[layer, head]), 1.0 / len(keys))
+
+
+def link_claim(found: HeadFinding | None, row_word: str, key_word: str, kind: str = "cross-attention") -> str:
+    if found is None:
+        return f"“{row_word}” or “{key_word}” is not in this sentence: type a sentence with both."
+    verb = "writing " if kind == "cross-attention" else ""
+    if found.score >= LINK_MIN:
+        return (f"In the {kind}, layer {found.layer} head {found.head}: {verb}“{row_word}” puts {pct(found.score)} "
+                f"of its attention on “{key_word}”.")
+    return (f"No {kind} head links {verb}“{row_word}” to “{key_word}”: the strongest, layer {found.layer} head "
+            f"{found.head}, gives it {pct(found.score)} (evenly spread: {pct(found.baseline)}).")
+
+
+def mask_leak(patterns: np.ndarray) -> float:
+    """Largest weight above the diagonal of decoder self-attention [..., q, q]: 0 when nothing looks ahead."""
+    patterns = np.asarray(patterns, dtype=np.float64)
+    upper = np.triu(np.ones(patterns.shape[-2:], dtype=bool), 1)
+    return float(patterns[..., upper].max()) if upper.any() else 0.0
+
+
+def mask_claim(patterns: np.ndarray) -> str:
+    leak = mask_leak(patterns)
+    if leak <= MASK_TOL:
+        return ("Above the diagonal of every decoder self-attention map the weight is 0 "
+                f"(largest: {leak:.0e}): no step looks at a word it has not written yet.")
+    return f"Decoder self-attention puts up to {pct(leak)} on later words: the mask is not working."
+
+
+def cross_moves(pattern: np.ndarray) -> int:
+    """How many different source positions the cross-attention peak visits while writing [tgt, src]."""
+    return len(set(np.asarray(pattern).argmax(-1).tolist()))
+
+
+def cross_claim(pattern: np.ndarray, src: Sequence[str], written: Sequence[str]) -> str:
+    """Rows sum to one and the peak moves: named with the first and last words it visits."""
+    pattern = np.asarray(pattern, dtype=np.float64)
+    sums = pattern.sum(-1)
+    moves = cross_moves(pattern)
+    peaks = pattern.argmax(-1)
+    head = (f"Each row of cross-attention sums to 1 (from {sums.min():.3f} to {sums.max():.3f}). ")
+    if moves > 1:
+        return head + (f"Its peak moves over {moves} of the {pattern.shape[1]} source tokens while the "
+                       f"{len(written)} tokens are written: “{word(written[0])}” looks at “{word(src[peaks[0]])}”, "
+                       f"“{word(written[-1])}” at “{word(src[peaks[-1]])}”.")
+    return head + f"Its peak stays on “{word(src[peaks[0]])}” for every written token: it does not move here."
+
+
+def confidence_note(probs: Sequence[float], smoothing: float = 0.1) -> str:
+    """Why the chips stop near 1 − smoothing: the label-smoothing note, with the largest p on screen."""
+    if not len(probs):
+        return ""
+    top = max(probs)
+    base = (f"The models were trained with label smoothing {smoothing:g}: the target gives {pct(1 - smoothing)} to "
+            "the right token and spreads the rest, so a sure choice shows about that much. ")
+    if top <= 1 - smoothing + 0.03:
+        return base + f"The largest probability here is {pct(top)}."
+    return base + f"Here one token reaches {pct(top)}, above it."
