@@ -1,0 +1,133 @@
+""""Check your understanding" under a lesson step: the step's questions answered by the live model on the page's
+sentence, feedback with the model's number, and the lesson score in the sidebar. Widgets -> labs.questions ->
+figures.questions; the page calls `show_step_questions(step, sentence)`.
+
+Predict-then-reveal: a predict question's figure is not drawn at all until the student has answered (with the
+model answers hidden, until they answer right); it is then drawn here by the page's own builder from the same
+array the answer came from, as its last frame when the page animates it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from seqviz.figures.questions import final_frame, question_figure
+from seqviz.labs import questions as lab
+from seqviz.lesson import LESSON
+from seqviz.ui.charts import show_plotly
+from seqviz.ui.models import available, load_cached
+from seqviz.ui.text import as_text, same_tab_link
+
+RESULTS = "question_results"  # session key: "step_n" -> {"sentence", "given", "status", "text"}
+ICONS = {"right": ":material/check_circle:", "wrong": ":material/cancel:", "unmarked": ":material/lightbulb:"}
+
+
+def flag(name: str) -> bool:
+    """A teacher's on/off switch from the link (?questions=0, ?answers=0); on unless set to 0/false/off. The one
+    place these are read, so the registry's control can replace it."""
+    return str(st.query_params.get(name, "1")).strip().lower() not in ("0", "false", "off", "no")
+
+
+def model_files() -> tuple[tuple[str, str, float], ...]:
+    """(name, path, mtime) of every checkpoint: the cache key, so a retrained model gives fresh answers."""
+    return tuple((p.stem, str(p), p.stat().st_mtime) for p in available())
+
+
+@st.cache_data(max_entries=128, show_spinner="Asking the model…")
+def step_answers(step: int, sentence: str, files: tuple[tuple[str, str, float], ...]) -> list[lab.Answer]:
+    """The step's questions with their answers on `sentence` (pure in its arguments, so every session shares it)."""
+    paths = {name: (path, mtime) for name, path, mtime in files}
+
+    def load(name: str):
+        if name not in paths:
+            raise LookupError(f"The questions of this step need the model `{name}`, which is not in the checkpoint "
+                              "folder (`make checkpoints` builds it).")
+        return load_cached(*paths[name])
+
+    return lab.answers(step, lab.Context(sentence, load))
+
+
+def results() -> dict[str, dict[str, Any]]:
+    return st.session_state.setdefault(RESULTS, {})
+
+
+def score_sidebar(where: Any = None) -> None:
+    """The lesson score, "7 of 20": right answers kept in this session, out of every graded question."""
+    right = sum(r.get("status") == "right" for r in results().values())
+    with where or st.sidebar.container(key="question_score"):
+        st.markdown(f":material/school: **Check your understanding:** {right} of {lab.GRADED}")
+
+
+def _input(a: lab.Answer, key: str) -> Any:
+    if a.kind == "choice":
+        if len(a.choices) <= 6:
+            return st.radio("Your answer", a.choices, index=None, key=key, horizontal=True)
+        return st.selectbox("Your answer", a.choices, index=None, key=key, placeholder="choose…")
+    if a.kind == "number":
+        return st.text_input("Your answer (a number)", key=key, placeholder="a number")
+    return st.text_area("Your answer, in a sentence or two", key=key, height=90)
+
+
+def _figure(a: lab.Answer, key: str) -> None:
+    drawn = question_figure(a.plot.builder, a.plot.args)
+    if isinstance(drawn, list):
+        st.dataframe(drawn, hide_index=True, key=key)
+    else:
+        show_plotly(final_frame(drawn), key=key)
+
+
+def show_question(a: lab.Answer, sentence: str, show_answers: bool) -> None:
+    """One question in its container `question_<step>_<n>`: prompt, input, Check, feedback, and the figure."""
+    tag = f"{a.step}_{a.n}"
+    with st.container(key=f"question_{tag}", border=True):
+        label = {"predict": "Predict, then reveal", "read": "Read the figure", "explain": "Explain"}[a.mode]
+        st.markdown(f"**{a.n}. {as_text(a.prompt)}**  \n:gray[{label}]")
+        if a.meaningless:
+            link = same_tab_link(f"Open step {a.step}'s example", LESSON[a.step - 1].link(a.step))
+            st.markdown(f":material/info: {as_text(a.meaningless)} {link}", unsafe_allow_html=True)
+            return
+        record = results().get(tag)
+        if record is not None and record.get("sentence") != sentence:
+            record = None  # answered on another sentence: ask again
+        with st.form(f"question_form_{tag}", border=False):
+            given = _input(a, f"question_input_{tag}")
+            button = "Check" if a.graded else ("Show the model answer" if show_answers else "Done")
+            if st.form_submit_button(button, key=f"question_check_{tag}"):
+                status, text = lab.feedback(a, given, show_answer=show_answers)
+                if a.graded and given in (None, ""):
+                    status, text = "empty", "Give an answer first."
+                record = {"sentence": sentence, "given": given, "status": status, "text": text}
+                results()[tag] = record
+        if record is None:
+            return
+        if record["status"] == "empty":
+            st.warning(record["text"], icon=":material/edit:")
+            return
+        show = {"right": st.success, "wrong": st.error, "unmarked": st.info}[record["status"]]
+        prefix = "Model answer: " if record["status"] == "unmarked" and show_answers else ""
+        show(prefix + as_text(record["text"]), icon=ICONS[record["status"]])
+        reveal = a.mode == "predict" and a.plot is not None and (show_answers or record["status"] == "right")
+        if reveal:
+            _figure(a, f"question_figure_{tag}")
+
+
+def show_step_questions(step_number: int, sentence: str) -> None:
+    """The questions of lesson step `step_number` (1-based) on `sentence`, under the step text, and the lesson
+    score in the sidebar. ?questions=0 hides them; ?answers=0 hides the right answers and model answers."""
+    if not flag("questions") or not 1 <= step_number <= len(LESSON):
+        return
+    score = st.sidebar.container(key="question_score")  # filled last, so it counts this run's answer
+    show_answers = flag("answers")
+    with st.expander(f"Check your understanding: step {step_number}", expanded=True, icon=":material/quiz:"):
+        try:
+            answers = step_answers(step_number, sentence, model_files())
+        except LookupError as e:
+            st.info(str(e), icon=":material/block:")
+            answers = []
+        if answers:
+            st.caption("The answers come from the live model on the sentence above: change the sentence and the "
+                       "questions and answers change with it.")
+        for a in answers:
+            show_question(a, sentence, show_answers)
+    score_sidebar(score)

@@ -1,0 +1,120 @@
+"""AppTest of the lesson questions: every graded question answered right and wrong with the feedback it gets,
+explain questions with their model answer, the score, ?questions=0 and ?answers=0, and the meaningless case.
+
+The script is a two-line page that calls `seqviz.ui.questions.show_step_questions`, as the lesson bar will."""
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from seqviz.checkpoints import load_checkpoint
+from seqviz.labs import questions as lab
+from seqviz.lesson import CAT, LESSON
+from tests.conftest import SHIPPED, shipped_available
+
+pytestmark = pytest.mark.skipif(not shipped_available(), reason="answers come from the shipped models")
+SENTENCE = {7: CAT}  # every other step on the seed sentence
+
+
+def script():
+    import streamlit as st
+
+    from seqviz.ui.questions import show_step_questions
+
+    show_step_questions(st.session_state["test_step"], st.session_state["test_sentence"])
+
+
+@cache
+def load(name: str):
+    return load_checkpoint(SHIPPED / f"{name}.safetensors")
+
+
+def expected(step: int, sentence: str) -> list[lab.Answer]:
+    return lab.answers(step, lab.Context(sentence, load))
+
+
+def open_step(step: int, sentence: str, **params: str) -> AppTest:
+    at = AppTest.from_function(script, default_timeout=600)
+    at.session_state["test_step"], at.session_state["test_sentence"] = step, sentence
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def wrong_value(a: lab.Answer) -> str:
+    if a.kind == "choice":
+        return next(c for c in a.choices if c != a.value)
+    return str(float(a.value) + 10 * a.tolerance + 1000)
+
+
+def answer(at: AppTest, a: lab.Answer, value: str) -> AppTest:
+    key = f"question_input_{a.step}_{a.n}"
+    if a.kind == "number":
+        at.text_input(key=key).input(value)
+    elif a.kind == "choice" and len(a.choices) <= 6:
+        at.radio(key=key).set_value(value)
+    elif a.kind == "choice":
+        at.selectbox(key=key).set_value(value)
+    else:
+        at.text_area(key=key).input(value)
+    at.button(key=f"question_check_{a.step}_{a.n}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def plain(text: str) -> str:
+    """Feedback as the student reads it: the markdown escapes (as_text) removed."""
+    return text.replace("\\", "")
+
+
+def score(at: AppTest) -> str:
+    return next(m.value for m in at.sidebar.markdown if "Check your understanding" in m.value)
+
+
+@pytest.mark.parametrize("step", range(1, len(LESSON) + 1))
+def test_each_question_right_and_wrong(step):
+    sentence = SENTENCE.get(step, "I am eating")
+    answers = expected(step, sentence)
+    at = open_step(step, sentence)
+    for a in answers:
+        assert at.get("flex_container") or at.main  # the page drew
+        if a.meaningless:
+            continue
+        if not a.graded:
+            answer(at, a, "because of the model")
+            assert any(a.model_answer[:40] in plain(i.value) for i in at.info), a.prompt
+            continue
+        answer(at, a, wrong_value(a))
+        errors = [plain(e.value) for e in at.error]
+        assert any(f"Not quite: the answer is {a.shown}. {a.why}" in e for e in errors), (a.prompt, errors)
+        answer(at, a, str(a.value) if a.kind == "choice" else a.fmt.format(a.value).rstrip("%"))
+        successes = [plain(s.value) for s in at.success]
+        assert f"Right: {a.shown}. {a.why}" in successes, (a.prompt, successes)
+        if a.mode == "predict":  # revealed only now
+            assert at.get("plotly_chart") or at.dataframe
+    graded = sum(a.graded and not a.meaningless for a in answers)
+    assert score(at).endswith(f"{graded} of {lab.GRADED}")
+
+
+def test_figure_hidden_until_answered_and_meaningless_offers_the_preset():
+    at = open_step(5, "I am eating")
+    assert not at.get("plotly_chart")  # predict first: nothing drawn yet
+    at = open_step(7, "I am eating")
+    texts = " ".join(m.value for m in at.markdown)
+    assert "no “it” and “cat”" in texts and "step=7" in texts
+
+
+def test_teacher_links_hide_questions_and_answers():
+    at = open_step(2, "I am eating", questions="0")
+    assert not at.text_input and not any("Check your understanding" in m.value for m in at.sidebar.markdown)
+    a = expected(2, "I am eating")[0]
+    at = answer(open_step(2, "I am eating", answers="0"), a, wrong_value(a))
+    assert at.error and all(a.shown not in plain(e.value) for e in at.error)
+    assert not at.get("plotly_chart")  # a wrong answer with hidden answers reveals nothing
+    explain = expected(2, "I am eating")[2]
+    answer(at, explain, "my words")
+    assert all(explain.model_answer[:40] not in plain(i.value) for i in at.info)
