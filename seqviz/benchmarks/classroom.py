@@ -1,0 +1,289 @@
+"""`seqviz bench` section for a classroom: what N students cost the real server (`streamlit run`), in Chromium.
+
+    classroom.server_cpu_per_session_s         server CPU seconds (utime + stime from /proc) per student who
+                                               opens the attention page with a sentence of their own, N at once;
+                                               also per N (…_n10_s, …_n30_s; quick: 3 and 6)
+    classroom.server_cpu_per_session_preset_s  the same when everyone opens one lesson step's link (what a class does)
+    classroom.preset_ratio_vs_distinct         the two above divided: a ratio, steadier than either on a busy machine
+    classroom.sessions_per_core_minute         60 / server_cpu_per_session_s: students one core serves per minute
+    classroom.rss_mb                           the server's resident memory after every lesson step and the crowds,
+                                               i.e. with every model loaded
+    classroom.cold_load_s.PAGE                 one student: navigation to every chart drawn (attention, rnn, positional)
+    classroom.new_sentence_s.PAGE              one student: Enter in the sentence box to every chart drawn
+    classroom.ws_kb.PAGE                       what that cold load receives over the websocket (figures and all)
+    classroom.charts.PAGE                      charts the page draws on that load
+Targets beside them (issue 23): 0.15 s, 0.05 s, 600 MB, 0.4 s, 1.5 s. Timing with Chromium on the same machine
+is noisy when other work runs; the load average is recorded with the results.
+
+Run it alone with `python -m seqviz.benchmarks.classroom [--quick] [--checkpoints DIR]`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from seqviz.checkpoints import ENV_VAR, REPO_DIR
+from seqviz.grammar import LESSON_PAIRS, generate_corpus
+from seqviz.lesson import LESSON
+
+CHROMIUM = os.environ.get("SEQVIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PORTS = range(8650, 8670)  # the ports this project's benchmarks and tests may serve on
+TARGETS = {"server_cpu_per_session_s": 0.15, "server_cpu_per_session_preset_s": 0.05, "rss_mb": 600,
+           "new_sentence_s": 0.4, "cold_load_s": 1.5}
+PRESET_STEP = 7  # "Multi-head attention": the attention page's model view of a 10-word sentence
+BROWSER_PAGES = ("attention", "rnn", "positional")
+TIMEOUT_MS = 300_000  # a bound for a slow, loaded machine, never a wait for a result
+
+# One JS predicate for "this student sees everything": the run is over, no skeleton is left, and every chart
+# has drawn (plotly's SVG, vega's canvas or SVG).
+DRAWN = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  if (document.querySelector('[data-testid=stSkeleton]')) return false;
+  const plots = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
+  const vegas = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
+  return plots.every(c => c.querySelector('.main-svg')) && vegas.every(c => c.querySelector('canvas, svg'));
+}"""
+CHARTS = "() => document.querySelectorAll('[data-testid=stPlotlyChart], [data-testid=stVegaLiteChart]').length"
+# Counts runs of the script after it is installed, so a new sentence's run cannot be missed when it is quick.
+WATCH_RUNS = """() => {
+  window.__seqvizRuns = 0;
+  const app = document.querySelector('[data-testid=stApp]');
+  new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__seqvizRuns++; })
+    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def free_port(ports: range = PORTS) -> int:
+    for port in ports:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    url: str
+
+    def cpu_s(self) -> float:
+        """utime + stime of the server process (all its threads), in seconds."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        raise RuntimeError("no VmRSS line")
+
+
+def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout_s: float = 300) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server at {url} exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=5):
+                return
+        except OSError:
+            time.sleep(0.3)  # polling interval, not a wait for a result
+    raise RuntimeError(f"the server at {url} did not start")
+
+
+def streamlit_command(port: int, address: str = "127.0.0.1", root: Path = REPO_DIR) -> list[str]:
+    return [sys.executable, "-m", "streamlit", "run", str(root / "app.py"), "--server.headless", "true",
+            "--server.port", str(port), "--server.address", address, "--browser.gatherUsageStats", "false",
+            "--server.fileWatcherType", "none"]
+
+
+@contextmanager
+def served(checkpoints: str | Path | None = None, port: int | None = None, log: Path | None = None,
+           root: Path = REPO_DIR) -> Iterator[Server]:
+    """The real app, `streamlit run app.py`, on a free port of PORTS; stopped on exit. `root`: another copy of
+    the repository to serve (its own seqviz package first on the path), e.g. a clean `git archive` of HEAD."""
+    port = port or free_port()
+    env = dict(os.environ, PYTHONPATH=str(root))
+    if checkpoints is not None:
+        env[ENV_VAR] = str(Path(checkpoints).resolve())
+    out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 — closed below
+    proc = subprocess.Popen(streamlit_command(port, root=root), cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc)
+        yield Server(proc, url)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if log:
+            out.close()
+
+
+@contextmanager
+def chromium() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def student_sentences(n: int, seed: int = 23) -> list[str]:
+    """n different sentences in the corpus's grammar, 5-14 words, so every one is a different cache key."""
+    pairs = generate_corpus(40 * n + 200, seed)[len(LESSON_PAIRS):]  # the lesson's own pairs come first
+    picked = [en for en, _ in pairs if 5 <= len(en.split()) <= 14]
+    return picked[:n]
+
+
+def page_url(base: str, page: str, sentence: str | None = None) -> str:
+    return f"{base}/{page}" + (f"?{urlencode({'sentence': sentence})}" if sentence else "")
+
+
+def assert_clean(page) -> None:
+    errors = page.locator("[data-testid=stException]")
+    if errors.count():
+        raise RuntimeError(f"{page.url}: {errors.first.inner_text()[:300]}")
+
+
+def drawn(page, timeout_ms: int = TIMEOUT_MS) -> None:
+    page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=timeout_ms)
+    page.wait_for_function(DRAWN, timeout=timeout_ms)
+    assert_clean(page)
+
+
+def crowd(server: Server, browser, urls: list[str]) -> tuple[float, list]:
+    """Every url in its own browser context (its own session), all requested at once; returns the server CPU
+    seconds they cost together and the (context, page) pairs, settled and free of exceptions."""
+    before = server.cpu_s()
+    sessions = []
+    for url in urls:  # "commit" returns as soon as the request is answered, so the sessions overlap
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
+        sessions.append((context, page))
+    for _, page in sessions:
+        drawn(page)
+    return server.cpu_s() - before, sessions
+
+
+def close_all(sessions: list) -> None:
+    for context, _ in sessions:
+        context.close()
+
+
+def cold_load(browser, url: str) -> dict:
+    """One student, a fresh browser context: seconds from navigation to every chart drawn, websocket bytes."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    received = [0]
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.__setitem__(
+        0, received[0] + len(frame if isinstance(frame, (bytes, str)) else b""))))
+    start = time.perf_counter()
+    page.goto(url, timeout=TIMEOUT_MS)
+    drawn(page)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "ws_bytes": received[0], "charts": page.evaluate(CHARTS), "page": page,
+            "context": context}
+
+
+def new_sentence(page, sentence: str) -> float:
+    """Seconds from Enter in the page's sentence box to every chart drawn again."""
+    page.evaluate(WATCH_RUNS)
+    box = page.locator("[data-testid=stTextInput] input").first
+    box.fill(sentence)
+    start = time.perf_counter()
+    box.press("Enter")
+    page.wait_for_function("() => window.__seqvizRuns > 0", timeout=TIMEOUT_MS)
+    page.wait_for_function(DRAWN, timeout=TIMEOUT_MS)
+    seconds = time.perf_counter() - start
+    assert_clean(page)
+    return seconds
+
+
+def lesson_urls(base: str) -> list[str]:
+    return [f"{base}/{step.link(n)}" for n, step in enumerate(LESSON, 1)]
+
+
+def per_session_cpu(server: Server, browser, urls: list[str]) -> float:
+    seconds, sessions = crowd(server, browser, urls)
+    close_all(sessions)
+    return seconds / len(urls)
+
+
+def run(checkpoints: str | None = None, quick: bool = False) -> dict:
+    """The classroom.* figures (see the module docstring). Needs Chromium; without it, says so in the result."""
+    if not Path(CHROMIUM).exists():
+        return {"classroom.skipped": f"{CHROMIUM} is missing (apt-get install chromium)"}
+    sizes = (3, 6) if quick else (10, 30)
+    out: dict = {"classroom.load_average": round(os.getloadavg()[0], 2), "classroom.cores": os.cpu_count()}
+    with served(checkpoints) as server, chromium() as browser:
+        base = server.url
+        warm = cold_load(browser, page_url(base, "attention", "I am eating"))  # imports, model, JS bundle once
+        warm["context"].close()
+        sentences = student_sentences(sum(sizes) + len(BROWSER_PAGES), seed=23)
+        used = 0
+        per_n = {}
+        for n in sizes:
+            urls = [page_url(base, "attention", s) for s in sentences[used:used + n]]
+            used += n
+            per_n[n] = per_session_cpu(server, browser, urls)
+            out[f"classroom.server_cpu_per_session_n{n}_s"] = round(per_n[n], 4)
+        out["classroom.server_cpu_per_session_s"] = round(per_n[sizes[-1]], 4)
+        preset = f"{base}/{LESSON[PRESET_STEP - 1].link(PRESET_STEP)}"
+        per_session_cpu(server, browser, [preset])  # the first student computes it (or finds it warmed)
+        out["classroom.server_cpu_per_session_preset_s"] = round(
+            per_session_cpu(server, browser, [preset] * sizes[-1]), 4)
+        out["classroom.preset_ratio_vs_distinct"] = round(
+            out["classroom.server_cpu_per_session_preset_s"] / max(out["classroom.server_cpu_per_session_s"], 1e-9),
+            3)
+        out["classroom.sessions_per_core_minute"] = round(60 / max(out["classroom.server_cpu_per_session_s"], 1e-9))
+        for page_name in BROWSER_PAGES:
+            sentence = None if page_name == "positional" else sentences[used]
+            used += 1
+            load = cold_load(browser, page_url(base, page_name, sentence))
+            out[f"classroom.cold_load_s.{page_name}"] = round(load["seconds"], 3)
+            out[f"classroom.ws_kb.{page_name}"] = round(load["ws_bytes"] / 1024, 1)
+            out[f"classroom.charts.{page_name}"] = load["charts"]
+            if page_name != "positional":  # the positional page's sentence box is further down, in its model part
+                out[f"classroom.new_sentence_s.{page_name}"] = round(new_sentence(load["page"], sentences[used]), 3)
+                used += 1
+            load["context"].close()
+        for url in lesson_urls(base):  # every lesson step once, so every model is loaded
+            per_session_cpu(server, browser, [url])
+        out["classroom.rss_mb"] = round(server.rss_mb(), 1)
+    for key, target in TARGETS.items():
+        out[f"classroom.target.{key}"] = target
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m seqviz.benchmarks.classroom", description=__doc__.splitlines()[0])
+    p.add_argument("--quick", action="store_true", help="3 and 6 students instead of 10 and 30")
+    p.add_argument("--checkpoints", default=None)
+    args = p.parse_args(argv)
+    print(json.dumps(run(args.checkpoints, args.quick), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
