@@ -28,8 +28,8 @@ def pct(x: float) -> str:
 
 
 def listed(names: Sequence[str]) -> str:
-    """Model names as code, comma-separated: `a`, `b`."""
-    return ", ".join(f"`{name}`" for name in names)
+    """Model names, comma-separated. Claims are plain text (no markdown): the page escapes them as typed."""
+    return ", ".join(names)
 
 
 # ---------------------------------------------------------------- step 3: gates
@@ -87,12 +87,12 @@ def length_claim(rows: Sequence[Mapping], model: str, metric: str = "BLEU", drop
     """Whether `model`'s score falls with sentence length (by at least `drop` points, first bucket to last)."""
     values = bucket_values(rows, model, metric)
     if len(values) < 2:
-        return f"`{model}` has no {metric} by length in its card."
+        return f"{model} has no {metric} by length in its card."
     (b0, v0), (b1, v1) = values[0], values[-1]
     if v0 - v1 >= drop:
-        return (f"`{model}`'s {metric} falls from {v0:.0f} on {b0}-word sentences to {v1:.0f} on {b1}-word "
+        return (f"{model}'s {metric} falls from {v0:.0f} on {b0}-word sentences to {v1:.0f} on {b1}-word "
                 "ones: the longer the sentence, the less of it fits in the one vector.")
-    return (f"`{model}`'s {metric} goes from {v0:.0f} ({b0} words) to {v1:.0f} ({b1} words): it does not fall "
+    return (f"{model}'s {metric} goes from {v0:.0f} ({b0} words) to {v1:.0f} ({b1} words): it does not fall "
             "much with length.")
 
 
@@ -104,10 +104,10 @@ def attention_keeps_claim(rows: Sequence[Mapping], plain: str, attention: Sequen
         return "The cards have no scores by length to compare."
     bucket, base = last[plain]
     worse = [m for m in attention if m in last and last[m][1] <= base]
-    scores = ", ".join(f"`{m}` {last[m][1]:.0f}" for m in attention if m in last)
+    scores = ", ".join(f"{m} {last[m][1]:.0f}" for m in attention if m in last)
     verdict = ("every attention model scores above it: looking back beats one vector" if not worse else
                f"{listed(worse)} does not beat it")
-    return f"On {bucket}-word sentences {metric} is {scores}, against {base:.0f} for the plain `{plain}`: {verdict}."
+    return f"On {bucket}-word sentences {metric} is {scores}, against {base:.0f} for the plain {plain}: {verdict}."
 
 
 def peak_share(pattern: np.ndarray) -> float:
@@ -123,7 +123,7 @@ def alignment_claim(patterns: Mapping[str, np.ndarray | None]) -> str:
     if not shown:
         return "No model here has attention: each decoder step gets the same vector h_T."
     n_src = next(iter(shown.values())).shape[-1]
-    parts = ", ".join(f"`{name}` {pct(peak_share(p))}" for name, p in shown.items())
+    parts = ", ".join(f"{name} {pct(peak_share(p))}" for name, p in shown.items())
     out = (f"Each written token's largest attention weight, averaged over the translation: {parts} "
            f"(spread evenly over the {n_src} source tokens it would be {pct(1 / n_src)}).")
     if plain:
@@ -165,7 +165,7 @@ def reference_claim(translations: Mapping[str, str], reference: str) -> str:
     scores = {name: sacrebleu.sentence_bleu(text, [reference]).score for name, text in translations.items()}
     exact = [name for name, text in translations.items() if text == reference]
     out = "Against the corpus's reference, sentence BLEU: " + ", ".join(
-        f"`{n}` {s:.0f}" for n, s in scores.items()) + "."
+        f"{n} {s:.0f}" for n, s in scores.items()) + "."
     if exact:
         out += f" {listed(exact)} write{'s' if len(exact) == 1 else ''} it exactly."
     return out
@@ -178,7 +178,7 @@ def gradient_claim(curves: Mapping[str, np.ndarray]) -> str:
         return "No gradient curve to read."
     falling = [n for n, r in ratios.items() if r < 1]
     rising = [n for n, r in ratios.items() if r >= 1]
-    text = "First-step ÷ last-step gradient: " + ", ".join(f"`{n}` {r:.2g}" for n, r in ratios.items()) + ". "
+    text = "First-step ÷ last-step gradient: " + ", ".join(f"{n} {r:.2g}" for n, r in ratios.items()) + ". "
     if falling and not rising:
         return text + "Every curve falls towards the start: early words reach the loss only through every later step."
     if rising and not falling:

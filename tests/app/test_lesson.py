@@ -17,7 +17,7 @@ WIDGETS = {
     "gradients": {"rho": "grad_rho", "T": "grad_T", "section": "grad_section", "view": "grad_view"},
     "attention": {"sentence": "attn_sentence", "view": "attn_view", "kind": "attn_kind", "layer": "attn_layer",
                   "head": "attn_head"},
-    "positional": {"d": "pos_d", "L": "pos_L", "base": "pos_base"},
+    "positional": {"d": "pos_d", "L": "pos_L", "base": "pos_base", "sentence": "pos_sentence", "shuffle": "pos_seed"},
     "compute": {},
 }
 

@@ -43,14 +43,14 @@ def test_attention_keeps_claim_both_ways():
     rows = rows_of("plain", [99, 60, 20]) + rows_of("att", [99, 95, 80]) + rows_of("weak", [90, 40, 10])
     assert "every attention model scores above it" in C.attention_keeps_claim(rows, "plain", ["att"])
     text = C.attention_keeps_claim(rows, "plain", ["att", "weak"])
-    assert "`weak` does not beat it" in text
+    assert "weak does not beat it" in text
 
 
 def test_alignment_claim_against_uniform():
     sharp = np.eye(4)
     flat = np.full((4, 4), 0.25)
     text = C.alignment_claim({"a": sharp, "b": flat, "plain": None})
-    assert "`a` 100%" in text and "`b` 25%" in text and "it would be 25%" in text and "`plain` has no" in text
+    assert "a 100%" in text and "b 25%" in text and "it would be 25%" in text and "plain has no" in text
     assert "No model here has attention" in C.alignment_claim({"plain": None})
 
 
@@ -69,7 +69,7 @@ def test_gradient_claim_names_falling_and_rising_curves():
     assert "Every curve falls" in C.gradient_claim({"a": down})
     assert "No curve falls" in C.gradient_claim({"a": up})
     mixed = C.gradient_claim({"a": down, "b": up})
-    assert "`a` falls" in mixed and "`b` does not" in mixed
+    assert "a falls" in mixed and "b does not" in mixed
 
 
 def test_qkv_error_matches_the_formula_and_catches_a_wrong_trace():
@@ -129,7 +129,7 @@ def test_confidence_note_both_ways():
 
 def test_reference_claim_scores_and_names_exact_matches():
     text = C.reference_claim({"good": "je mange la pomme", "bad": "tu dors"}, "je mange la pomme")
-    assert "`good` 100" in text and "`bad` 0" in text and "`good` writes it exactly" in text
+    assert "good 100" in text and "bad 0" in text and "good writes it exactly" in text
     assert "exactly" not in C.reference_claim({"bad": "tu dors"}, "je mange")
 
 
