@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from seqviz.figures.style import (
+    ATTENTION_COLORSCALE,
     CHAR_PX,
     FONT_SIZE,
     INK,
@@ -32,6 +33,7 @@ from seqviz.figures.style import (
     title_margin,
     token_axis,
 )
+from seqviz.figures.style import diverging as diverging_scale  # `diverging` is matrix_heatmap's flag
 
 __all__ = ["cell_text", "matrix_heatmap", "saliency_heatmap", "score_steps", "vector_heatmap"]
 
@@ -88,10 +90,10 @@ def matrix_heatmap(
 
     values: [r, c], or [c] (drawn as one row). Labels default to positions when None.
     `fmt` is a Python format spec for the printed numbers. `diverging` centres a red-blue
-    scale on 0 (q, K, scores); otherwise a sequential scale (softmax weights). `zrange` fixes the
-    colour range, so one quantity keeps its colours across the steps (a diverging scale uses
-    ±max|zrange|). Non-finite cells cannot go into JSON: they are left empty (drawn grey) and
-    printed as "−∞" (masked score), "+∞" or "nan".
+    scale on 0 (q, K, scores; blue positive, red negative, as on every page); otherwise a sequential
+    scale (softmax weights). `zrange` fixes the colour range, so one quantity keeps its colours across
+    the steps (a diverging scale uses ±max|zrange|). Non-finite cells cannot go into JSON: they are
+    left empty (drawn grey) and printed as "−∞" (masked score), "+∞" or "nan".
 
     Sizes are in px: with `numbers`, each cell is as wide as its longest printed number, so numbers
     never overlap at any length (a long row makes a wider figure that the page scrolls); without,
@@ -121,9 +123,9 @@ def matrix_heatmap(
             bound = float(max(abs(zrange[0]), abs(zrange[1]))) or 1.0
         else:
             bound = float(np.abs(values[finite]).max()) if finite.any() else 1.0
-        coloraxis.update(colorscale=colorscale("RdBu"), reversescale=True, cmid=0.0, cmin=-bound, cmax=bound)
+        coloraxis.update(diverging_scale(bound))  # the shared convention: blue positive, red negative
     else:
-        coloraxis.update(colorscale=colorscale("Viridis"))
+        coloraxis.update(colorscale=colorscale(ATTENTION_COLORSCALE))
         if zrange is not None:
             coloraxis.update(cmin=zrange[0], cmax=zrange[1])
 
@@ -247,9 +249,9 @@ def score_steps(
         axis = dict(showscale=False)
         if quantity == "scores":
             bound = float(max(abs(low), abs(high))) or 1.0
-            axis.update(colorscale=colorscale("RdBu"), reversescale=True, cmid=0.0, cmin=-bound, cmax=bound)
+            axis.update(diverging_scale(bound))
         else:
-            axis.update(colorscale=colorscale("Viridis"), cmin=float(low), cmax=float(high))
+            axis.update(colorscale=colorscale(ATTENTION_COLORSCALE), cmin=float(low), cmax=float(high))
         layout["coloraxis" if number == 1 else f"coloraxis{number}"] = axis
     x_axis = dict(tickmode="array", tickvals=list(range(len(columns))), ticktext=escape_all(names), side="top",
                   range=[-0.5, len(columns) - 0.5], tickfont=dict(size=TICK_SIZE, color=INK), showgrid=False)

@@ -13,7 +13,6 @@ from plotly.subplots import make_subplots
 
 from seqviz.figures import style
 
-PE_SCALE = "RdBu"
 LINE_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -37,7 +36,7 @@ def _f32(a: object) -> np.ndarray:
 
 
 def _diverging(zmax: float = 1.0) -> dict:
-    return dict(colorscale=style.colorscale(PE_SCALE), zmin=-zmax, zmax=zmax, zmid=0.0)
+    return style.diverging(zmax, trace=True)  # the shared convention: blue positive, red negative
 
 
 def pe_heatmap(heat: np.ndarray, positions: np.ndarray, dims: np.ndarray, *, layout: str, block: int = 1,
@@ -188,8 +187,7 @@ def model_inputs_figure(tokens: Sequence[str], embed: np.ndarray, pe: np.ndarray
     note = f" (first {shown} of {d} dims)" if shown < d else ""
     fig.update_layout(**_base(f"What enters the encoder{note}",
                                           height=height or max(300, 26 * n + 170)),
-                      coloraxis=dict(cmin=-zmax, cmax=zmax, colorscale=style.colorscale(PE_SCALE),
-                                     colorbar=dict(title=dict(text="value"))))
+                      coloraxis=dict(style.diverging(zmax), colorbar=dict(title=dict(text="value"))))
     for j in range(3):
         fig.update_xaxes(style.value_axis("dimension"), row=1, col=j + 1)
     fig.update_yaxes(style.token_axis(tokens, reverse=True), row=1, col=1)

@@ -14,7 +14,9 @@ from plotly.subplots import make_subplots
 
 from seqviz.figures.animation import CONTROLS_PX, cover, frame_steps, player, slider_steps
 from seqviz.figures.style import (
+    ATTENTION_COLORSCALE,
     CELL_COLORS,
+    DIVERGING_COLORSCALE,
     FONT_SIZE,
     INK,
     LINE_WIDTH,
@@ -23,6 +25,7 @@ from seqviz.figures.style import (
     base_layout,
     check_tokens,
     colorscale,
+    diverging,
     escape,
     escape_all,
     heatmap_px,
@@ -52,7 +55,6 @@ def figure(data, layout, frames=None):
         if key.startswith(("xaxis", "yaxis")) and isinstance(axis, dict) and axis.get("visible", True):
             axis.setdefault("automargin", True)
     return style_figure(data, layout, frames)
-STATE_SCALE = "RdBu"  # diverging: tanh-bounded states in [-1, 1], red negative, blue positive
 UNIT_ROW_PX = 2  # units are many (256): each gets a thin row; hover names it
 MODEL_COLORS = {"rnn-attention": CELL_COLORS["rnn"], "lstm-attention": CELL_COLORS["lstm"],
                 "gru-attention": CELL_COLORS["gru"], "gru-plain": "#98df8a", "transformer": CELL_COLORS["transformer"]}
@@ -66,7 +68,7 @@ def _state_heatmap_trace(states: np.ndarray, hover_steps: Sequence[str], zmax: f
     n_steps, n_units = states.shape
     custom = np.repeat(np.array(hover_steps, dtype=object)[None, :], n_units, axis=0)
     return dict(type="heatmap", z=states.T.astype(np.float32), x=list(range(n_steps)), y=list(range(n_units)),
-                zmin=-zmax, zmax=zmax, zmid=0, colorscale=colorscale(STATE_SCALE), name=name,
+                **diverging(zmax, trace=True), name=name,
                 colorbar=dict(title=dict(text="value"), thickness=14), customdata=custom,
                 hovertemplate="%{customdata}<br>unit %{y}: %{z:.3f}<extra></extra>")
 
@@ -183,8 +185,8 @@ def neuron_words(values: np.ndarray, tokens: Sequence[str], title: str, per_line
     layout = base_layout(title, height=title_margin(title) + max(rows * 52, 110) + 30, width=cols * cell_w + 150,
                          xaxis=dict(visible=False, range=[-0.5, cols - 0.5]),
                          yaxis=dict(visible=False, autorange="reversed"))
-    data = [dict(type="heatmap", z=z, text=text, customdata=hover, texttemplate="%{text}", zmin=-zmax, zmax=zmax,
-                 zmid=0, colorscale=colorscale(STATE_SCALE), xgap=3, ygap=3,
+    data = [dict(type="heatmap", z=z, text=text, customdata=hover, texttemplate="%{text}",
+                 **diverging(zmax, trace=True), xgap=3, ygap=3,
                  hovertemplate="%{customdata}<extra></extra>",
                  textfont=dict(size=FONT_SIZE + 2, color=INK),
                  colorbar=dict(title=dict(text="value"), thickness=12, tickvals=[-zmax, 0, zmax]))]
@@ -207,7 +209,7 @@ def gate_figure(values: np.ndarray, tokens: Sequence[str], title: str, read: Seq
     fig.add_scatter(x=list(range(n_steps)), y=mean, mode="lines+markers", name="mean over units",
                     line=dict(color=INK, width=LINE_WIDTH), customdata=hover,
                     hovertemplate="%{customdata}<br>mean %{y:.3f}<extra></extra>", showlegend=False, row=1, col=1)
-    scale = colorscale(STATE_SCALE) if diverging else colorscale("Viridis")
+    scale = colorscale(DIVERGING_COLORSCALE if diverging else ATTENTION_COLORSCALE)
     custom = np.repeat(np.array(hover, dtype=object)[None, :], n_units, axis=0)
     fig.add_heatmap(z=values.T.astype(np.float32), zmin=zmin, zmax=zmax, colorscale=scale, customdata=custom,
                     hovertemplate="%{customdata}<br>unit %{y}: %{z:.3f}<extra></extra>",
@@ -285,8 +287,8 @@ def context_vector(context: np.ndarray, n_src: int, title: str, per_row: int = 3
     layout = base_layout(title, height=title_margin(title) + rows * 26 + 100, width=per_row * 26 + 160,
                          xaxis=value_axis(note, showgrid=False, range=[-0.5, per_row - 0.5]),
                          yaxis=value_axis(f"units ÷ {per_row}", showgrid=False, autorange="reversed"))
-    data = [dict(type="heatmap", z=z, customdata=units, zmin=-zmax, zmax=zmax, zmid=0, xgap=1, ygap=1,
-                 colorscale=colorscale(STATE_SCALE), colorbar=dict(title=dict(text="value"), thickness=14),
+    data = [dict(type="heatmap", z=z, customdata=units, **diverging(zmax, trace=True), xgap=1, ygap=1,
+                 colorbar=dict(title=dict(text="value"), thickness=14),
                  hovertemplate="unit %{customdata}: %{z:.3f}<extra></extra>")]
     return figure(data, layout)
 

@@ -33,9 +33,14 @@ LINE_WIDTH = 2.5
 # One palette for the model kinds, so a cell keeps its colour on every page.
 CELL_COLORS = {"rnn": "#d62728", "tanh": "#d62728", "relu": "#ff7f0e", "linear": "#8c564b",
                "lstm": "#1f77b4", "gru": "#2ca02c", "transformer": "#9467bd"}
+# The colour convention (DESIGN §5), one place for every figure. A diverging scale means one thing
+# everywhere: blue positive, red negative, white at 0 (states, PE values, q·k scores). Sequential scales are
+# for magnitudes only (attention weights, norms, saliency). Named scales are expanded by `colorscale` below.
+DIVERGING_COLORSCALE = "RdBu"  # Plotly's RdBu runs dark red (low) -> white -> dark blue (high)
 ATTENTION_COLORSCALE = "Viridis"
-# Streamlit's theme rewrites the literal colours #000001..#000030 in a spec (its placeholders),
-# so no scale here may contain them: Inferno and Magma start at #000004.
+# Streamlit's Plotly component rewrites the literal colours #000001..#000030 in a spec, theme or no theme (its
+# placeholders for its palettes): #000004, where Inferno ends, became lavender. Scales here are written as
+# rgb() strings (`colorscale`), and a test checks that no figure carries one of those literals.
 SALIENCY_COLORSCALE = "OrRd"
 ATTENTION_COLORBAR = "attention %"
 
@@ -144,12 +149,30 @@ def _colorscale(name: str) -> tuple[tuple[float, str], ...]:
 
 
 def colorscale(name: str) -> list[list[Any]]:
-    """A named Plotly colour scale as the explicit [[stop, colour], ...] list its validator makes.
+    """A named Plotly colour scale as an explicit [[stop, "rgb(r, g, b)"], ...] list.
 
     Figures here skip validation (`figure`), which is what would expand the name; plotly.js
     knows some names too, but not always as the same colours (its "RdBu" is another scale).
+    Colours are rgb() strings, never hex: Streamlit rewrites hex placeholders such as #000004.
     """
-    return [list(stop) for stop in _colorscale(name)]
+    return [[stop, _rgb(color)] for stop, color in _colorscale(name)]
+
+
+def _rgb(color: str) -> str:
+    if color.startswith("#"):
+        r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+        return f"rgb({r}, {g}, {b})"
+    return color
+
+
+def diverging(bound: float, trace: bool = False) -> dict[str, Any]:
+    """The shared diverging scale, symmetric about 0 over ±bound: blue positive, red negative.
+
+    trace=False gives coloraxis keys (cmin, cmid, cmax); trace=True the heatmap trace's (zmin, zmid, zmax).
+    """
+    bound = float(abs(bound)) or 1.0
+    keys = ("zmin", "zmid", "zmax") if trace else ("cmin", "cmid", "cmax")
+    return dict(zip(keys, (-bound, 0.0, bound), strict=True), colorscale=colorscale(DIVERGING_COLORSCALE))
 
 
 def figure(
@@ -300,7 +323,7 @@ def heatmap_px(n_rows: int, n_cols: int, row_labels: Sequence[str] = (), col_lab
     return width, height
 
 
-HIGH_CONTRAST = "Inferno_r"  # projector mode: pale for low, near-black for high, on a white page
+HIGH_CONTRAST = "Inferno_r"  # projector mode: pale yellow for low, near-black for high, lightness monotone
 
 
 def scaled(fig: go.Figure, factor: float) -> go.Figure:
