@@ -325,3 +325,27 @@ def confidence_note(probs: Sequence[float], smoothing: float = 0.1) -> str:
     if top <= 1 - smoothing + 0.03:
         return base + f"The largest probability here is {pct(top)}."
     return base + f"Here one token reaches {pct(top)}, above it."
+
+
+def head_claim(pattern: np.ndarray, rows: Sequence[str], keys: Sequence[str], kind: str, top: int = 2) -> str:
+    """What one head does on this sentence, from its map [q, k]: its sharpest links (rows whose peak is at least
+    LINK_MIN), and for self-attention how much it looks at the previous token, each against an even spread."""
+    pattern = np.asarray(pattern, dtype=np.float64)
+    if pattern.shape != (len(rows), len(keys)):
+        raise ValueError(f"pattern {pattern.shape} does not match {len(rows)} rows × {len(keys)} keys")
+    even = 1.0 / max(len(keys), 1)
+    verb = "writing " if kind != "encoder self" else ""
+    peaks, where = pattern.max(-1), pattern.argmax(-1)
+    sharp = [i for i in np.argsort(-peaks, kind="stable")[:top] if peaks[i] >= LINK_MIN]
+    parts = []
+    if sharp:
+        parts.append("Its sharpest rows: " + "; ".join(
+            f"{verb}“{word(rows[i])}” → “{word(keys[where[i]])}” {pct(peaks[i])}" for i in sharp) + ".")
+    else:
+        parts.append(f"No row puts half its weight on one token: the head spreads out (largest weight "
+                     f"{pct(peaks.max())}, evenly spread {pct(even)}).")
+    if kind != "cross" and len(keys) > 1:
+        previous = float(previous_token_scores(pattern[None, None])[0, 0])
+        if previous >= PREVIOUS_FACTOR * even:
+            parts.append(f"It looks at the previous token: {pct(previous)} on average, a line just below the diagonal.")
+    return " ".join(parts)

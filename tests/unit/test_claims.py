@@ -168,3 +168,15 @@ def test_positional_claims_both_ways():
     assert "With d = 2, two of the 100 positions" in closest_claim(e.sweep_dims, e.sweep, 100)
     short = explore(Settings(length=20))
     assert "none collide here" in closest_claim(short.sweep_dims, short.sweep, 20)
+
+
+def test_head_claim_both_ways():
+    rows = keys = ["▁a", "▁b", "▁c", "▁d"]
+    previous = np.eye(4, k=-1) * 0.9 + 0.1 / 4
+    previous[0] = 0.25
+    text = C.head_claim(previous, rows, keys, "encoder self")
+    assert "“b” → “a” 92%" in text and "previous token: " in text
+    flat = C.head_claim(np.full((4, 4), 0.25), rows, keys, "cross")
+    assert "No row puts half" in flat and "previous" not in flat
+    with pytest.raises(ValueError):
+        C.head_claim(np.full((3, 4), 0.25), rows, keys, "cross")
