@@ -1,0 +1,114 @@
+"""The projector mode's rewriter: any finished figure with bigger fonts and lines, and the high-contrast scale.
+
+It works on the figure's JSON, so no builder needs to know about it (ui/charts.show_plotly calls `scaled`).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import plotly.graph_objects as go
+
+from seqviz.figures.plotly_raw import colorscale
+from seqviz.figures.style import FONT_SIZE, INK, TITLE_SIZE
+
+HIGH_CONTRAST = "Inferno_r"  # projector mode: pale yellow for low, near-black for high, lightness monotone
+
+
+def scaled(fig: go.Figure, factor: float) -> go.Figure:
+    """The figure with every font size and line width multiplied by `factor` (the projector mode); a
+    figure with a width/height in px gets those and its margins multiplied too.
+
+    Works on any figure, so no builder needs to know about it. factor == 1 returns `fig` itself.
+    """
+    if factor == 1:
+        return fig
+    spec = fig.to_plotly_json()
+    layout = spec.setdefault("layout", {})
+    layout.setdefault("font", {}).setdefault("size", FONT_SIZE)
+    _scale_fonts(layout, factor)
+    # A figure sized in px (cells of MIN_CELL_PX, margins that fit its labels) grows with its fonts,
+    # else bigger labels would overlap in the same cells.
+    for key in ("width", "height"):
+        if isinstance(layout.get(key), int | float):
+            layout[key] = round(layout[key] * factor)
+    margin = layout.get("margin")
+    if isinstance(margin, dict):
+        for side in ("l", "r", "t", "b"):
+            if isinstance(margin.get(side), int | float):
+                margin[side] = round(margin[side] * factor)
+    if not isinstance(layout.get("width"), int | float):
+        _rewrap_title(layout, factor)  # a column-wide figure keeps its width, so bigger letters need more lines
+    _high_contrast(spec)
+    for trace in spec.get("data", []):
+        _scale_fonts(trace, factor)
+        line = trace.get("line")
+        if isinstance(line, dict) and trace.get("type") in (None, "scatter", "scattergl"):
+            line["width"] = line.get("width", 2) * factor
+    for frame in spec.get("frames", []) or []:
+        for trace in frame.get("data", []):
+            _scale_fonts(trace, factor)
+    out = go.Figure(spec, _validate=False)
+    if spec.get("frames"):
+        out._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in spec["frames"])
+    return out
+
+
+def _rewrap_title(layout: dict[str, Any], factor: float) -> None:
+    """Wrap the title at 1/factor of its longest line, and give the top margin room for the extra lines."""
+
+    title = layout.get("title")
+    text = title.get("text") if isinstance(title, dict) else None
+    if not text:
+        return
+    lines = text.split("<br>")
+    width = max(16, int(max(map(len, lines)) / factor))
+    wrapped = textwrap.wrap(" ".join(lines), width)
+    title["text"] = "<br>".join(wrapped)
+    size = (title.get("font") or {}).get("size", TITLE_SIZE * factor)
+    margin = layout.setdefault("margin", {})
+    margin["t"] = max(margin.get("t", 0), round(20 + len(wrapped) * (size + 8)))
+
+
+def _high_contrast(spec: dict[str, Any]) -> None:
+    """Swap the sequential Viridis scale for HIGH_CONTRAST wherever it is used (diverging scales keep their
+    meaning and stay as they are)."""
+    viridis, strong = colorscale("Viridis"), colorscale(HIGH_CONTRAST)
+
+    def swap(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "colorscale" and (value == viridis or value == "Viridis"):
+                    node[key] = strong
+                else:
+                    swap(value)
+        elif isinstance(node, list):
+            for item in node:
+                swap(item)
+
+    swap(spec.get("layout", {}))
+    swap(spec.get("data", []))
+
+
+def _scale_fonts(node: Any, factor: float) -> None:
+    """Multiply "size" inside every *font dict (font, tickfont, title.font, …) found under `node`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key.endswith("font") and isinstance(value, dict) and isinstance(value.get("size"), int | float):
+                value["size"] = round(value["size"] * factor, 1)
+            _scale_fonts(value, factor)
+    elif isinstance(node, list):
+        for item in node:
+            _scale_fonts(item, factor)
+
+
+def altair_style(chart: Any, factor: float = 1.0) -> Any:
+    """An Altair chart in the shared style: 14 px dark axis labels and titles, scaled like `scaled`."""
+    size = FONT_SIZE * factor
+    return (chart.configure_axis(labelFontSize=size, titleFontSize=size + 1, labelColor=INK, titleColor=INK,
+                                 labelLimit=400)
+            .configure_legend(labelFontSize=size, titleFontSize=size + 1, labelColor=INK, titleColor=INK,
+                              labelLimit=400)
+            .configure_title(fontSize=TITLE_SIZE * factor, color=INK, anchor="start")
+            .configure_view(strokeWidth=0))
