@@ -1,28 +1,25 @@
-"""seqviz: the Streamlit entry point. Navigation in sections plus what every page shares (the projector switch,
-the lesson bar); each page lives in seqviz/ui/."""
+"""seqviz: the Streamlit entry point. Navigation built from the page registry (seqviz/pages.py), plus what every
+page shares: the projector switch, the trimmed links, the lesson bar and the share link. Pages live in seqviz/ui/."""
 import streamlit as st
 
 from seqviz.checkpoints import use_one_thread
-from seqviz.ui.common import apply_hidden, lesson_bar, projector_toggle, share_controls
+from seqviz.pages import page as registry_page
+from seqviz.pages import sections
+from seqviz.ui.lesson_bar import lesson_bar
+from seqviz.ui.projector import projector_toggle
+from seqviz.ui.share import apply_hidden, share_controls
 
 use_one_thread()  # small models on a shared 2-core machine: one intra-op thread per process (README, Benchmarks)
 st.set_page_config(page_title="seqviz: inside sequence models", page_icon=":material/search:", layout="wide")
 
-SECTIONS = {
-    "Start": [("home.py", "Home", ":material/home:", "")],
-    "Recurrent networks": [("rnn.py", "RNN seq2seq", ":material/repeat:", "rnn"),
-                           ("gradients.py", "Gradients lab", ":material/trending_down:", "gradients")],
-    "Transformer": [("attention.py", "Attention explorer", ":material/visibility:", "attention"),
-                    ("positional.py", "Positional encoding", ":material/waves:", "positional"),
-                    ("compute.py", "RNN vs Transformer compute", ":material/speed:", "compute")],
-}
 page = st.navigation({
-    section: [st.Page(f"seqviz/ui/{file}", title=title, icon=icon, url_path=url or None, default=not url)
-              for file, title, icon, url in pages]
-    for section, pages in SECTIONS.items()
+    section: [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path or None, default=not p.url_path)
+              for p in pages]
+    for section, pages in sections().items()
 })
+current = registry_page(page.url_path)
 projector_toggle()  # every page: the sidebar switch, kept in ?projector=1
-apply_hidden(page.url_path)  # a trimmed link (?hide=…) hides the controls a teacher ticked
-lesson_bar()  # a page opened from the lesson path shows "step n of 10" with Back and Next
-page.run()
-share_controls(page.url_path)  # after the page, so the link carries the state the page just mirrored
+apply_hidden(current.name)  # a trimmed link (?hide=…) hides the controls a teacher ticked
+lesson_bar()  # a page opened from the lesson path shows "step n of 10", the step's text, Back and Next
+page.run()  # restores its controls from the link first and mirrors them back last (seqviz/ui/url_state.py)
+share_controls(current.name)  # after the page, so the link carries the state the page just mirrored

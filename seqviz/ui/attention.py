@@ -7,30 +7,27 @@ import time
 import streamlit as st
 
 from seqviz.inputs import InputError
+from seqviz.pages import ATTENTION_VIEWS as VIEWS
 from seqviz.ui import attention_views as views
-from seqviz.ui.attention_state import (
-    VIEWS,
-    bind,
-    cached_explore,
-    clamp_selection,
-    format_heads,
-    mirror_to_url,
-    restore_from_url,
-    state,
-)
-from seqviz.ui.common import available, clip_input, load_model, no_checkpoints_message, shared_sentence
+from seqviz.ui.attention_state import bind, cached_explore, clamp_selection, state
+from seqviz.ui.models import available, load_model, no_checkpoints_message
+from seqviz.ui.sentence import clip_input, shared_sentence
+from seqviz.ui.url_state import mirror, restore
 
 st.title("Attention explorer")
 st.caption("Type a sentence and see which words each head looks at, layer by layer and step by step: "
            "the encoder's self-attention, the decoder's masked self-attention, and the cross-attention "
            "from every French token back to the English source. Every number is from the live model.")
-notices = restore_from_url()
+restore("attention")  # every control from a pasted link, clamped with a message
 
 paths = {p.stem: p for p in available("transformer")}
 if not paths:
     no_checkpoints_message()
     st.stop()
 if st.session_state.get("attn_model") not in paths:
+    if st.session_state.get("attn_model") is not None:
+        st.info(f"`model={str(st.session_state['attn_model'])[:40]}` in the link is not one of "
+                f"{', '.join(paths)}; showing {next(iter(paths))}.", icon=":material/link:")
     st.session_state["attn_model"] = next(iter(paths))
 
 top = st.columns([5, 2, 2], vertical_alignment="bottom")
@@ -38,9 +35,6 @@ sentence = shared_sentence("attn_sentence", container=top[0],
                            help="The corpus is simple English, e.g. “the small black cat is sleeping”.")
 name = top[1].selectbox("Model", list(paths), key="attn_model", help="Transformer checkpoints found")
 beam = top[2].slider("Beam width", 1, 8, **bind("beam", "attn_beam"), help="1 is greedy decoding")
-mirror_to_url(model=name, beam=beam)
-for notice in notices:
-    st.info(notice, icon=":material/link:")
 
 loaded = load_model(paths[name])
 if loaded is None:
@@ -87,11 +81,11 @@ def chosen_view() -> None:
     else:
         views.export_tab(ex)
     # After the view: its widgets' callbacks and clicks have settled the state the URL should show.
-    mirror_to_url(view=s["view"], kind=s["kind"], layer=s["layer"], head=s["head"],
-                  off=format_heads(s["off"]) or None)
+    mirror("attention")  # a fragment rerun does not reach app.py's mirror
     st.session_state["attn_fragment_ms"] = (time.perf_counter() - start) * 1000  # read by seqviz bench
 
 
 chosen_view()
 st.caption(f"Model `{html.escape(name)}`: {loaded.card.get('n_params', 0):,} parameters, "
            f"{n_layers} layers × {n_heads} heads.")
+mirror("attention")  # every control this run drew, into the link

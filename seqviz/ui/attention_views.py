@@ -22,9 +22,10 @@ from seqviz.labs.attention import (
     walkthrough_ranges,
     word_diff,
 )
+from seqviz.pages import ALL
 from seqviz.trace_record import trace_bytes
 from seqviz.ui.attention_state import KINDS, SHORT, bind, cached_explore, state
-from seqviz.ui.common import figure_scale, show_plotly
+from seqviz.ui.charts import figure_scale, show_plotly
 
 LABELS = {"encoder self": "encoder self-attention", "decoder self": "decoder masked self-attention",
           "cross": "cross-attention (decoder → source)"}
@@ -134,9 +135,10 @@ def decoding_tab(ex, n_layers: int, n_heads: int) -> None:
     if state()["anim_layer"] not in layers:
         state()["anim_layer"] = n_layers - 1
     layer = cols[0].selectbox("Layer", layers, **bind("anim_layer", "attn_anim_layer", layers))
-    heads = ["all heads", *range(n_heads)]
-    head = cols[1].selectbox("Head", heads, **bind("anim_head", "attn_anim_head", heads))
-    fig = notebook.attention_decoding(ex.trace, layer, None if head == "all heads" else head,
+    heads = [ALL, *range(n_heads)]
+    head = cols[1].selectbox("Head", heads, format_func=lambda h: "all heads" if h == ALL else str(h),
+                             **bind("anim_head", "attn_anim_head", heads))
+    fig = notebook.attention_decoding(ex.trace, layer, None if head == ALL else head,
                                       texts=list(ex.so_far) or None)
     show_wide(fig, key="attn_animation")
     st.caption(style.TOKEN_NOTE)

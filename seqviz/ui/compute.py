@@ -15,11 +15,12 @@ import streamlit as st
 from seqviz.figures import compute as figures
 from seqviz.labs import compute as lab
 from seqviz.labs import compute_reading as reading
-from seqviz.ui.common import mirror_to_url, show_plotly, url_choice, url_number
+from seqviz.pages import COMPUTE_BATCHES as BATCHES
+from seqviz.ui.charts import show_plotly
+from seqviz.ui.url_state import mirror, restore
 
 JOB, RESULT, NONCE = "compute_job", "compute_result", "compute_nonce"
 BUDGET_S = 25.0  # the default sweep must finish within 30 s on 2 cores; long lengths get fewer repetitions
-BATCHES = (1, 2, 4, 8, 16, 32)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -27,27 +28,6 @@ def cached_unit(config: lab.SweepConfig, length: int, device: str, threads: int,
                 nonce: int, _models: dict) -> object:
     """One unit's samples [mode, model, repeat]; `nonce` changes when the user asks to measure again."""
     return lab.default_unit(_models, length, device, threads, repeats, warmup, config)
-
-
-def url_ints(name: str, default: tuple[int, ...], choices: tuple[int, ...], notices: list[str]) -> list[int]:
-    """?name=16,64,256 as the listed values among `choices`; anything else is dropped with a notice."""
-    raw = st.query_params.get(name)
-    if raw is None:
-        return list(default)
-    values, bad = [], []
-    for part in raw.split(","):
-        try:
-            value = int(part)
-        except ValueError:
-            value = None
-        if value in choices and value not in values:
-            values.append(value)
-        else:
-            bad.append(part.strip()[:20])
-    if bad:
-        notices.append(f"`{name}` in the link had {', '.join(bad)}, not among {', '.join(map(str, choices))}; "
-                       "left out.")
-    return sorted(values) or list(default)
 
 
 def current_config() -> lab.SweepConfig | None:
@@ -84,19 +64,15 @@ st.caption("The lesson says an RNN must take its n steps one after another while
            "backward) for the app's own RNN, LSTM and GRU cells run as a loop, PyTorch's fused nn.GRU and nn.LSTM, "
            "the app's Transformer encoder layer and nn.TransformerEncoder, on this machine's CPU threads.")
 
-notices: list[str] = []
+restore("compute")  # every control from a pasted link, clamped with a message
 cores = lab.cpu_count()
 thread_choices = tuple(range(1, cores + 1))
-defaults = {"compute_lengths": url_ints("lengths", lab.DEFAULT_LENGTHS, lab.LENGTH_CHOICES, notices),
-            "compute_threads": url_ints("threads", lab.default_threads(), thread_choices, notices),
-            "compute_reps": url_number("reps", 3, 1, 9, notices=notices),
-            "compute_batch": url_choice("batch", "1", [str(b) for b in BATCHES], notices=notices),
-            "compute_mode": url_choice("mode", lab.MODES[0], lab.MODES, notices=notices)}
-for key, value in defaults.items():
-    if key not in st.session_state:  # restored from the link on the first run only
-        st.session_state[key] = value
-for notice in notices:
-    st.info(notice, icon=":material/link:")
+asked = st.session_state["compute_threads"]
+if any(t not in thread_choices for t in asked):  # a link from a bigger machine
+    kept = [t for t in asked if t in thread_choices] or list(lab.default_threads())
+    st.info(f"This machine has {cores} core{'s' if cores > 1 else ''}: thread counts "
+            f"{', '.join(str(t) for t in asked if t not in thread_choices)} are left out.", icon=":material/link:")
+    st.session_state["compute_threads"] = kept
 
 with st.container(border=True):
     c1, c2 = st.columns([2, 1])
@@ -106,13 +82,12 @@ with st.container(border=True):
                              help="torch.set_num_threads for each measurement, restored afterwards.")
     c3, c4 = st.columns(2)
     reps = c3.slider("Repetitions (the median is plotted)", 1, 9, key="compute_reps")
-    batch = int(c4.select_slider("Batch (sequences per pass)", [str(b) for b in BATCHES], key="compute_batch"))
+    batch = int(c4.select_slider("Batch (sequences per pass)", BATCHES, key="compute_batch"))
     c5, c8, c6, c7 = st.columns([1, 1, 1.4, 1.6], vertical_alignment="center")
-    c6.toggle(f"Fit in {BUDGET_S:.0f} s", value=True, key="compute_budget",
+    c6.toggle(f"Fit in {BUDGET_S:.0f} s", key="compute_budget",
               help="Long lengths get fewer repetitions (at least one) so the sweep ends in time.")
-    c7.toggle("Measure again", value=False, key="compute_fresh",
+    c7.toggle("Measure again", key="compute_fresh",
               help="Ignore cached timings from earlier runs with the same settings.")
-    mirror_to_url(lengths=",".join(map(str, lengths)), threads=",".join(map(str, threads)), reps=reps, batch=batch)
 
     problem = None
     if not lengths:
@@ -122,7 +97,7 @@ with st.container(border=True):
     if problem:
         st.warning(problem, icon=":material/warning:")
 
-if st.query_params.get("run") == "1" and not st.session_state.get("compute_autorun") and problem is None:
+if st.session_state.get("compute_run_on_arrival") and not st.session_state.get("compute_autorun") and problem is None:
     st.session_state["compute_autorun"] = True  # ?run=1: a teacher's link starts the sweep once, on arrival
     start()
 job: lab.SweepRun | None = st.session_state.get(JOB)
@@ -168,8 +143,9 @@ else:
                    icon=":material/check_circle:")
     d1, d2, d3 = st.columns([3, 2, 2])
     mode = d1.radio("Pass", lab.MODES, key="compute_mode", horizontal=True)
-    shown_threads = d2.selectbox("Threads shown", cfg.threads, index=len(cfg.threads) - 1, key="compute_shown")
-    mirror_to_url(mode=mode)
+    if st.session_state.get("compute_shown") not in cfg.threads:
+        st.session_state["compute_shown"] = cfg.threads[-1]
+    shown_threads = d2.selectbox("Threads shown", cfg.threads, key="compute_shown")
     summaries = {device: reading.summarize(sweep, device, shown_threads, mode) for device in cfg.devices}
     cpu = summaries["cpu"]
     series = []
@@ -231,5 +207,6 @@ st.caption("Steps: operations that must wait for the previous one (n for a recur
            f"n > 2d + d_ff = {2 * sizes.d_model + sizes.d_ff}. Parameters are similar: "
            + ", ".join(f"{lab.LABELS[m]} {n:,}" for m, n in lab.parameter_counts(sizes).items()) + ".")
 
+mirror("compute")  # every control this run drew, into the link (before the rerun that measures the next length)
 if JOB in st.session_state:
     st.rerun()

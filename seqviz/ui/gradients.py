@@ -8,30 +8,19 @@ import streamlit as st
 
 from seqviz.figures import gradients as fig
 from seqviz.labs import gradients as lab
-from seqviz.labs import gradients_learning as learning
-from seqviz.ui.common import (
-    mirror_to_url,
-    show_plotly,
-    url_choice,
-    url_number,
-)
+from seqviz.pages import CLIP_RANGE, FLOW_FRAMES
+from seqviz.pages import GRADIENT_SECTIONS as SECTIONS
+from seqviz.pages import GRADIENT_VIEWS as VIEWS
+from seqviz.ui.charts import show_plotly
 from seqviz.ui.gradients_learning import (
-    CLIP_RANGE,
     COLORS,
-    EXP_CHOICES,
-    EXP_LENGTH_CHOICES,
-    EXP_STEP_CHOICES,
     fmt,
     section_cliff,
     section_experiment,
     section_trained,
 )
+from seqviz.ui.url_state import mirror, restore
 
-SECTIONS = {"time": "Gradient through time", "cliff": "Exploding and clipping", "experiment": "Live experiment",
-            "trained": "Trained translation models"}
-VIEWS = {"curves": "Curves and bound", "connectivity": "Connectivity", "flow": "Flow animation",
-         "lstm": "LSTM cell state and gates"}
-DEFAULT_CELLS = ("rnn", "lstm", "gru")
 GUESSES = (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0, 1.01, 1.05, 1.1, 1.5, 2.0)
 
 st.title("Vanishing and exploding gradients")
@@ -40,61 +29,9 @@ st.caption("Real autograd through unrolled RNN, LSTM and GRU cells: every ‖∂
            "and watch the gradient vanish (ρ < 1) or explode (ρ > 1).")
 
 
-# ---------------------------------------------------------------- controls (restored from the URL once)
+# ---------------------------------------------------------------- controls (restored from the link)
 
-def _restore_from_url() -> list[str]:
-    """Seed every control's session-state key from the link on the first run; return the clamping notices."""
-    notices: list[str] = []
-    if st.session_state.get("grad_restored"):
-        return notices
-    raw = st.query_params.get("cell")
-    cells: list[str] = []
-    if raw:
-        for part in raw.split(","):
-            try:
-                name = lab.canonical_cell(part)
-            except ValueError:
-                notices.append(f"`cell={part[:30]}` in the link is not one of {', '.join(lab.CELL_CHOICES)}; "
-                               "it was left out.")
-                continue
-            if name not in cells:
-                cells.append(name)
-    s = st.session_state
-    s["grad_cells"] = cells or list(DEFAULT_CELLS)
-    s["grad_T"] = url_number("T", 100, *lab.T_RANGE, cast=int, notices=notices)
-    s["grad_hidden"] = url_number("hidden", 32, *lab.HIDDEN_RANGE, cast=int, notices=notices)
-    s["grad_rho"] = round(url_number("rho", 1.0, *lab.RHO_RANGE, cast=float, notices=notices), 2)
-    s["grad_init"] = url_choice("init", "orthogonal", lab.INITS, notices=notices)
-    s["grad_fbias"] = round(url_number("forget_bias", 1.0, -5.0, 10.0, cast=float, notices=notices), 1)
-    s["grad_loss"] = url_choice("loss", "last", lab.LOSSES, notices=notices)
-    s["grad_xscale"] = round(url_number("input_scale", 1.0, 0.0, 5.0, cast=float, notices=notices), 1)
-    s["grad_seed"] = url_number("seed", 0, 0, 9999, cast=int, notices=notices)
-    s["grad_clip"] = round(url_number("clip", 1.0, *CLIP_RANGE, cast=float, notices=notices), 1)
-    s["grad_section"] = url_choice("section", "time", tuple(SECTIONS), notices=notices)
-    s["grad_view"] = url_choice("view", "curves", tuple(VIEWS), notices=notices)
-    s["grad_exp_models"] = _url_list("exp_models", EXP_CHOICES, list(learning.EXP_CELLS), notices)
-    s["grad_exp_T"] = [int(v) for v in _url_list("exp_T", tuple(map(str, EXP_LENGTH_CHOICES)),
-                                                  [str(v) for v in learning.EXP_LENGTHS], notices)]
-    s["grad_exp_steps"] = int(url_choice("exp_steps", str(learning.EXP_STEPS), tuple(map(str, EXP_STEP_CHOICES)),
-                                         notices=notices))
-    s["grad_restored"] = True
-    return notices
-
-
-def _url_list(name: str, choices: tuple[str, ...], default: list[str], notices: list[str]) -> list[str]:
-    """?name=a,b as a list of known choices; unknown entries are left out with a notice."""
-    raw = st.query_params.get(name)
-    if not raw:
-        return default
-    keep, bad = [], []
-    for part in raw.split(","):
-        (keep if part in choices and part not in keep else bad).append(part)
-    if bad:
-        notices.append(f"`{name}`: {', '.join(b[:20] for b in bad)} left out; choose from {', '.join(choices)}.")
-    return keep or default
-
-
-notices = _restore_from_url()
+restore("gradients")  # every control from a pasted link, clamped with a message
 with st.sidebar:
     st.subheader("Controls")
     cells = st.multiselect("Cells to compare", lab.CELL_CHOICES, key="grad_cells",
@@ -117,13 +54,9 @@ with st.sidebar:
     seed = st.number_input("Seed", 0, 9999, step=1, key="grad_seed")
     clip = st.slider("Gradient-clipping threshold", *CLIP_RANGE, step=0.1, key="grad_clip",
                      help="The largest allowed norm of the parameter gradient (clip_grad_norm_).")
-for message in notices:
-    st.info(message, icon=":material/tune:")
 
 section = st.segmented_control("Part", list(SECTIONS), key="grad_section", format_func=SECTIONS.get,
                                label_visibility="collapsed") or "time"
-mirror_to_url(cell=",".join(cells), T=T, hidden=hidden, rho=f"{rho:g}", init=init, forget_bias=f"{fbias:g}",
-              loss=loss_where, input_scale=f"{xscale:g}", seed=int(seed), clip=f"{clip:g}", section=section)
 setup = lab.Setup(T=int(T), hidden=int(hidden), rho=float(rho), init=init, forget_bias=float(fbias),
                   loss=loss_where, input_scale=float(xscale), seed=int(seed))
 
@@ -168,6 +101,7 @@ def show_summary(results: dict[str, lab.GradResult]) -> None:
 def curves_view(results: dict[str, lab.GradResult]) -> None:
     predict = st.toggle("Predict, then reveal", key="grad_predict",
                         help="Hide the measurement until you have placed a guess for the slope.")
+    mirror("gradients", only=("predict",))
     guess = None
     revealed = True
     if predict:
@@ -210,7 +144,10 @@ def curves_view(results: dict[str, lab.GradResult]) -> None:
 
 @st.fragment
 def connectivity_view(results: dict[str, lab.GradResult]) -> None:
+    if st.session_state.get("grad_conn_cell") not in results:  # a link or a sidebar change named another cell
+        st.session_state["grad_conn_cell"] = next(iter(results))
     choice = st.selectbox("Cell", list(results), format_func=lab.CELL_LABELS.get, key="grad_conn_cell")
+    mirror("gradients", only=("conn_cell",))  # a fragment rerun does not reach app.py's mirror
     m = connectivity_of(choice, setup)
     n = m.shape[0]
     left, right = st.columns([2, 1])
@@ -235,11 +172,12 @@ def connectivity_view(results: dict[str, lab.GradResult]) -> None:
 
 @st.fragment
 def flow_view(results: dict[str, lab.GradResult]) -> None:
-    frames = st.slider("Frames (one per group of steps)", 10, fig.MAX_FRAMES, 40, step=5, key="grad_frames")
+    frames = st.slider("Frames (one per group of steps)", *FLOW_FRAMES, step=5, key="grad_frames")
     show_plotly(fig.flow_animation({c: r.grad_norms for c, r in results.items()}, labels=lab.CELL_LABELS,
                                    colors=COLORS, frames=frames,
                                    title="The gradient flowing back from the loss: press Play"),
                 key="grad_flow")
+    mirror("gradients", only=("frames",))
     st.caption("Each frame reveals another group of steps, from the loss at t = T−1 back to t = 0. "
                "The axes stay fixed, so a curve that drops off the bottom has vanished.")
 
@@ -269,7 +207,6 @@ def section_time() -> None:
     st.session_state["grad_compute_ms"] = (time.perf_counter() - start) * 1000
     view = st.segmented_control("View", list(VIEWS), key="grad_view", format_func=VIEWS.get,
                                 label_visibility="collapsed") or "curves"
-    mirror_to_url(view=view)
     if view == "curves":
         curves_view(results)
     elif view == "connectivity":
@@ -291,3 +228,4 @@ elif section == "trained":
     section_trained()
 else:
     section_time()
+mirror("gradients")  # every control this run drew, into the link

@@ -14,22 +14,14 @@ from seqviz.figures import gradients as fig
 from seqviz.inputs import InputError
 from seqviz.labs import gradients as lab
 from seqviz.labs import gradients_learning as learning
-from seqviz.ui.common import (
-    as_text,
-    available,
-    clip_input,
-    load_model,
-    mirror_to_url,
-    no_checkpoints_message,
-    shared_sentence,
-    show_plotly,
-)
+from seqviz.pages import CLIP_RANGE, EXP_CHOICES, EXP_LENGTH_CHOICES, EXP_STEP_CHOICES
+from seqviz.ui.charts import show_plotly
+from seqviz.ui.models import available, load_model, no_checkpoints_message
+from seqviz.ui.sentence import clip_input, shared_sentence
+from seqviz.ui.text import as_text
+from seqviz.ui.url_state import mirror
 
-EXP_CHOICES = ("rnn", "rnn-relu", "lstm", "gru", "transformer")
-EXP_LENGTH_CHOICES = (5, 10, 20, 50, 100, 150, 200, 300)
-EXP_STEP_CHOICES = (100, 200, 300, 500)
 COLORS = {name: fig._color(key) for name, key in lab.COLOR_KEYS.items()}
-CLIP_RANGE = (0.1, 20.0)
 
 
 def fmt(x: float) -> str:
@@ -123,7 +115,7 @@ def section_experiment(seed: int) -> None:
     models = c1.multiselect("Models", EXP_CHOICES, key="grad_exp_models", format_func=lab.CELL_LABELS.get)
     lengths = c2.multiselect("Lengths T", EXP_LENGTH_CHOICES, key="grad_exp_T")
     steps = c3.select_slider("Training steps", EXP_STEP_CHOICES, key="grad_exp_steps")
-    mirror_to_url(exp_models=",".join(models), exp_T=",".join(map(str, sorted(lengths))), exp_steps=steps)
+    mirror("gradients", only=("exp_models", "exp_T", "exp_steps"))
     jobs = [(m, t) for t in sorted(lengths) for m in models]
     done: dict = st.session_state.setdefault("grad_exp_done", {})
     b1, b2, _ = st.columns([1, 1, 3])

@@ -9,16 +9,12 @@ from seqviz.checkpoints import read_card
 from seqviz.decode import decode
 from seqviz.inputs import DEFAULT_SENTENCE, InputError, prepare_source
 from seqviz.lesson import LESSON
-from seqviz.ui.common import (
-    as_text,
-    available,
-    clip_input,
-    load_model,
-    no_checkpoints_message,
-    same_tab_link,
-    shared_sentence,
-)
+from seqviz.ui.models import available, load_model, no_checkpoints_message
+from seqviz.ui.sentence import clip_input, shared_sentence
+from seqviz.ui.text import as_text, same_tab_link
+from seqviz.ui.url_state import mirror, restore
 
+restore("home")
 st.title("seqviz: look inside a translation model")
 st.markdown(
     "seqviz is a lab for **sequence models**. Every number on its pages comes from a real model, trained "
@@ -91,3 +87,4 @@ with right:
             "steps": number(help="training steps (the same budget for every model)")})
     st.caption("All models share one generated English→French corpus, one SentencePiece vocabulary and one "
                "training budget. `make checkpoints` rebuilds them from scratch on two CPU cores.")
+mirror("home")

@@ -12,62 +12,19 @@ from seqviz.figures import positional as figs
 from seqviz.inputs import InputError
 from seqviz.labs import positional as lab
 from seqviz.labs import positional_model as model_lab
-from seqviz.ui.common import (
-    as_text,
-    available,
-    clip_input,
-    load_cached,
-    load_model,
-    mirror_to_url,
-    no_checkpoints_message,
-    shared_sentence,
-    show_plotly,
-    url_choice,
-    url_number,
-)
+from seqviz.pages import POSITIONAL_BASES as BASES
+from seqviz.ui.charts import show_plotly
+from seqviz.ui.models import available, load_cached, load_model, no_checkpoints_message
+from seqviz.ui.sentence import clip_input, shared_sentence
+from seqviz.ui.text import as_text
+from seqviz.ui.url_state import mirror, restore
 
-BASES = sorted({int(round(m * 10 ** e)) for e in range(1, 5) for m in (1, 1.5, 2, 3, 5, 7)} | {100000})
 ROW_LABELS = {"average": "average blocks", "stride": "every n-th row"}
 
 
 def default_dims(d: int) -> list[int]:
     q = 2 * (d // 8)
     return sorted({0, 1, q, q + 1, d - 2, d - 1} & set(range(d)))
-
-
-def nearest_base(value: float) -> int:
-    return min(BASES, key=lambda b: abs(math.log(b) - math.log(value)))
-
-
-def restore_from_url(notices: list[str]) -> None:
-    """First run: seed the widgets from the link (clamped, odd d rounded, base snapped), each fix noted."""
-    if st.session_state.get("pos_restored"):
-        return
-    st.session_state["pos_restored"] = True
-    raw_d = url_number("d", 128, -10**9, 10**9, notices=notices)
-    d, message = lab.round_d_model(raw_d)
-    if message:
-        notices.append(message)
-    L = url_number("L", 100, lab.L_MIN, lab.L_MAX, notices=notices)
-    base = url_number("base", 10000.0, lab.BASE_MIN, lab.BASE_MAX, cast=float, notices=notices)
-    if nearest_base(base) != base:
-        notices.append(f"base {base:g} is not on the slider; using the nearest, {nearest_base(base):,}.")
-    p = url_number("p", min(10, L - 1), 0, L - 1, notices=notices)
-    k = url_number("k", 5, 0, max(1, L - 1), notices=notices)
-    dims = default_dims(d)
-    if st.query_params.get("dims"):
-        try:
-            asked = [int(x) for x in st.query_params["dims"].split(",") if x.strip()]
-        except ValueError:
-            asked, _ = None, notices.append("`dims` in the link is not a list of numbers; using the default.")
-        if asked is not None:
-            kept = sorted({x for x in asked if 0 <= x < d})[: lab.MAX_DIMS]
-            if len(kept) != len(set(asked)):
-                notices.append(f"Only dims 0–{d - 1}, at most {lab.MAX_DIMS}, can be traced: using {kept}.")
-            dims = kept
-    st.session_state.update(pos_d=d, pos_L=L, pos_base=nearest_base(base), pos_p=p, pos_k=k, pos_dims=dims,
-                            pos_layout=url_choice("layout", "interleaved", lab.LAYOUTS, notices),
-                            pos_rows=url_choice("rows", "average", lab.ROW_MODES, notices))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -96,13 +53,15 @@ def formula_section() -> None:
                       help="Used only when there are more positions than the heatmap can show.")
     st.session_state["pos_p"] = min(st.session_state.get("pos_p", 0), L - 1)
     st.session_state["pos_k"] = min(st.session_state.get("pos_k", 5), max(1, L - 1))
-    st.session_state["pos_dims"] = [x for x in st.session_state.get("pos_dims", []) if x < d][: lab.MAX_DIMS]
+    if "pos_dims" not in st.session_state:  # no link asked for dimensions: a spread that depends on d
+        st.session_state["pos_dims"] = default_dims(d)
+    st.session_state["pos_dims"] = [x for x in st.session_state["pos_dims"] if x < d][: lab.MAX_DIMS]
     c = st.columns([2, 2, 5])
     p = c[0].slider("Position p", 0, max(1, L - 1), key="pos_p", disabled=L < 2)
     k = c[1].slider("Offset k", 0, max(1, L - 1), key="pos_k")
     dims = c[2].multiselect("Dimensions to trace", list(range(d)), key="pos_dims", max_selections=lab.MAX_DIMS,
                             help="Even dimensions are sines, odd ones cosines (interleaved layout).")
-    mirror_to_url(d=d, L=L, base=base, layout=layout, rows=rows, p=p, k=k, dims=",".join(map(str, dims)))
+    mirror("positional", only=("d", "L", "base", "layout", "rows", "p", "k", "dims"))  # a fragment rerun
 
     s = lab.Settings(d_model=d, length=L, base=float(base), layout=layout, p=p, k=k, dims=tuple(dims), rows=rows)
     e = cached_explore(s)
@@ -190,7 +149,7 @@ def cached_profile(path: str, mtime: float, sentences: tuple[str, ...]) -> tuple
             model_lab.offset_profile(loaded.model, loaded.tokenizer, list(sentences), pe_on=False))
 
 
-def model_section(notices: list[str]) -> None:
+def model_section() -> None:
     st.header("On the trained Transformer", divider="gray")
     paths = {p.stem: p for p in available("transformer")}
     if not paths:
@@ -198,11 +157,10 @@ def model_section(notices: list[str]) -> None:
         return
     c = st.columns([5, 2, 2], vertical_alignment="bottom")
     sentence = shared_sentence("pos_sentence", container=c[0])
+    if st.session_state.get("pos_model") not in paths:
+        st.session_state["pos_model"] = next(iter(paths))
     name = c[1].selectbox("Model", list(paths), key="pos_model") if len(paths) > 1 else next(iter(paths))
-    if "pos_seed" not in st.session_state:
-        st.session_state["pos_seed"] = url_number("shuffle", 0, 0, 9999)
     seed = c[2].number_input("Shuffle seed", 0, 9999, key="pos_seed", help="Another seed, another shuffle.")
-    mirror_to_url(shuffle=seed)
     loaded = load_model(paths[name])
     if loaded is None:
         return
@@ -280,9 +238,7 @@ st.caption("PE(pos, 2i) = sin(pos / base^(2i/d)), PE(pos, 2i+1) = cos(pos / base
            "Move the sliders and check the lesson's claims against numbers computed live: why sin and cos, why "
            "10,000, why many frequencies, why an offset is a rotation, and why a Transformer without it cannot "
            "tell word order.")
-notices: list[str] = []
-restore_from_url(notices)
-for notice in notices:
-    st.warning(notice, icon=":material/link:")
+restore("positional")  # every control from a pasted link, clamped with a message
 formula_section()
-model_section(notices)
+model_section()
+mirror("positional")  # every control this run drew, into the link

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from seqviz.checkpoints import checkpoint_dir
 from seqviz.inputs import InputError
 from seqviz.labs import rnn as lab
+from seqviz.pages import RNN_VIEWS as VIEWS
 from seqviz.ui import rnn_views as views
-from seqviz.ui.common import (
-    available,
-    checkpoint_dir,
-    clip_input,
-    load_model,
-    mirror_to_url,
-    shared_sentence,
-    url_choice,
-)
-
-VIEWS = views.VIEWS
+from seqviz.ui.models import available, load_model
+from seqviz.ui.sentence import clip_input, shared_sentence
+from seqviz.ui.url_state import mirror, restore
 
 st.title("RNN seq2seq: memory through time")
 st.caption("An RNN reads your sentence one token at a time and carries everything it knows in one hidden "
@@ -32,21 +26,17 @@ if not paths:
              icon=":material/error:")
     st.stop()
 
-notices: list[str] = []
-if "rnn_restored" not in st.session_state:  # first run of this session on this page: restore a pasted link
-    st.session_state["rnn_restored"] = True
-    st.session_state.setdefault("rnn_model", url_choice("model", next(iter(paths)), list(paths), notices))
-    st.session_state.setdefault("rnn_view", url_choice("view", VIEWS[0], VIEWS, notices))
-    views.restore_numbers(notices)
+restore("rnn")  # every control from a pasted link, clamped with a message; the model is checked here
 if st.session_state.get("rnn_model") not in paths:
+    if st.session_state.get("rnn_model") is not None:
+        st.info(f"`model={str(st.session_state['rnn_model'])[:40]}` in the link is not one of "
+                f"{', '.join(paths)}; showing {next(iter(paths))}.", icon=":material/link:")
     st.session_state["rnn_model"] = next(iter(paths))
 
 top = st.columns([5, 2], vertical_alignment="bottom")
 sentence = shared_sentence("rnn_sentence", container=top[0])
 name = top[1].selectbox("RNN model", list(paths), key="rnn_model",
                         help="The RNN checkpoints found: cell kind, with or without attention (from each card).")
-for notice in notices:
-    st.warning(notice, icon=":material/link_off:")
 
 path = paths[name]
 loaded = load_model(path)
@@ -75,11 +65,9 @@ if run.dropped:
                f"{run.dropped} tokens were dropped.", icon=":material/content_cut:")
 
 views.translation(run.translation, run.written, run.probs, f"{run.loss:.2f}")
-mirror_to_url(model=name)
 if st.session_state.get("rnn_view") not in VIEWS:  # clicked off: segmented controls can be emptied
     st.session_state["rnn_view"] = VIEWS[0]
 view = st.segmented_control("View", VIEWS, key="rnn_view", label_visibility="collapsed") or VIEWS[0]
-mirror_to_url(view=view)
 if view == "Hidden states":
     views.hidden_states(run)
 elif view == "Gates":
@@ -92,3 +80,4 @@ elif view == "Compare":
     views.compare(text)
 else:
     views.gradient(run, text)
+mirror("rnn")  # every control this run drew, into the link (a page that stopped early keeps the last)

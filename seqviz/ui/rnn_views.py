@@ -10,18 +10,12 @@ import streamlit as st
 from seqviz.checkpoints import CheckpointError, read_card
 from seqviz.figures import rnn as fig
 from seqviz.labs import rnn as lab
-from seqviz.ui.common import (
-    as_text,
-    available,
-    load_cached,
-    mirror_to_url,
-    show_altair,
-    show_plotly,
-    url_number,
-)
+from seqviz.pages import ALL, RNN_ALIGNMENTS
+from seqviz.ui.charts import show_altair, show_plotly
+from seqviz.ui.models import available, load_cached
+from seqviz.ui.text import as_text
+from seqviz.ui.url_state import mirror
 
-VIEWS = ("Hidden states", "Gates", "Alignment", "Bottleneck", "Compare", "Gradient")
-ALL_LAYERS, ALL_HEADS = "all layers (mean)", "all heads (mean)"
 EQUATIONS = {  # the reading animation's panel (Plotly text), one per cell kind
     "rnn": "h<sub>{t}</sub> = tanh(W<sub>hx</sub> x<sub>{t}</sub> + W<sub>hh</sub> h<sub>{tm1}</sub> + b), "
            "reading <b>{x}</b><br>‖W<sub>hx</sub>x<sub>t</sub>+b‖ = {inp:.2f} (the word) · "
@@ -52,13 +46,6 @@ GUIDES = {
 
 
 # ---------------------------------------------------------------- state and caches
-
-
-def restore_numbers(notices: list[str]) -> None:
-    """?unit=, ?layer=, ?head= from a pasted link (clamped once the model's sizes are known)."""
-    for key, high in (("unit", 4095), ("layer", 63), ("head", 63)):
-        if key in st.query_params:
-            st.session_state.setdefault(f"rnn_{key}", url_number(key, 0, 0, high, notices=notices))
 
 
 @st.cache_data(max_entries=64, show_spinner="Decoding and tracing…")
@@ -98,13 +85,13 @@ def runs_of(paths: list[Path], sentence: str, label: str) -> dict[str, lab.Model
     return out
 
 
-def _clamped(key: str, high: int, default: int = 0, label: str = "") -> None:
-    """Bring a (possibly pasted) number into 0..high for this model, saying so when it had to change."""
+def _clamped(key: str, high: int, default: int = 0, label: str = "", low: int = 0) -> None:
+    """Bring a (possibly pasted) number into low..high for this model, saying so when it had to change."""
     value = st.session_state.get(key, default)
     value = int(value) if isinstance(value, int | float) else default
-    st.session_state[key] = min(max(value, 0), high)
+    st.session_state[key] = min(max(value, low), high)
     if label and st.session_state[key] != value:
-        st.warning(f"{label} {value} is outside 0–{high} for this model; showing {st.session_state[key]}.",
+        st.warning(f"{label} {value} is outside {low}–{high} for this model; showing {st.session_state[key]}.",
                    icon=":material/link_off:")
 
 
@@ -180,13 +167,13 @@ def neurons(run: lab.RNNRun) -> None:
                                     "difference": st.column_config.NumberColumn(format="%+.3f")})
     unit = right.number_input("Unit", 0, H - 1, key="rnn_unit", step=1,
                               help=f"0–{H - 1}: one coordinate of the hidden state")
-    mirror_to_url(unit=unit)
     right.caption("Red: the unit is negative at that token, blue: positive, white: near 0. A unit that lights up "
                   "on one kind of word (plural nouns, verbs, the end of the sentence) is a candidate detector.")
     show_plotly(fig.neuron_words(run.enc_states[:, unit], run.src_tokens, f"Unit {unit} on the source"),
                 key="rnn_neuron_src")
     show_plotly(fig.neuron_words(run.dec_states[:, unit], run.written, f"Unit {unit} on the translation "
                                  "(decoder; each token as it is written)", read=run.read), key="rnn_neuron_tgt")
+    mirror("rnn", only=("unit", "word"))  # a fragment rerun does not reach app.py's mirror
 
 
 def gates(run: lab.RNNRun) -> None:
@@ -246,16 +233,16 @@ def transformer_cross(sentence: str) -> None:
         return
     tr = cached_run(str(path), path.stat().st_mtime, sentence)
     n_layers, n_heads = tr.layers.shape[:2]
-    for key, n, everything in (("layer", n_layers, ALL_LAYERS), ("head", n_heads, ALL_HEADS)):
-        if f"rnn_{key}_pick" not in st.session_state:  # a pasted ?layer=&head= (numbers) or "all"
-            raw = st.session_state.get(f"rnn_{key}")
-            st.session_state[f"rnn_{key}_pick"] = everything if raw is None else min(int(raw), n - 1)
     c1, c2, _ = st.columns([1, 1, 2])
-    layer = c1.selectbox("Transformer layer", [ALL_LAYERS, *range(n_layers)], key="rnn_layer_pick")
-    head = c2.selectbox("Head", [ALL_HEADS, *range(n_heads)], key="rnn_head_pick")
-    layer_i = None if layer == ALL_LAYERS else int(layer)
-    head_i = None if head == ALL_HEADS else int(head)
-    mirror_to_url(layer="all" if layer_i is None else layer_i, head="all" if head_i is None else head_i)
+    _clamped("rnn_layer_pick", n_layers - 1, low=ALL, label="Transformer layer")
+    _clamped("rnn_head_pick", n_heads - 1, low=ALL, label="Head")
+    layer_i = c1.selectbox("Transformer layer", [ALL, *range(n_layers)], key="rnn_layer_pick",
+                           format_func=lambda i: "all layers (mean)" if i == ALL else str(i))
+    head_i = c2.selectbox("Head", [ALL, *range(n_heads)], key="rnn_head_pick",
+                          format_func=lambda i: "all heads (mean)" if i == ALL else str(i))
+    layer_i = None if layer_i == ALL else int(layer_i)
+    head_i = None if head_i == ALL else int(head_i)
+    mirror("rnn", only=("layer", "head"))  # a fragment rerun does not reach app.py's mirror
     where = ("mean over layers" if layer_i is None else f"layer {layer_i}") + ", " + (
         "mean over heads" if head_i is None else f"head {head_i}")
     st.caption(f"The Transformer's cross-attention on the same sentence ({where}); it translated it as "
@@ -318,8 +305,7 @@ def compare(sentence: str) -> None:
                   for r in runs.values()], hide_index=True, width="stretch")
     st.caption("NLL: negative log-likelihood of each model's own translation. Time: decode + trace when it was "
                "first computed (later visits come from the cache).")
-    choice = st.radio("Transformer alignment", ["mean over layers and heads", "last layer, mean over heads"],
-                      horizontal=True, key="rnn_compare_cross")
+    choice = st.radio("Transformer alignment", RNN_ALIGNMENTS, horizontal=True, key="rnn_compare_cross")
     st.caption("Alignment heatmaps: one row per token written, one column per source token; bright = much "
                "attention (0–100%, one scale for all).")
     longest = max(len(r.src_tokens) for r in runs.values())

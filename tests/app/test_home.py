@@ -74,7 +74,7 @@ def test_home_corrupt_checkpoint(tiny_copy, monkeypatch):
 
 
 def test_home_translation_is_not_double_escaped(app):
-    from seqviz.ui.common import as_text
+    from seqviz.ui.text import as_text
 
     assert as_text("l'hôpital") == "l'hôpital"  # an apostrophe is not an entity
     assert as_text("<img src=x onerror=alert(1)>") == "\\<img src=x onerror=alert\\(1\\)\\>"

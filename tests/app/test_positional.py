@@ -105,9 +105,9 @@ def test_extreme_setting_is_downsampled_and_says_so(env):
 
 def test_bad_url_values_are_clamped_with_messages(env):
     at = run(d=7, L=99999, base=3, k=-4, layout="diagonal", dims="a,b")
-    warnings = " ".join(w.value for w in at.warning)
-    assert "d_model = 7 is odd" in warnings and "using 8" in warnings
-    assert "outside 1–4096" in warnings and "layout=diagonal" in warnings and "not a list" in warnings
+    notes = " ".join(i.value for i in at.info)
+    assert "`d=7` in the link is off the 2 steps; using 8." in notes
+    assert "outside 1–4096" in notes and "layout=diagonal" in notes and "`dims` in the link: a, b left out" in notes
     assert at.slider(key="pos_d").value == 8 and at.slider(key="pos_L").value == 4096
     assert at.select_slider(key="pos_base").value == 10 and at.slider(key="pos_k").value == 0
     at2 = run(d=5000)

@@ -228,5 +228,5 @@ def test_no_rnn_checkpoint_names_make_checkpoints(env, tmp_path, monkeypatch):
 def test_url_restores_view_and_bad_model_is_reported(env):
     at = run(model="nope", view="Gates")
     assert at.segmented_control(key="rnn_view").value == "Gates"
-    assert any("model=nope" in w.value for w in at.warning)
+    assert any("model=nope" in i.value for i in at.info)
     assert at.query_params["view"] == "Gates"

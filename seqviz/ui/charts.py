@@ -1,0 +1,31 @@
+"""Figures shown in the shared style: theme=None keeps the dark 14 px labels; the projector scale applies."""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from seqviz.figures import style
+
+PROJECTOR_SCALE = 1.5
+
+
+def figure_scale() -> float:
+    """1 normally; PROJECTOR_SCALE when the projector mode is on (?projector=1)."""
+    return PROJECTOR_SCALE if st.session_state.get("projector") else 1.0
+
+
+def show_plotly(fig: Any, key: str | None = None, **kwargs: Any) -> Any:
+    """st.plotly_chart in the shared style, projector scale applied.
+
+    A figure whose layout sets a width wider than the column scrolls sideways instead of being squeezed.
+    """
+    fig = style.scaled(fig, figure_scale())
+    width = "content" if fig.layout.width else "stretch"
+    return st.plotly_chart(fig, key=key, theme=None, width=width,
+                           config={"displaylogo": False, "responsive": True}, **kwargs)
+
+
+def show_altair(chart: Any, key: str | None = None, **kwargs: Any) -> Any:
+    """st.altair_chart in the shared style (dark labels, projector scale)."""
+    return st.altair_chart(style.altair_style(chart, figure_scale()), key=key, theme=None, **kwargs)

@@ -1,0 +1,52 @@
+"""The lesson bar: on a page opened from the lesson path (?step=n), "Step n of 10" with Back and Next, and the
+step's own text, so a student working alone has the whole step on the page it talks about."""
+from __future__ import annotations
+
+import streamlit as st
+
+from seqviz.lesson import EXAMPLES, LESSON
+from seqviz.ui.text import as_text, same_tab_link
+
+
+def current_step() -> int | None:
+    """The lesson step named by ?step=, or None (with a one-line notice when it names no step)."""
+    raw = st.query_params.get("step")
+    if raw is None:
+        return None
+    if not str(raw).isdigit() or not 1 <= int(raw) <= len(LESSON):
+        st.caption(f"`step={as_text(str(raw)[:20])}` in the link is not a lesson step (1–{len(LESSON)}); "
+                   "the lesson path is on Home.")
+        return None
+    return int(raw)
+
+
+def reference_for(sentence: str) -> str | None:
+    """The corpus's French for an example sentence (compared without case or surrounding space)."""
+    wanted = " ".join(sentence.lower().split())
+    return next((e.reference for e in EXAMPLES if " ".join(e.sentence.lower().split()) == wanted), None)
+
+
+def lesson_bar() -> int | None:
+    """Draw the bar for ?step=n and return n (None when the page was not opened from the lesson)."""
+    n = current_step()
+    if n is None:
+        return None
+    step = LESSON[n - 1]
+    back = (same_tab_link(f"← Back: {LESSON[n - 2].title}", LESSON[n - 2].link(n - 1)) if n > 1
+            else same_tab_link("← The lesson path", "./"))
+    following = (same_tab_link(f"Next: {LESSON[n].title} →", LESSON[n].link(n + 1)) if n < len(LESSON)
+                 else same_tab_link("Back to the lesson path →", "./"))
+    with st.container(border=True, key="lesson_bar"):
+        left, middle, right = st.columns([3, 4, 3], vertical_alignment="center")
+        left.markdown(back, unsafe_allow_html=True)
+        middle.markdown(f"**Step {n} of {len(LESSON)}: {as_text(step.title)}**")
+        right.markdown(following, unsafe_allow_html=True)
+        with st.expander("What this step shows", expanded=True, icon=":material/school:"):
+            st.markdown(as_text(step.text))
+            st.markdown(f":material/visibility: **Look at:** {as_text(step.figure)}")
+            sentence = step.params.get("sentence")
+            reference = reference_for(sentence) if sentence else None
+            if reference:
+                st.markdown(f":material/translate: The corpus's French for “{as_text(sentence)}”: "
+                            f"**{as_text(reference)}**. Compare it with the model's translation below.")
+    return n

@@ -1,0 +1,74 @@
+"""Share this view: a link to the same view, with the controls a teacher ticked hidden for students.
+
+The groups a trimmed link (?hide=a,b) may hide are the registry's `hide` labels. Streamlit gives every keyed
+element the CSS class st-key-KEY, so hiding needs nothing from the page itself, and hidden widgets keep working
+with the link's values. The sentence box is never hidden.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+import streamlit as st
+
+from seqviz.pages import SENTENCE_KEY, Page, encode, page
+from seqviz.ui.text import as_text
+
+
+def _slug(label: str) -> str:
+    return label.replace(" ", "-")
+
+
+def _widget_keys(p: Page, label: str) -> tuple[str, ...]:
+    """The CSS keys of a hide group: a control's widget key (the attention page binds widgets to attn_*)."""
+    return tuple(key.replace(".", "_") for key in p.hide_groups[label])
+
+
+def hidden_controls(name: str) -> list[str]:
+    """The labels ?hide=a,b names for this page (unknown names are skipped with a one-line notice)."""
+    raw = st.query_params.get("hide")
+    if not raw:
+        return []
+    known = {_slug(label): label for label in page(name).hide_groups}
+    asked = [item for item in str(raw).split(",") if item]
+    unknown = [item for item in asked if item not in known]
+    if unknown:
+        st.caption(f"`hide={as_text(','.join(unknown))[:60]}` names no control of this page; it is ignored.")
+    return [known[item] for item in asked if item in known]
+
+
+def apply_hidden(name: str) -> list[str]:
+    """Hide the controls a shared link asks to hide (CSS on their st-key-* classes); returns their labels."""
+    p = page(name)
+    labels = hidden_controls(name)
+    keys = [key for label in labels for key in _widget_keys(p, label)]
+    if keys:
+        rules = ", ".join(f".st-key-{key}" for key in keys)
+        st.markdown(f"<style>{rules} {{display: none !important;}}</style>", unsafe_allow_html=True)
+    return labels
+
+
+def share_link(name: str, hide: list[str], origin: str = "") -> str:
+    """The link to this view: every control the page mirrored, the sentence, and the groups to hide."""
+    p = page(name)
+    params = {key: value for key, value in st.query_params.to_dict().items() if key != "hide"}
+    sentence = p.controls and any(c.key == SENTENCE_KEY for c in p.controls)
+    if sentence and st.session_state.get(SENTENCE_KEY):
+        params.setdefault("sentence", encode(p.control("sentence"), st.session_state[SENTENCE_KEY]))
+    if hide:
+        params["hide"] = ",".join(_slug(label) for label in hide)
+    return f"{origin}/{p.url_path}" + (f"?{urlencode(params)}" if params else "")
+
+
+def share_controls(name: str) -> str:
+    """The sidebar's "share this view": tick what to hide for students, get a link to the same view without it."""
+    p = page(name)
+    with st.sidebar.expander("Share this view", icon=":material/share:"):
+        hide = st.multiselect("Hide for students", list(p.hide_groups), default=hidden_controls(name),
+                              key=f"share_hide_{p.name}",
+                              help="The sentence box always stays. Hidden controls keep the values in the link.")
+        parts = urlsplit(str(getattr(st.context, "url", "") or ""))
+        origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        link = share_link(name, hide, origin)
+        st.code(link, language=None, wrap_lines=True)
+        st.caption("Copy the link: it opens this view, with these controls hidden.")
+    return link

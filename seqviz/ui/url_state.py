@@ -1,0 +1,64 @@
+"""The one URL helper: a page's controls restored from the link, and mirrored back into it.
+
+Both read the page registry (seqviz/pages.py), so every control a user can change is in the link under the
+name the registry gives it, decoded and clamped by one codec. The rule for a missing value is one rule too:
+a control whose key is not in the session is seeded from the link, or else from its default; a value equal to
+its default is left out of the link.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from seqviz.pages import Control, Page, decode, encode, page, widget_value
+
+
+def _page(name: str | Page) -> Page:
+    return name if isinstance(name, Page) else page(name)
+
+
+def restore(name: str | Page, show: bool = True) -> list[str]:
+    """Seed every control of the page that the session does not hold yet: from the link (clamped, with a
+    message) or from its default. Runs on every page run, so a control whose widget Streamlit forgot (another
+    view was shown) comes back from the link, which holds its last value. Returns the messages (and shows them
+    with st.info unless show=False)."""
+    notices: list[str] = []
+    for c in _page(name).controls:
+        if c.key in st.session_state:
+            continue
+        raw = st.query_params.get(c.url)
+        if raw is None or raw == "":
+            if c.default is not None:
+                st.session_state[c.key] = widget_value(c, c.default)
+            continue
+        value, message = decode(c, raw)
+        if message:
+            notices.append(message)
+        if value is not None:
+            st.session_state[c.key] = widget_value(c, value)
+    if show:
+        for message in notices:
+            st.info(message, icon=":material/link:")
+    return notices
+
+
+def _same(c: Control, value: object) -> bool:
+    return encode(c, value) == encode(c, c.default)
+
+
+def mirror(name: str | Page, only: tuple[str, ...] | None = None) -> None:
+    """Write the page's controls (or those whose URL names are in `only`) into the link, only what changed;
+    a value equal to its default leaves the link."""
+    for c in _page(name).controls:
+        if not c.mirror or c.key not in st.session_state or (only is not None and c.url not in only):
+            continue  # not shown in this run: the link keeps the last value, and restore() brings it back
+        write(c, st.session_state[c.key])
+
+
+def write(c: Control, value: object) -> None:
+    """One control's value into the link, if it changed (a default leaves the link)."""
+    text = None if _same(c, value) else encode(c, value)
+    if text is None:
+        if c.url in st.query_params:
+            del st.query_params[c.url]
+    elif st.query_params.get(c.url) != text:
+        st.query_params[c.url] = text
