@@ -342,3 +342,16 @@ SHAPE: dict[int, tuple[tuple[str, str], ...]] = {
     10: (("number", "predict"), ("choice", "read"), ("explain", "explain")),
 }
 GRADED = sum(kind != "explain" for shape in SHAPE.values() for kind, _ in shape)
+
+
+def lesson_answers(sentence: str, load: Callable[[str], Any]) -> tuple[str, dict[int, list[Answer]]]:
+    """Every step's questions on one sentence (the worksheet), and the Transformer's translation of it."""
+    from seqviz.labs.questions_transformer import explored
+
+    ctx = Context(sentence, load)
+    answered = {step: answers(step, ctx) for step in SHAPE}
+    try:
+        translation = explored(ctx).translation
+    except InputError:
+        translation = ""
+    return translation, answered

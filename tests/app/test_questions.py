@@ -118,3 +118,20 @@ def test_teacher_links_hide_questions_and_answers():
     explain = expected(2, "I am eating")[2]
     answer(at, explain, "my words")
     assert all(explain.model_answer[:40] not in plain(i.value) for i in at.info)
+
+
+def test_home_worksheet_widget_offers_both_files():
+    def home():
+        from seqviz.ui.worksheet import worksheet_download
+
+        worksheet_download()
+
+    at = AppTest.from_function(home, default_timeout=600)
+    at.session_state["sentence"] = CAT
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_input(key="worksheet_sentence").value == CAT
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Worksheet (HTML)", "Answer key (HTML)"]
+    at.text_input(key="worksheet_sentence").input("").run()
+    assert not at.get("download_button") and at.info

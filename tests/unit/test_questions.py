@@ -187,3 +187,30 @@ def test_final_frame_shows_the_last_step_without_player():
                     frames=[dict(data=[dict(x=[0, 1], y=[1, 2])], traces=[0])])
     last = final_frame(fig)
     assert list(last.data[0].y) == [1, 2] and not last.frames and not last.layout.sliders
+
+
+@needs_models
+def test_worksheet_and_key_are_self_contained_and_differ_in_the_answers():
+    from seqviz.figures.worksheet import PRINT_WIDTH, StepSheet, printable, worksheet_html
+
+    translation, answered = q.lesson_answers("I am eating", load)
+    assert translation == "je mange"
+    steps = [StepSheet(n, LESSON[n - 1].title, LESSON[n - 1].text, answered[n]) for n in answered]
+    sheet, key = (worksheet_html("I am eating", translation, steps, key=k) for k in (False, True))
+    for page in (sheet, key):
+        assert page.count("<script") >= 2 and "cdn.plot.ly" not in page and 'src="http' not in page
+        assert page.count('class="question"') == sum(len(s) for s in q.SHAPE.values())
+        assert "@media print" in page
+    assert "Answer:" not in sheet and key.count("Answer:") == sum(
+        a.graded and not a.meaningless for s in answered.values() for a in s)
+    assert answered[9][0].why.split("“")[0] in key  # the reason, with the model's number, is in the key
+    assert key.count('class="figure"') > sheet.count('class="figure"')  # predict figures only in the key
+    assert printable(figure_of(answered[1][1])).layout.width <= PRINT_WIDTH
+
+
+def test_worksheet_file_names_are_safe():
+    from seqviz.ui.worksheet import file_stem
+
+    assert file_stem("The cat sat on the mat because") == "seqviz-worksheet-the-cat-sat-on-the"
+    assert file_stem("<script>😀") == "seqviz-worksheet-script"
+    assert file_stem("😀") == "seqviz-worksheet"

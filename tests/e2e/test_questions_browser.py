@@ -1,0 +1,133 @@
+"""The lesson questions and the worksheet in a real Chromium.
+
+One graded question per step is answered right in the browser (a predict question then reveals its figure), on
+the small page tests/e2e/questions_page.py that calls the ui functions the lesson bar and Home will call. The
+worksheet is downloaded, opened offline (every figure drawn, no network request at all) and printed to PDF."""
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from functools import cache
+from urllib.parse import urlencode
+
+import pytest
+
+from seqviz.checkpoints import load_checkpoint
+from seqviz.labs import questions as lab
+from seqviz.lesson import CAT, LESSON
+from tests.conftest import ROOT, SHIPPED, shipped_available
+from tests.e2e.conftest import assert_no_exception, settle
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not shipped_available(), reason="answers need the shipped models")]
+PORTS = range(8680, 8690)  # this test's own server, beside the app's
+
+
+@cache
+def load(name: str):
+    return load_checkpoint(SHIPPED / f"{name}.safetensors")
+
+
+def _port() -> int:
+    for port in PORTS:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)):
+                return port
+    raise RuntimeError("ports 8680-8689 are all taken")
+
+
+@pytest.fixture(scope="module")
+def questions_server():
+    port = _port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "tests/e2e/questions_page.py"), "--server.headless",
+         "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 300  # a bound for a loaded machine, not a wait for a result
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=5):
+                break
+        except OSError:
+            time.sleep(0.3)  # polling interval
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def first_graded(step: int, sentence: str) -> lab.Answer:
+    return next(a for a in lab.answers(step, lab.Context(sentence, load)) if a.graded and not a.meaningless)
+
+
+def give(page, a: lab.Answer) -> None:
+    box = page.locator(f".st-key-question_input_{a.step}_{a.n}")
+    if a.kind == "number":
+        box.locator("input").fill(a.fmt.format(a.value).rstrip("%"))
+    elif len(a.choices) <= 6:
+        box.get_by_text(str(a.value), exact=True).click()
+    else:
+        box.locator("input").click()
+        page.get_by_role("option", name=str(a.value), exact=True).click()
+    page.locator(f".st-key-question_check_{a.step}_{a.n} button").click()
+
+
+@pytest.mark.parametrize("step", range(1, len(LESSON) + 1))
+def test_one_question_per_step_answered_right(chromium, questions_server, step):
+    sentence = CAT if step == 7 else "I am eating"
+    a = first_graded(step, sentence)
+    page = chromium.new_page(viewport={"width": 1024, "height": 768})
+    page.goto(f"{questions_server}/?" + urlencode({"step": step, "sentence": sentence}))
+    settle(page, expect=f".st-key-question_{a.step}_{a.n}")
+    charts_before = page.locator(f".st-key-question_{a.step}_{a.n} [data-testid=stPlotlyChart]").count()
+    give(page, a)
+    page.wait_for_selector(f".st-key-question_{a.step}_{a.n} [data-testid=stAlertContentSuccess]", timeout=300000)
+    settle(page)
+    assert_no_exception(page)
+    feedback = page.locator(f".st-key-question_{a.step}_{a.n} [data-testid=stAlertContentSuccess]").inner_text()
+    assert f"Right: {a.shown}." in feedback
+    if a.mode == "predict" and a.plot is not None:
+        assert charts_before == 0  # hidden until answered …
+        revealed = page.locator(f".st-key-question_{a.step}_{a.n} [data-testid=stPlotlyChart] .main-svg").count()
+        assert revealed or page.locator(f".st-key-question_{a.step}_{a.n} [data-testid=stDataFrame]").count()
+    assert "1 of" in page.locator(".st-key-question_score").inner_text()
+    page.close()
+
+
+def test_worksheet_downloads_opens_offline_and_prints(chromium, questions_server, tmp_path):
+    page = chromium.new_page(viewport={"width": 1024, "height": 768}, accept_downloads=True)
+    page.goto(f"{questions_server}/?" + urlencode({"step": 1, "sentence": CAT}))
+    settle(page, expect=".st-key-worksheet")
+    page.locator(".st-key-worksheet input").fill(CAT)
+    page.locator(".st-key-worksheet input").press("Enter")
+    settle(page)
+    files = {}
+    for name in ("worksheet_sheet", "worksheet_key"):
+        with page.expect_download(timeout=300000) as download:
+            page.locator(f".st-key-{name} button").click()
+        files[name] = tmp_path / download.value.suggested_filename
+        download.value.save_as(files[name])
+    page.close()
+    assert files["worksheet_key"].name.endswith("-answers.html")
+    context = chromium.new_context(offline=True, viewport={"width": 1024, "height": 768})
+    for name, path in files.items():
+        sheet = context.new_page()
+        requests: list[str] = []
+        sheet.on("request", lambda r, seen=requests: seen.append(r.url))
+        sheet.goto(path.as_uri())
+        figures = sheet.locator(".figure .plotly-graph-div").count()
+        sheet.wait_for_function(f"() => document.querySelectorAll('.figure .main-svg').length >= {figures}",
+                                timeout=120000)
+        assert figures >= (9 if name == "worksheet_sheet" else 18)
+        assert [u for u in requests if not u.startswith(("file:", "data:"))] == []
+        assert sheet.locator(".question").count() == sum(len(s) for s in lab.SHAPE.values())
+        text = sheet.locator("body").inner_text()
+        assert ("Answer:" in text) == (name == "worksheet_key") and "because it was comfortable" in text
+        sheet.emulate_media(media="print")
+        pdf = sheet.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 5
+        sheet.close()
+    context.close()
