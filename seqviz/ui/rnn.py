@@ -8,7 +8,9 @@ from seqviz.checkpoints import checkpoint_dir
 from seqviz.inputs import InputError
 from seqviz.labs import rnn as lab
 from seqviz.pages import RNN_VIEWS as VIEWS
+from seqviz.ui import rnn_claims
 from seqviz.ui import rnn_views as views
+from seqviz.ui.claim_notes import reference_line
 from seqviz.ui.models import available, load_model
 from seqviz.ui.sentence import clip_input, shared_sentence
 from seqviz.ui.url_state import mirror, restore
@@ -65,6 +67,7 @@ if run.dropped:
                f"{run.dropped} tokens were dropped.", icon=":material/content_cut:")
 
 views.translation(run.translation, run.written, run.probs, f"{run.loss:.2f}")
+reference_line(text, run.translation)
 if st.session_state.get("rnn_view") not in VIEWS:  # clicked off: segmented controls can be emptied
     st.session_state["rnn_view"] = VIEWS[0]
 view = st.segmented_control("View", VIEWS, key="rnn_view", label_visibility="collapsed") or VIEWS[0]
@@ -80,4 +83,5 @@ elif view == "Compare":
     views.compare(text)
 else:
     views.gradient(run, text)
+rnn_claims.show(view, run, text)  # the view's computed sentence, from the arrays its figure drew
 mirror("rnn")  # every control this run drew, into the link (a page that stopped early keeps the last)

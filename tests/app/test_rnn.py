@@ -230,3 +230,38 @@ def test_url_restores_view_and_bad_model_is_reported(env):
     assert at.segmented_control(key="rnn_view").value == "Gates"
     assert any("model=nope" in i.value for i in at.info)
     assert at.query_params["view"] == "Gates"
+
+
+def captions(at):
+    return [c.value for c in at.caption]
+
+
+def shown(text):
+    """A claim as the page prints it (escaped for markdown); compare without the escapes."""
+    return text.replace("\\", "")
+
+
+def test_each_view_prints_its_claim_computed_from_the_figures_arrays(env):
+    from seqviz.labs import claims
+
+    r = expected(env, "lstm-attention")
+    at = run(SENTENCE, model="lstm-attention", view="Gates")
+    want = claims.memory_claim(r.enc_gates["f"], r.src_tokens, "forget gate f", r.enc_gates["cell"])
+    assert any(shown(c).endswith(want) for c in captions(at)), captions(at)
+    at.radio(key="rnn_gate_side").set_value("decoder").run()
+    want = claims.memory_claim(r.dec_gates["f"], r.written, "forget gate f", r.dec_gates["cell"])
+    assert any("Decoder: " in shown(c) and shown(c).endswith(want) for c in captions(at))
+    at = run(SENTENCE, model="lstm-attention", view="Alignment")
+    want = claims.crossing_claim(r.pattern, r.src_tokens, r.written, "lstm-attention")
+    assert any(shown(c).endswith(want) for c in captions(at))
+    at = run(SENTENCE, model="gru-plain", view="Gradient")
+    assert any("First-step ÷ last-step gradient" in shown(c) for c in captions(at))
+    at = run(SENTENCE, view="Compare")
+    assert any("largest attention weight, averaged" in shown(c) for c in captions(at))
+
+
+def test_an_example_sentence_shows_its_reference_beside_the_translation(env):
+    at = run("I am eating", model="gru-plain")
+    assert any("**Reference**" in m.value and "je mange" in m.value for m in at.markdown)
+    at = run("the zebra is purple", model="gru-plain")
+    assert not any("**Reference**" in m.value for m in at.markdown)
