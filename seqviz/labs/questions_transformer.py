@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from seqviz.inputs import prepare_source
-from seqviz.labs import attention, compute, compute_reading, positional
+from seqviz.labs import attention, claims, compute, compute_reading, positional
 from seqviz.labs.questions import (
     Answer,
     Context,
@@ -59,51 +59,59 @@ def step6(ctx: Context) -> list[Answer]:
     ]
 
 
-def previous_token_share(patterns: np.ndarray) -> np.ndarray:
-    """[layer, head]: the mean weight each query q >= 1 gives to position q − 1. patterns [layer, head, q, q]."""
-    n = patterns.shape[-1]
-    return patterns[..., np.arange(1, n), np.arange(n - 1)].mean(-1)
+LINK_WORDS = ("il", "elle", "chat")  # the rows step 7's text names, in the order it asks about them
 
 
 def step7(ctx: Context) -> list[Answer]:
+    p = preset(7)
+    kind, layer, head = p.get("kind", "cross"), int(p.get("layer", 1)), int(p.get("head", 0))
     ex = explored(ctx)
+    rows, reads, keys = ex.axes(kind)
+    pattern = ex.patterns[kind][layer, head]  # [q, k]: the head the preset opens below the model view
+    row = next((claims.find_token(rows, w) for w in LINK_WORDS if claims.find_token(rows, w) is not None), None)
+    if row is None:
+        row = confident_word(pattern, rows)
+    answers = []
+    where = f"{kind} attention, layer {layer}, head {head} (the head under the model view)"
+    if row is None or len(set(real_words(keys))) < 2:
+        answers.append(Answer(7, 1, "choice", "read", f"In {where}, which source token does a written word look "
+                              "at most?", meaningless="With fewer than two source words there is nothing to choose "
+                              "between: open the step's preset (the cat sentence)."))
+    else:
+        col = int(np.argmax(pattern[row]))
+        answers.append(Answer(7, 1, "choice", "read", f"In {where}, while writing “{word(rows[row])}”, which source "
+                              "token does the head look at most?", word(keys[col]), choices=token_choices(keys),
+                              why=f"Writing “{word(rows[row])}”, layer {layer} head {head} puts "
+                                  f"{pattern[row, col]:.0%} of its attention on “{word(keys[col])}”.",
+                              plot=Plot("head_heatmap", dict(pattern=pattern, q_tokens=rows, k_tokens=keys,
+                                                             q_inputs=reads, title=f"{kind} · layer {layer} · head "
+                                                                                   f"{head}")),
+                              at={"row": row, "col": col}))
     pats = ex.patterns["encoder self"]  # [layer, head, q, k]
     src = list(ex.trace.src_tokens)
-    words = [word(t) for t in src]
     n_layers, n_heads = pats.shape[:2]
     heads = tuple(head_label(la, h) for la in range(n_layers) for h in range(n_heads))
-    plot = Plot("model_view", dict(patterns={"encoder self": pats}, tokens={"encoder self": (src, src)}))
-    answers = []
-    prompt = "Which encoder head gives the most weight from “it” to “cat”?"
-    if "it" in words and "cat" in words:
-        weight = pats[:, :, words.index("it"), words.index("cat")]  # [layer, head]
-        la, h = np.unravel_index(int(np.argmax(weight)), weight.shape)
-        answers.append(Answer(7, 1, "choice", "read", prompt, head_label(int(la), int(h)), choices=heads,
-                              why=f"{head_label(int(la), int(h)).capitalize()} puts {weight[la, h]:.0%} of “it”'s "
-                                  f"attention on “cat”; the mean over all {weight.size} heads is {weight.mean():.0%}.",
-                              plot=plot, at={"layer": int(la), "head": int(h), "row": words.index("it"),
-                                             "col": words.index("cat")}))
-    else:
-        answers.append(Answer(7, 1, "choice", "read", prompt, choices=heads, meaningless="Your sentence has no "
-                              "“it” and “cat” to link: open the step's preset (the cat sentence) to ask this."))
-    prompt = "Predict: which encoder head looks most at the previous token (the largest mean weight on position q − 1)?"
+    prompt = "Predict: which encoder head looks most at the previous word (the largest mean weight just below the " \
+             "diagonal)?"
     if len(src) >= 3:
-        share = previous_token_share(pats)
-        order = np.argsort(share, axis=None)[::-1]
-        la, h = np.unravel_index(int(order[0]), share.shape)
-        second = share.flat[order[1]]
-        answers.append(Answer(7, 2, "choice", "predict", prompt, head_label(int(la), int(h)), choices=heads,
-                              why=f"{head_label(int(la), int(h)).capitalize()} gives the previous token "
-                                  f"{share[la, h]:.0%} of its weight on average; the next best head {second:.0%}.",
-                              plot=plot, at={"layer": int(la), "head": int(h)}))
+        found = claims.previous_token_head(pats)
+        scores = np.sort(claims.previous_token_scores(pats), axis=None)[::-1]
+        answers.append(Answer(7, 2, "choice", "predict", prompt, head_label(found.layer, found.head), choices=heads,
+                              why=f"{head_label(found.layer, found.head).capitalize()} gives the previous word "
+                                  f"{found.score:.0%} of its weight on average (evenly spread: {found.baseline:.0%}); "
+                                  f"the next best head {scores[1]:.0%}.",
+                              plot=Plot("model_view", dict(patterns={"encoder self": pats},
+                                                           tokens={"encoder self": (src, src)})),
+                              at={"layer": found.layer, "head": found.head}))
     else:
         answers.append(Answer(7, 2, "choice", "predict", prompt, choices=heads,
-                              meaningless="A one-word sentence has almost no previous tokens to look at."))
+                              meaningless="A one-word sentence has almost no previous word to look at: open the "
+                                          "step's preset (the cat sentence)."))
     answers.append(Answer(7, 3, "explain", "explain", "Why does a Transformer use several heads instead of one?",
                           model_answer=f"One softmax row can mostly point at one place. With {n_heads} heads per "
                                        "layer, each with its own Q, K and V, one head can follow the previous word "
-                                       "while another links a pronoun to its noun, and Concat(heads)·W_O mixes what "
-                                       "they found."))
+                                       "while another aligns each French word with its English source, and "
+                                       "Concat(heads)·W_O mixes what they found."))
     return answers
 
 

@@ -3,6 +3,7 @@ data, built by the page's own builder), the feedback is right both ways, and a s
 says so."""
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import numpy as np
@@ -11,7 +12,8 @@ import pytest
 from seqviz.checkpoints import load_checkpoint
 from seqviz.figures.questions import final_frame, question_figure
 from seqviz.labs import questions as q
-from seqviz.labs.questions_transformer import head_label, previous_token_share
+from seqviz.labs.claims import previous_token_scores
+from seqviz.labs.questions_transformer import head_label
 from seqviz.lesson import CAT, LESSON
 from tests.conftest import SHIPPED, shipped_available
 
@@ -72,7 +74,7 @@ def read(step: int, n: int, a: q.Answer):
     if (step, n) == (4, 2):
         drops = {t.name: t.y[0] - t.y[-1] for t in fig.data}
         return max(drops, key=drops.get)
-    if step in (5, 9) and (step, n) != (9, 2):
+    if step in (5, 7, 9) and (step, n) not in ((9, 2), (7, 2)):
         z = np.asarray(fig.data[0].z, float)  # percent
         row, col = a.at["row"], a.at["col"]
         assert z[row, col] == z[row].max()  # the answer's cell is the row's largest (rounding may tie)
@@ -82,16 +84,12 @@ def read(step: int, n: int, a: q.Answer):
         col = a.at["col"]
         assert soft[col] == soft.max()
         return label(fig.layout.yaxis.ticktext[col]) if n == 1 else float(qk[col] / scaled[col])
-    if step == 7:
+    if (step, n) == (7, 2):
         n_heads = len({t.name.split(" H")[1] for t in fig.data if t.type == "heatmap"})
-        tiles = [np.asarray(t.z, float) for t in fig.data if t.type == "heatmap"]
-        if n == 1:
-            weights = np.array([tile[a.at["row"], a.at["col"]] for tile in tiles])
-        else:
-            weights = previous_token_share(np.stack(tiles)[None])[0] * 1.0
-        best = int(np.argmax(weights))
+        tiles = np.stack([np.asarray(t.z, float) for t in fig.data if t.type == "heatmap"])
+        weights = previous_token_scores(tiles[None])[0]  # percent, rounded per cell
         mine = a.at["layer"] * n_heads + a.at["head"]
-        assert weights[mine] >= weights[best] - 1.0  # tiles hold rounded percent: a tie within 1 point is a tie
+        assert weights[mine] >= weights.max() - 1.0  # tiles hold rounded percent: a tie within 1 point is a tie
         return head_label(a.at["layer"], a.at["head"])
     if step == 8:
         y = np.asarray(fig.data[0].y, float)
@@ -130,15 +128,15 @@ def test_every_answer_is_what_its_figure_draws(sentence):
             assert value == a.value and a.value in a.choices, (step, n, value, a.value)
         assert a.check(a.value) and a.shown in a.why + a.shown  # the right answer is marked right
         checked += 1
-    assert checked >= 19  # only 7.1 may be meaningless ("I am eating" has no "it")
+    assert checked == q.GRADED  # both sentences can ask every graded question
 
 
 @needs_models
 def test_the_two_report_sentences_give_numbers_from_the_model():
     eating, cat = answers_on("I am eating"), answers_on("The cat sat on the mat because it was comfortable")
     assert eating[1, 1].value == 4 and cat[1, 1].value == 11  # ▁i ▁am ▁eating </s>
-    assert eating[7, 1].meaningless and "preset" in eating[7, 1].meaningless
-    assert not cat[7, 1].meaningless and cat[7, 1].value in cat[7, 1].choices
+    assert "“il”" in cat[7, 1].prompt and cat[7, 1].value in cat[7, 1].choices  # the row step 7's text names
+    assert not eating[7, 1].meaningless and eating[7, 1].value in eating[7, 1].choices
     assert eating[9, 1].prompt.count("mange") == 1 and eating[9, 1].value == "eating"
 
 
@@ -146,6 +144,7 @@ def test_the_two_report_sentences_give_numbers_from_the_model():
 def test_a_one_word_or_empty_sentence_says_which_questions_it_cannot_ask():
     one = {(a.step, a.n): a for step in (5, 7, 9) for a in q.answers(step, q.Context("cat", load))}
     assert one[5, 1].meaningless and one[9, 1].meaningless and one[7, 1].meaningless
+    assert "preset" in one[7, 1].meaningless
     empty = q.answers(1, q.Context("   ", load))
     assert all(a.meaningless and "empty" in a.meaningless for a in empty)
     assert all(a.check("4") is None for a in empty)
@@ -165,13 +164,10 @@ def test_feedback_right_wrong_unmarked_and_hidden():
     assert q.feedback(e, "my words", show_answer=False)[1] != "Because."
 
 
-def test_steps_below_and_previous_token_share_both_ways():
+def test_steps_below_both_ways():
     assert q.steps_below(np.array([1e-9, 1e-7, 1e-5, 1.0])) == 2
     assert q.steps_below(np.array([0.5, 1.0])) is None
-    shifted = np.zeros((1, 1, 3, 3))
-    shifted[0, 0] = [[1, 0, 0], [1, 0, 0], [0, 1, 0]]  # a perfect previous-token head
-    assert previous_token_share(shifted)[0, 0] == 1.0
-    assert previous_token_share(np.full((1, 1, 3, 3), 1 / 3))[0, 0] == pytest.approx(1 / 3)
+
 
 
 def test_confident_word_skips_pieces_and_end():
@@ -198,7 +194,7 @@ def test_worksheet_and_key_are_self_contained_and_differ_in_the_answers():
     steps = [StepSheet(n, LESSON[n - 1].title, LESSON[n - 1].text, answered[n]) for n in answered]
     sheet, key = (worksheet_html("I am eating", translation, steps, key=k) for k in (False, True))
     for page in (sheet, key):
-        assert page.count("<script") >= 2 and "cdn.plot.ly" not in page and 'src="http' not in page
+        assert page.count("<script") >= 2 and not re.search(r"<script[^>]*\ssrc=", page)  # all inline
         assert page.count('class="question"') == sum(len(s) for s in q.SHAPE.values())
         assert "@media print" in page
     assert "Answer:" not in sheet and key.count("Answer:") == sum(
