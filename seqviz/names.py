@@ -67,9 +67,3 @@ def n_layers(names: Iterable[str], stack: str) -> int:
     if found and found != set(range(max(found) + 1)):
         raise ValueError(f"{stack} layers {sorted(found)} are not numbered 0..n-1")
     return len(found)
-
-
-def layer_of(name: str) -> tuple[str, int] | None:
-    """('encoder', 2) for 'encoder.layers.2.…', None for a name outside the layer stacks."""
-    m = _LAYER.match(name)
-    return (m.group(1), int(m.group(2))) if m else None

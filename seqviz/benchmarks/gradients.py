@@ -16,19 +16,15 @@
 from __future__ import annotations
 
 import importlib
-import statistics
 import time
 from pathlib import Path
 
 import torch
 
+from seqviz.bench import interleaved, median_ms
 from seqviz.labs import gradients as lab
 
 PAGE = Path(__file__).resolve().parent.parent / "ui" / "gradients.py"
-
-
-def _median_ms(times: list[float]) -> float:
-    return round(statistics.median(times) * 1000, 3)
 
 
 def _prepared(setup: lab.Setup):
@@ -72,14 +68,12 @@ def _naive_pruned(cell, x, u) -> list[torch.Tensor]:
 
 
 def bench_ratio(repeats: int, naive_repeats: int) -> dict:
-    from seqviz.bench import interleaved
-
     prepared = _prepared(lab.Setup(T=200, hidden=128, rho=1.0))
     # the full-backward loop takes seconds per call (every pass also accumulates 200 weight gradients): few repeats
     ones, naives = interleaved(lambda: _one_pass(*prepared), lambda: _naive(*prepared), naive_repeats, warmup=0)
     ones2, pruned = interleaved(lambda: _one_pass(*prepared), lambda: _naive_pruned(*prepared), repeats)
-    one, naive = _median_ms(ones), _median_ms(naives)
-    one2, lean = _median_ms(ones2), _median_ms(pruned)
+    one, naive = median_ms(ones), median_ms(naives)
+    one2, lean = median_ms(ones2), median_ms(pruned)
     return {"gradients.one_pass_ms": one, "gradients.naive_ms": naive,
             "gradients.one_pass_vs_naive_ratio": round(naive / one, 2), "gradients.one_pass_vs_naive_target": 100,
             "gradients.naive_pruned_ms": lean, "gradients.one_pass_vs_pruned_naive_ratio": round(lean / one2, 2),
@@ -94,7 +88,7 @@ def bench_t1000(repeats: int) -> dict:
         start = time.perf_counter()
         _one_pass(*prepared)
         times.append(time.perf_counter() - start)
-    return {"gradients.t1000_ms": _median_ms(times), "gradients.t1000_target_ms": 50}
+    return {"gradients.t1000_ms": median_ms(times), "gradients.t1000_target_ms": 50}
 
 
 def bench_rerun(runs: int) -> dict:
@@ -113,7 +107,7 @@ def bench_rerun(runs: int) -> dict:
         at.run()
         if i:  # the first move also warms the figure code
             times.append(time.perf_counter() - start)
-    return {"gradients.rerun_ms": _median_ms(times), "gradients.rerun_target_ms": 300, "gradients.rerun_runs": runs,
+    return {"gradients.rerun_ms": median_ms(times), "gradients.rerun_target_ms": 300, "gradients.rerun_runs": runs,
             "gradients.rerun_setup": "T=500, H=32, RNN+LSTM+GRU, curves view, AppTest server time"}
 
 

@@ -9,12 +9,12 @@ Targets beside them: positional.target_ms = 200, positional.figure_bytes_target 
 """
 from __future__ import annotations
 
-import statistics
 import time
 from pathlib import Path
 
 import plotly.graph_objects as go
 
+from seqviz.bench import median_ms
 from seqviz.figures import positional as figs
 from seqviz.labs import positional as lab
 from seqviz.labs import positional_model as model_lab
@@ -78,7 +78,7 @@ def run(checkpoints: str | None, quick: bool) -> dict:
             start = time.perf_counter()
             page_bytes(formula_figures(s))
             times.append(time.perf_counter() - start)
-        ms = round(statistics.median(times) * 1000, 1)
+        ms = median_ms(times, digits=1)
         out[f"positional.ms_base{base:g}"] = ms
         worst = max(worst, ms)
     out["positional.ms"] = worst

@@ -10,20 +10,15 @@
 from __future__ import annotations
 
 import os
-import statistics
 import time
 from pathlib import Path
 
-from seqviz.bench import checkpoint_env, rerun_sentences, rerun_timer
+from seqviz.bench import checkpoint_env, median_ms, rerun_sentences, rerun_timer
 from seqviz.checkpoints import DEFAULT_DIR, CheckpointError, find_checkpoints, load_checkpoint, read_card
 
 PAGE = "seqviz/ui/rnn.py"
 HOME = "seqviz/ui/home.py"
 ONE_MODEL = "gru-attention"
-
-
-def _ms(times: list[float]) -> float:
-    return round(statistics.median(times) * 1000, 3)
 
 
 def bench_rerun(directory: Path, runs: int) -> dict:
@@ -37,7 +32,7 @@ def bench_rerun(directory: Path, runs: int) -> dict:
             pair = ((page, times_page), (home, times_home))
             for one_rerun, times in pair[:: 1 if i % 2 == 0 else -1]:
                 times.append(one_rerun(sentence))
-    page_ms, home_ms = _ms(times_page), _ms(times_home)
+    page_ms, home_ms = median_ms(times_page), median_ms(times_home)
     return {**out, "rnn.rerun_ms": page_ms, "rnn.rerun_home_ms": home_ms,
             "rnn.rerun_ratio_vs_home": round(page_ms / home_ms, 4),
             "rnn.rerun_what": "AppTest .run() after a new sentence in the first text box, default view "
@@ -60,7 +55,7 @@ def bench_compare(directory: Path, runs: int) -> dict:
             for m in chosen:
                 run_model(m, sentence)
             times.append(time.perf_counter() - start)
-    all_ms, one_ms = _ms(times_all), _ms(times_one)
+    all_ms, one_ms = median_ms(times_all), median_ms(times_one)
     return {"rnn.compare_ms": all_ms, "rnn.compare_one_ms": one_ms,
             "rnn.compare_ratio_vs_one": round(all_ms / one_ms, 4),
             "rnn.compare_target_ms": 1000, "rnn.compare_models": ", ".join(m.name for m in models),

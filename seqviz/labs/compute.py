@@ -6,6 +6,7 @@ positions at once. This lab measures what that means on the machine at hand:
   - PyTorch's fused nn.GRU / nn.LSTM (one C++ call for all steps, same equations);
   - the app's own Transformer encoder layers (seqviz.models.transformer.EncoderLayer) and
     nn.TransformerEncoder of the same size.
+The networks themselves are in seqviz.models.toy; this lab builds, times and records them.
 One layer of each, 128 wide (d_model 128, 4 heads, d_ff 256 as in the shipped Transformer; RNN hidden 128),
 so parameter counts are similar: 33k (RNN), 99k (GRU), 132k (LSTM, Transformer layer); see `Sizes`.
 Every model here is a private, seeded instance: the app's cached checkpoints are never touched.
@@ -28,8 +29,7 @@ import torch
 from torch import nn
 
 from seqviz.checkpoints import torch_threads
-from seqviz.models.rnn import Cell
-from seqviz.models.transformer import EncoderLayer, TransformerConfig
+from seqviz.models.toy import build_toy
 
 MODELS = ("rnn", "lstm", "gru", "nn.gru", "nn.lstm", "transformer", "nn.transformer")
 LABELS = {"rnn": "RNN cell, unrolled", "lstm": "LSTM cell, unrolled", "gru": "GRU cell, unrolled",
@@ -41,7 +41,6 @@ RECURRENT = ("rnn", "lstm", "gru", "nn.gru", "nn.lstm")
 MODES = ("forward", "forward+backward")
 DEFAULT_LENGTHS = (16, 64, 256, 1024)
 LENGTH_CHOICES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
-GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
 
 def cpu_count() -> int:
@@ -69,10 +68,6 @@ class Sizes:
     n_heads: int = 4
     d_ff: int = 256  # 2 × d_model, as in the shipped Transformer
     n_layers: int = 1
-
-    def transformer_config(self) -> TransformerConfig:
-        return TransformerConfig(d_model=self.d_model, n_heads=self.n_heads, n_layers=self.n_layers,
-                                 d_ff=self.d_ff, dropout=0.0)
 
 
 @dataclass(frozen=True)
@@ -163,73 +158,20 @@ def _json_float(v: float) -> float | None:
     return None if not math.isfinite(v) else round(float(v), 4)
 
 
-# ---------------------------------------------------------------- the models being timed
-
-class Unrolled(nn.Module):
-    """The app's hand-written cell stepped in a Python loop, as the traced models run it: x [b, T, d] -> h [b, T, H]."""
-
-    def __init__(self, kind: str, sizes: Sizes):
-        super().__init__()
-        self.cell = Cell(kind, sizes.d_input, sizes.d_hidden)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        state = self.cell.init_state(x.shape[0], x)
-        outputs = []
-        for t in range(x.shape[1]):  # n sequential steps: step t needs h_{t-1}
-            state, _ = self.cell(x[:, t], state)
-            outputs.append(state[0])
-        return torch.stack(outputs, 1)
-
-
-class Fused(nn.Module):
-    """nn.GRU / nn.LSTM: the same recurrence in one C++ call (still n sequential steps inside)."""
-
-    def __init__(self, kind: str, sizes: Sizes):
-        super().__init__()
-        self.rnn = (nn.GRU if kind == "gru" else nn.LSTM)(sizes.d_input, sizes.d_hidden, batch_first=True)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.rnn(x)[0]
-
-
-class OurEncoder(nn.Module):
-    """The app's own EncoderLayer stack (no embedding: every model reads the same vectors)."""
-
-    def __init__(self, sizes: Sizes):
-        super().__init__()
-        cfg = sizes.transformer_config()
-        self.input = nn.Linear(sizes.d_input, sizes.d_model) if sizes.d_input != sizes.d_model else nn.Identity()
-        self.layers = nn.ModuleList(EncoderLayer(cfg) for _ in range(cfg.n_layers))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.input(x)
-        for layer in self.layers:
-            x = layer(x, None)  # no padding: every position attends to every position
-        return x
-
-
-class TorchEncoder(nn.Module):
-    """nn.TransformerEncoder of the same size (post-norm, ReLU, like ours)."""
-
-    def __init__(self, sizes: Sizes):
-        super().__init__()
-        layer = nn.TransformerEncoderLayer(sizes.d_model, sizes.n_heads, sizes.d_ff, dropout=0.0, batch_first=True)
-        self.input = nn.Linear(sizes.d_input, sizes.d_model) if sizes.d_input != sizes.d_model else nn.Identity()
-        self.encoder = nn.TransformerEncoder(layer, sizes.n_layers, enable_nested_tensor=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(self.input(x))
-
+# ---------------------------------------------------------------- the models being timed (seqviz.models.toy)
 
 def build(name: str, sizes: Sizes) -> nn.Module:
+    """One timed model by its MODELS name, built by seqviz.models.toy.build_toy at `sizes`."""
     if name in ("rnn", "lstm", "gru"):
-        return Unrolled(name, sizes)
+        return build_toy("looped-cell", name, sizes.d_input, sizes.d_hidden)
     if name in ("nn.gru", "nn.lstm"):
-        return Fused(name[3:], sizes)
+        return build_toy("fused-rnn", name[3:], sizes.d_input, sizes.d_hidden)
+    stack = dict(d_input=sizes.d_input, d_model=sizes.d_model, n_heads=sizes.n_heads, d_ff=sizes.d_ff,
+                 n_layers=sizes.n_layers)
     if name == "transformer":
-        return OurEncoder(sizes)
+        return build_toy("encoder", **stack)
     if name == "nn.transformer":
-        return TorchEncoder(sizes)
+        return build_toy("torch-encoder", **stack)
     raise ValueError(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seqviz.labs.compute import FAMILY, GATES, LABELS, MODES, RECURRENT, Sizes, Sweep
+from seqviz.labs.compute import FAMILY, LABELS, MODES, RECURRENT, Sizes, Sweep
+from seqviz.models.rnn import GATE_BLOCKS
 
 # ---------------------------------------------------------------- reading the numbers
 
@@ -55,7 +56,7 @@ def counts(lengths, sizes: Sizes = Sizes()) -> Counts:
     for kind in ("rnn", "lstm", "gru"):
         steps[kind] = n.copy()
         path[kind] = np.maximum(n - 1, 1)
-        macs[kind] = n * GATES[kind] * (sizes.d_input * H + H * H)
+        macs[kind] = n * GATE_BLOCKS[kind] * (sizes.d_input * H + H * H)
     steps["transformer"] = np.full_like(n, sizes.n_layers)
     path["transformer"] = np.ones_like(n)
     macs["transformer"] = 4 * n * d * d + 2 * n * n * d + 2 * n * d * ff

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from seqviz.models.rnn import Cell
+from seqviz.models.rnn import GATE_BLOCKS, Cell
 
 # The cells the page can overlay. "rnn" is the vanilla tanh RNN (so ?cell=rnn from the RNN page works).
 CELL_CHOICES = ("rnn", "rnn-relu", "rnn-linear", "lstm", "gru")
@@ -143,7 +143,7 @@ def build_cell(name: str, setup: Setup, dtype: torch.dtype = torch.float32) -> t
     hidden = setup.hidden
     g = torch.Generator().manual_seed(int(setup.seed) * 7919 + CELL_CHOICES.index(canonical_cell(name)))
     cell = Cell(kind, INPUT_SIZE, hidden, nonlinearity).to(dtype)
-    blocks = Cell.GATES[kind]
+    blocks = GATE_BLOCKS[kind]
     w_hh = [recurrent_block(hidden, setup.rho, setup.init, g) for _ in range(blocks)]
     with torch.no_grad():
         cell.weight_hh.copy_(torch.cat(w_hh, 0))
@@ -171,7 +171,7 @@ def inputs(setup: Setup, dtype: torch.dtype = torch.float32) -> tuple[torch.Tens
 # ---------------------------------------------------------------- unrolling
 
 @dataclass
-class Unrolled:
+class UnrolledStates:
     hs: list[torch.Tensor]  # h_t [B, H], each a node of the graph
     cs: list[torch.Tensor]  # C_t [B, H] (LSTM only)
     gates: dict[str, list[torch.Tensor]] = field(default_factory=dict)  # gate -> per-step [B, H]
@@ -179,7 +179,7 @@ class Unrolled:
     gi: torch.Tensor | None = None  # W_ih x_t + b_ih for all steps [T, B, n]
 
 
-def unroll(cell: Cell, x: torch.Tensor, keep_gates: bool = False) -> Unrolled:
+def unroll(cell: Cell, x: torch.Tensor, keep_gates: bool = False) -> UnrolledStates:
     """Run `cell` over x [T, B, in] from a zero state. The same equations as Cell.forward (a test checks it
     step by step), with the input projections W_ih x_t + b_ih (+ b_hh) of all steps computed in one matrix
     product, so the step loop is one matrix product plus the nonlinearities (the T = 1000 benchmark)."""
@@ -188,7 +188,7 @@ def unroll(cell: Cell, x: torch.Tensor, keep_gates: bool = False) -> Unrolled:
     w_hh_t = cell.weight_hh.t()
     gi = F.linear(x, cell.weight_ih, cell.bias_ih)  # [T, B, n]
     h = x.new_zeros(B, H)
-    out = Unrolled([], [], {}, [], gi)
+    out = UnrolledStates([], [], {}, [], gi)
     if kind == "rnn":
         act: Callable[[torch.Tensor], torch.Tensor] = {"tanh": torch.tanh, "relu": torch.relu,
                                                        "linear": lambda t: t}[cell.nonlinearity]
@@ -253,7 +253,6 @@ class GradResult:
     cell: str
     grad_norms: np.ndarray  # [T] float64, may hold inf / nan (reported, never hidden)
     cell_grad_norms: np.ndarray | None  # [T] ‖∂L/∂C_t‖ (LSTM), else None
-    hidden_norms: np.ndarray  # [T] ‖h_t‖
     saturation: dict[str, tuple[float, float]]  # gate -> (fraction < 0.1, fraction > 0.9) over steps × units
     rho: float
     sigma_max: float
@@ -303,7 +302,7 @@ def one_pass(cell: Cell, x: torch.Tensor, u: torch.Tensor, where: str, keep_gate
     return run, loss, fill[:T], fill[T:T + nc], fill[T + nc:2 * T + nc], (fill[-1] if gru else None)
 
 
-def param_grads(cell: Cell, x: torch.Tensor, run: Unrolled, g_pre: list[torch.Tensor],
+def param_grads(cell: Cell, x: torch.Tensor, run: UnrolledStates, g_pre: list[torch.Tensor],
                 g_gi: torch.Tensor | None) -> dict[str, torch.Tensor]:
     """∂L/∂θ for the cell's four parameters from the per-step gradients, one matrix product each:
     a_t = (…) + h_{t−1} W_hhᵀ, so ∂L/∂W_hh = Σ_t (∂L/∂a_t)ᵀ h_{t−1}; RNN/LSTM fold W_ih x_t + b into a_t.
@@ -327,7 +326,6 @@ def gradient_through_time(cell_choice: str, setup: Setup, dtype: torch.dtype = t
     with np.errstate(over="ignore", invalid="ignore"):
         grad_norms = norms(g_h)
         cell_norms = norms(g_c) if run.cs else None
-        hidden_norms = norms(run.hs)
         with torch.no_grad():
             g_p = param_grads(cell, x, run, g_pre, g_gi)
         param_norm = float(np.sqrt(sum(float(np.square(norms([g])).sum()) for g in g_p.values())))
@@ -347,7 +345,7 @@ def gradient_through_time(cell_choice: str, setup: Setup, dtype: torch.dtype = t
         if nonlinearity == "linear":
             log10_exact = steps_back * math.log10(spectrum.rho) + math.log10(last)
     return GradResult(
-        cell=name, grad_norms=grad_norms, cell_grad_norms=cell_norms, hidden_norms=hidden_norms,
+        cell=name, grad_norms=grad_norms, cell_grad_norms=cell_norms,
         saturation=saturation, rho=spectrum.rho, sigma_max=spectrum.sigma_max, gamma=gamma,
         log10_bound=log10_bound, log10_exact=log10_exact, param_grad_norm=param_norm,
         loss=float(loss.detach()), seconds=time.perf_counter() - start, setup=setup)

@@ -14,8 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqviz.labs.gradients import canonical_cell, split_cell
-from seqviz.models.positional import sinusoidal_encoding
-from seqviz.models.rnn import Cell
+from seqviz.models.toy import build_toy
 
 # ---------------------------------------------------------------- Pascanu's cliff
 
@@ -52,7 +51,7 @@ def cliff_surface(n: int = 121) -> Surface:
 
 
 @dataclass(frozen=True)
-class Path:
+class DescentPath:
     w: np.ndarray  # [steps + 1]
     b: np.ndarray
     loss: np.ndarray
@@ -60,7 +59,7 @@ class Path:
     clip: float | None
 
 
-def descent_path(w0: float, b0: float, lr: float, steps: int, clip: float | None) -> Path:
+def descent_path(w0: float, b0: float, lr: float, steps: int, clip: float | None) -> DescentPath:
     """Gradient descent on the cliff loss from (w0, b0); with `clip`, the gradient's norm is capped at `clip`
     (rescaled, as torch.nn.utils.clip_grad_norm_ does) before each step."""
     p = torch.tensor([w0, b0], dtype=torch.float64)
@@ -80,7 +79,7 @@ def descent_path(w0: float, b0: float, lr: float, steps: int, clip: float | None
         ws.append(float(p[0]))
         bs.append(float(p[1]))
     losses.append(float(cliff_loss(p[0], p[1])))
-    return Path(np.array(ws), np.array(bs), np.array(losses), np.array(gnorms), clip)
+    return DescentPath(np.array(ws), np.array(bs), np.array(losses), np.array(gnorms), clip)
 
 
 # ---------------------------------------------------------------- the live experiment: recall the first symbol
@@ -96,68 +95,20 @@ EXP_LENGTHS = (10, 50, 150)
 
 
 def recall_batch(T: int, batch: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-    """x [batch, T+1, 2·SYMBOLS] one-hot: a symbol s ∈ {0..3} first, then T random distractors from a second
-    alphabet {4..7}; the answer y [batch] is s, read out after the last distractor."""
+    """x [batch, T+1, 2·SYMBOLS] one-hot: a symbol s ∈ {0 … SYMBOLS−1} first, then T random distractors from a
+    second alphabet {SYMBOLS … 2·SYMBOLS−1}; the answer y [batch] is s, read out after the last distractor."""
     s = torch.randint(0, SYMBOLS, (batch,), generator=generator)
     d = torch.randint(SYMBOLS, 2 * SYMBOLS, (batch, T), generator=generator)
     return F.one_hot(torch.cat([s[:, None], d], 1), 2 * SYMBOLS).float(), s
 
 
-class RecallRNN(nn.Module):
-    """A recurrent cell and a linear read-out of its last state. Training uses PyTorch's fused kernels
-    (nn.RNN / nn.LSTM / nn.GRU compute the same equations as Cell) and, for the linear RNN, Cell's step loop."""
-
-    def __init__(self, name: str, hidden: int, T: int):
-        super().__init__()
-        kind, nonlinearity = split_cell(name)
-        self.kind, self.nonlinearity = kind, nonlinearity
-        if kind == "rnn" and nonlinearity == "linear":
-            self.cell = Cell("rnn", 2 * SYMBOLS, hidden, "linear")
-        else:
-            cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
-            extra = {"nonlinearity": nonlinearity} if kind == "rnn" else {}
-            self.rnn = cls(2 * SYMBOLS, hidden, batch_first=True, **extra)
-            self._chrono(hidden, T)
-        self.out = nn.Linear(hidden, SYMBOLS)
-
-    def _chrono(self, hidden: int, T: int) -> None:
-        """Chrono initialisation (Tallec & Ollivier 2018) for the gated cells: the 'keep' gate's bias is
-        log U(1, T−1), so its time constant spans the task's length (LSTM: b_f, and b_i = −b_f; GRU: b_z).
-        The vanilla RNN has no gate to initialise: that difference is the lesson."""
-        if self.kind == "rnn":
-            return
-        with torch.no_grad():
-            keep = torch.log(torch.empty(hidden).uniform_(1.0, max(2.0, T - 1.0)))
-            b_ih, b_hh = self.rnn.bias_ih_l0, self.rnn.bias_hh_l0
-            if self.kind == "lstm":  # i, f, g, o
-                b_ih[hidden:2 * hidden], b_hh[hidden:2 * hidden] = keep, 0.0
-                b_ih[:hidden], b_hh[:hidden] = -keep, 0.0
-            else:  # r, z, n: h = (1 − z) n + z h_prev, so a large z keeps the state
-                b_ih[hidden:2 * hidden], b_hh[hidden:2 * hidden] = keep, 0.0
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if hasattr(self, "rnn"):
-            return self.out(self.rnn(x)[0][:, -1])
-        state = self.cell.init_state(x.shape[0], x)
-        for t in range(x.shape[1]):
-            state, _ = self.cell(x[:, t], state)
-        return self.out(state[0])
-
-
-class RecallTransformer(nn.Module):
-    """A one-layer Transformer encoder (sinusoidal positions, 2 heads, d_model = hidden) read out at the last
-    position: attention can look straight back at step 0, whatever T is."""
-
-    def __init__(self, hidden: int, T: int):
-        super().__init__()
-        d = max(16, hidden - hidden % 2)
-        self.embed = nn.Linear(2 * SYMBOLS, d)
-        self.register_buffer("pe", torch.from_numpy(sinusoidal_encoding(T + 1, d)).float(), persistent=False)
-        self.layer = nn.TransformerEncoderLayer(d, 2, 2 * d, dropout=0.0, batch_first=True)
-        self.out = nn.Linear(d, SYMBOLS)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.out(self.layer(self.embed(x) + self.pe[: x.shape[1]])[:, -1])
+def recall_model(cell_choice: str, hidden: int, T: int) -> nn.Module:
+    """A fresh model for the recall task (seqviz.models.toy): a recurrent cell read out at its last state, or a
+    one-layer Transformer encoder read out at the last position. Seed torch beforehand."""
+    if cell_choice == "transformer":
+        return build_toy("recall-encoder", 2 * SYMBOLS, hidden, SYMBOLS, T)
+    kind, nonlinearity = split_cell(canonical_cell(cell_choice))
+    return build_toy("recall-rnn", kind, 2 * SYMBOLS, hidden, SYMBOLS, T, nonlinearity)
 
 
 @dataclass(frozen=True)
@@ -179,8 +130,7 @@ def train_recall(cell_choice: str, T: int, steps: int = EXP_STEPS, hidden: int =
     sequences. Adam, gradient norm clipped at 1, the same data stream and budget for every model."""
     start = time.perf_counter()
     torch.manual_seed(seed)
-    model: nn.Module = (RecallTransformer(hidden, T) if cell_choice == "transformer"
-                        else RecallRNN(canonical_cell(cell_choice), hidden, T))
+    model = recall_model(cell_choice, hidden, T)
     opt = torch.optim.Adam(model.parameters(), lr=lr if cell_choice != "transformer" else lr / 3)
     data = torch.Generator().manual_seed(seed)
     losses, chunk = [], []

@@ -25,7 +25,6 @@ PRESETS: dict[str, Config] = {
     "rnn-attention": RNNConfig(cell="rnn", attention=True, dropout=0.0),  # 1.00 M: the vanilla tanh RNN
 }
 MODEL_NAMES = tuple(PRESETS)
-KIND_OF = {TransformerConfig: "transformer", RNNConfig: "rnn"}
 
 
 def config_from_card(kind: str, config: dict) -> Config:

@@ -43,17 +43,19 @@ class RNNConfig:
         return asdict(self)
 
 
+# How many H-row blocks W_ih and W_hh stack per cell (nn.*Cell's layout): the gates' letters live in labs/rnn.py
+GATE_BLOCKS = {"rnn": 1, "lstm": 4, "gru": 3}
+
+
 class Cell(nn.Module):
     """One step of a recurrent cell: (x [b, in], state) -> (state, gates). state is (h,) or (h, C)."""
-
-    GATES = {"rnn": 1, "lstm": 4, "gru": 3}
 
     def __init__(self, kind: str, input_size: int, hidden_size: int, nonlinearity: str = "tanh"):
         super().__init__()
         if kind not in CELLS:
             raise ValueError(f"unknown cell {kind!r}; choose one of {', '.join(CELLS)}")
         self.kind, self.hidden_size, self.nonlinearity = kind, hidden_size, nonlinearity
-        n = self.GATES[kind] * hidden_size
+        n = GATE_BLOCKS[kind] * hidden_size
         self.weight_ih = nn.Parameter(torch.empty(n, input_size))
         self.weight_hh = nn.Parameter(torch.empty(n, hidden_size))
         self.bias_ih, self.bias_hh = nn.Parameter(torch.empty(n)), nn.Parameter(torch.empty(n))

@@ -3,6 +3,7 @@ counts and the explanation. No assert depends on the machine's speed."""
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import numpy as np
@@ -20,7 +21,7 @@ SMALL = lab.Sizes(d_input=16, d_hidden=12, d_model=16, n_heads=2, d_ff=24, n_lay
 def test_unrolled_cell_equals_torch_fused(kind):
     """The unrolled loop and PyTorch's fused kernel compute the same recurrence (so only their speed differs)."""
     torch.manual_seed(0)
-    ours = lab.Unrolled(kind, SMALL)
+    ours = lab.build(kind, SMALL)  # the app's Cell in a Python loop (seqviz.models.toy.LoopedCell)
     ref = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind](16, 12, batch_first=True)
     with torch.no_grad():
         for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
@@ -32,7 +33,7 @@ def test_unrolled_cell_equals_torch_fused(kind):
 def test_our_encoder_equals_nn_transformer_encoder():
     """Same size and the same function: copy our weights into nn.TransformerEncoder, outputs agree."""
     torch.manual_seed(0)
-    ours, ref = lab.OurEncoder(SMALL).eval(), lab.TorchEncoder(SMALL).eval()
+    ours, ref = lab.build("transformer", SMALL).eval(), lab.build("nn.transformer", SMALL).eval()
     with torch.no_grad():
         for mine, theirs in zip(ours.layers, ref.encoder.layers, strict=True):
             a = mine.self_attn
@@ -222,7 +223,6 @@ def test_bench_quick_keys():
     from seqviz.benchmarks import compute as bench
 
     result = bench.run(None, quick=True)
-    assert result["compute.default_sweep_target_s"] == 30.0 and result["compute.default_sweep_s"] > 0
-    assert result["compute.transformer_vs_gru_fused"] == pytest.approx(
-        result["compute.transformer_ms_max_n"] / result["compute.gru_fused_ms_max_n"], rel=1e-2)
     json.dumps(result)
+    assert result["compute.max_n"] == 16  # the quick sweep measured its longest length for every model
+    assert all(math.isfinite(result[k]) for k in ("compute.gru_fused_ms_max_n", "compute.transformer_ms_max_n"))

@@ -74,7 +74,11 @@ def test_rnn_attention_becomes_one_cross_head():
     trace = SimpleNamespace(src_tokens=SRC, tgt_tokens=TGT, tensors={"decoder.attn.hook_pattern": pattern})
     patterns, _ = attention_patterns(trace)
     assert list(patterns) == ["cross"] and patterns["cross"].shape == (1, 1, 3, 4)
-    notebook.attention_lines(trace, "attn", 0, 0).to_dict()
+    lines = notebook.attention_lines(trace, "attn", 0, 0).to_dict()
+    assert lines["title"]["text"] == "cross · layer 0 · head 0"  # the RNN's attention is drawn as cross
+    rows = lines["layer"][0]["data"]["values"]  # one line per (written token, source token), weight w
+    assert len(rows) == 3 * 4 and {r["query"] for r in rows} == {"▁je", "▁mange", "</s>"}
+    assert [r["w"] for r in rows if r["q"] == 1] == pytest.approx(pattern[0, 1].tolist(), abs=1e-3)
     with pytest.raises(ValueError, match="no attention"):
         attention_patterns(Trace(SRC, TGT, {}))
 

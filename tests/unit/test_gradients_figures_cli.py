@@ -189,5 +189,3 @@ def test_benchmark_loops_compute_the_same_gradients():
         for a, b in zip(one, other, strict=True):
             torch.testing.assert_close(a, b)
     assert all(p.grad is None for p in cell.parameters())
-    out = bench.bench_t1000(1)
-    assert out["gradients.t1000_target_ms"] == 50 and out["gradients.t1000_ms"] > 0
