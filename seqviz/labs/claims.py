@@ -253,6 +253,21 @@ def previous_token_claim(found: HeadFinding, kind: str = "encoder self-attention
             f"{found.head}, puts {pct(found.score)} there (evenly spread: {pct(found.baseline)}).")
 
 
+def sharpest_head(patterns: np.ndarray) -> HeadFinding:
+    """[layer, head, q, k] -> the head whose rows are most peaked (mean of each row's largest weight)."""
+    peaks = np.asarray(patterns, dtype=np.float64).max(-1).mean(-1)  # [layer, head]
+    layer, head = np.unravel_index(int(np.argmax(peaks)), peaks.shape)
+    return HeadFinding(int(layer), int(head), float(peaks[layer, head]), 1.0 / np.asarray(patterns).shape[-1])
+
+
+def sharpest_claim(found: HeadFinding, kind: str = "cross-attention") -> str:
+    if found.score >= LINK_MIN:
+        return (f"The sharpest {kind} head is layer {found.layer} head {found.head}: each row puts on average "
+                f"{pct(found.score)} on a single token (evenly spread: {pct(found.baseline)}). Click its tile.")
+    return (f"No {kind} head focuses: the sharpest, layer {found.layer} head {found.head}, puts on average "
+            f"{pct(found.score)} on its top token (evenly spread: {pct(found.baseline)}).")
+
+
 def find_token(tokens: Sequence[str], text: str) -> int | None:
     """The first position whose piece reads `text` ('▁il' and 'il' both read 'il'), or None."""
     return next((i for i, t in enumerate(tokens) if word(t) == text), None)
@@ -291,8 +306,9 @@ def mask_leak(patterns: np.ndarray) -> float:
 def mask_claim(patterns: np.ndarray) -> str:
     leak = mask_leak(patterns)
     if leak <= MASK_TOL:
-        return ("Above the diagonal of every decoder self-attention map the weight is 0 "
-                f"(largest: {leak:.0e}): no step looks at a word it has not written yet.")
+        largest = "exactly 0" if leak == 0 else f"at most {leak:.0e}"
+        return (f"Above the diagonal of every decoder self-attention map the weight is {largest}: "
+                "no step looks at a word it has not written yet.")
     return f"Decoder self-attention puts up to {pct(leak)} on later words: the mask is not working."
 
 

@@ -8,8 +8,10 @@ import streamlit as st
 
 from seqviz.inputs import InputError
 from seqviz.pages import ATTENTION_VIEWS as VIEWS
+from seqviz.ui import attention_tools as tools
 from seqviz.ui import attention_views as views
 from seqviz.ui.attention_state import bind, cached_explore, clamp_selection, state
+from seqviz.ui.claim_notes import reference_line
 from seqviz.ui.models import available, load_model, no_checkpoints_message
 from seqviz.ui.sentence import clip_input, shared_sentence
 from seqviz.ui.url_state import mirror, restore
@@ -53,6 +55,7 @@ if ex.dropped:
                f"the last {ex.dropped} tokens were dropped.")
 
 views.translation_chips(ex, beam)
+reference_line(sentence, ex.translation)
 n_layers, n_heads = ex.patterns["cross"].shape[:2]
 for notice in clamp_selection(n_layers, n_heads):
     st.info(notice, icon=":material/link:")
@@ -77,9 +80,9 @@ def chosen_view() -> None:
     elif view == "Saliency":
         views.saliency_tab(loaded, ex)
     elif view == "What if":
-        views.what_if_tab(str(path), path.stat().st_mtime, clip_input(sentence), beam, ex, n_layers, n_heads)
+        tools.what_if_tab(str(path), path.stat().st_mtime, clip_input(sentence), beam, ex, n_layers, n_heads)
     else:
-        views.export_tab(ex)
+        tools.export_tab(ex)
     # After the view: its widgets' callbacks and clicks have settled the state the URL should show.
     mirror("attention")  # a fragment rerun does not reach app.py's mirror
     st.session_state["attn_fragment_ms"] = (time.perf_counter() - start) * 1000  # read by seqviz bench

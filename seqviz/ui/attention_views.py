@@ -13,6 +13,7 @@ import streamlit as st
 from seqviz import figures, notebook
 from seqviz.figures import style
 from seqviz.figures.matrices import score_steps, vector_heatmap
+from seqviz.labs import claims
 from seqviz.labs.attention import (
     attention_rollout,
     head_average,
@@ -20,19 +21,17 @@ from seqviz.labs.attention import (
     qkv_walkthrough,
     saliency_rows,
     walkthrough_ranges,
-    word_diff,
 )
 from seqviz.pages import ALL
-from seqviz.trace_record import trace_bytes
-from seqviz.ui.attention_state import KINDS, SHORT, bind, cached_explore, state
+from seqviz.ui.attention_state import KINDS, bind, state
 from seqviz.ui.charts import figure_scale, show_plotly
+from seqviz.ui.claim_notes import claim
+from seqviz.ui.text import as_text
 
 LABELS = {"encoder self": "encoder self-attention", "decoder self": "decoder masked self-attention",
           "cross": "cross-attention (decoder → source)"}
 ROW_TITLE = {"encoder self": "source token", "decoder self": "writing", "cross": "writing"}
 KEY_TITLE = {"encoder self": "source token", "decoder self": "decoder input", "cross": "source token"}
-SMOOTHING_NOTE = ("The models were trained with label smoothing 0.1: the training target gives 90 % to the right "
-                  "token and spreads 10 % over the rest, so even a sure choice shows about 90 %, rarely more.")
 
 
 def show_wide(fig, key: str, **kwargs):
@@ -60,7 +59,7 @@ def translation_chips(ex, beam: int) -> None:
     st.markdown(f"**Translation:** {html.escape(ex.translation) or '(empty)'}", unsafe_allow_html=True)
     left, right = st.columns([3, 2])
     left.markdown("".join(chips), unsafe_allow_html=True)
-    right.caption(SMOOTHING_NOTE)
+    right.caption(as_text(claims.confidence_note(ex.probs)))
     if beam > 1 and ex.candidates:
         st.caption(f"Beam search (width {beam}) finished with these candidates; it keeps the best score, "
                    "log p divided by length^0.6 (so long translations are not punished for every extra word).")
@@ -100,6 +99,8 @@ def model_view_tab(ex, n_layers: int, n_heads: int) -> None:
                "The red frame is the head shown below: click another tile to open it.")
     fig = figures.model_view(ex.patterns, ex.tokens, selected=(s["kind"], s["layer"], s["head"]))
     show_wide(fig, key="attn_model_view", on_select="rerun", selection_mode="points")
+    claim(claims.previous_token_claim(claims.previous_token_head(ex.patterns["encoder self"])))
+    claim(claims.sharpest_claim(claims.sharpest_head(ex.patterns["cross"])))
     kind, layer, head = selectors(n_layers, n_heads)
     rows, inputs, keys = ex.axes(kind)
     pattern = ex.patterns[kind][layer, head]  # [q, k]
@@ -107,6 +108,7 @@ def model_view_tab(ex, n_layers: int, n_heads: int) -> None:
     title = f"{LABELS[kind]} · layer {layer} · head {head}"
     show_wide(figures.head_heatmap(pattern, rows, keys, title, q_inputs=reads, row_title=ROW_TITLE[kind],
                                      key_title=KEY_TITLE[kind]), key="attn_head_heatmap")
+    claim(f"Layer {layer} head {head}: " + claims.head_claim(pattern, rows, keys, kind))
     st.caption(style.TOKEN_NOTE)
     with st.container(key="attn_lines_scroll"):
         st.html("<style>.st-key-attn_lines_scroll{overflow-x:auto}</style>")
@@ -141,6 +143,10 @@ def decoding_tab(ex, n_layers: int, n_heads: int) -> None:
     fig = notebook.attention_decoding(ex.trace, layer, None if head == ALL else head,
                                       texts=list(ex.so_far) or None)
     show_wide(fig, key="attn_animation")
+    shown = ex.patterns["cross"][layer].mean(0) if head == ALL else ex.patterns["cross"][layer, head]
+    rows, _, keys = ex.axes("cross")
+    claim(claims.cross_claim(shown, keys, rows))
+    claim(claims.mask_claim(ex.patterns["decoder self"]))
     st.caption(style.TOKEN_NOTE)
     steps = ex.trace.meta.get("steps") or []
     if steps:
@@ -199,6 +205,8 @@ def qkv_tab(loaded, ex, n_layers: int, n_heads: int) -> None:
                 key="attn_qkv_z")
     show_wide(vector_heatmap(w["output"], f"the head's output: its share of Concat(heads)·W_O, {d_model} numbers",
                                fmt=".1f", zrange=ranges["output"]), key="attn_qkv_out")
+    claim(claims.qkv_claim(claims.qkv_error(w["q"], w["K"], w["V"], w["softmax"],
+                                            ex.trace.get(kind, layer, "z")[head, query], w["mask"])))
 
 
 def saliency_tab(loaded, ex) -> None:
@@ -209,125 +217,3 @@ def saliency_tab(loaded, ex) -> None:
                                          title="gradient saliency: source → each written token"),
                 key="attn_saliency")
     st.caption(style.TOKEN_NOTE)
-
-
-def _diff_html(before: str, after: str) -> tuple[str, str]:
-    """Both sentences in full, words removed struck through on the left and words added underlined on the right."""
-    left, right = [], []
-    for op, words in word_diff(before, after):
-        text = html.escape(words)
-        if op == "same":
-            left.append(text)
-            right.append(text)
-        elif op == "removed":
-            left.append(f'<del style="background:#eeeeee;color:#1a1a1a">{text}</del>')
-        else:
-            right.append(f'<ins style="background:#fff1c2;color:#1a1a1a;text-decoration:underline">{text}</ins>')
-    return " ".join(left) or "(empty)", " ".join(right) or "(empty)"
-
-
-def _toggle(head: tuple[str, int, int], key: str) -> None:
-    off = set(state()["off"])
-    (off.add if st.session_state[key] else off.discard)(head)
-    state()["off"] = tuple(sorted(off))
-
-
-def _clear() -> None:
-    state()["off"] = ()
-
-
-def what_if_tab(path: str, mtime: float, sentence: str, beam: int, ex, n_layers: int, n_heads: int) -> None:
-    st.caption("Switch heads off (their output is zeroed before W_O), decode again, and compare. "
-               "Tick heads in the grid: rows are layers, columns are heads.")
-    s = state()
-    off_kind = st.segmented_control("Switch off heads in", KINDS, format_func=LABELS.get,
-                                    **bind("off_kind", "attn_off_kind", KINDS)) or s["off_kind"]
-    off = set(s["off"])
-    grid = st.container(border=True)
-    header = grid.columns([2] + [1] * n_heads)
-    header[0].markdown(f"**{SHORT[off_kind]}**")
-    for head in range(n_heads):
-        header[head + 1].markdown(f"head {head}")
-    for layer in range(n_layers):
-        cols = grid.columns([2] + [1] * n_heads, vertical_alignment="center")
-        cols[0].markdown(f"layer {layer}")
-        for head in range(n_heads):
-            key = f"attn_off_{SHORT[off_kind]}_{layer}_{head}"
-            st.session_state[key] = (off_kind, layer, head) in off
-            cols[head + 1].checkbox(f"{SHORT[off_kind]} L{layer} H{head}", key=key, label_visibility="collapsed",
-                                    on_change=_toggle, args=((off_kind, layer, head), key))
-    chosen = tuple(sorted(s["off"]))
-    if not chosen:
-        st.info("Tick one or more heads to see what the translation does without them.",
-                icon=":material/touch_app:")
-        return
-    listed = ", ".join(f"{SHORT[k]} L{layer} H{h}" for k, layer, h in chosen)
-    info, button = st.columns([5, 1], vertical_alignment="center")
-    info.markdown(f"**{len(chosen)} head{'s' if len(chosen) > 1 else ''} off:** {html.escape(listed)}")
-    button.button("Clear", on_click=_clear, key="attn_off_clear", icon=":material/restart_alt:")
-    after = cached_explore(path, mtime, sentence, beam, chosen)
-    changed = after.translation != ex.translation
-    before_html, after_html = _diff_html(ex.translation, after.translation)
-    st.markdown(f"**With every head:** {before_html}", unsafe_allow_html=True)
-    st.markdown(f"**With {len(chosen)} head{'s' if len(chosen) > 1 else ''} off:** {after_html}",
-                unsafe_allow_html=True)
-    if changed:
-        st.badge("translation changed (not better or worse: compare the words)", color="gray",
-                 icon=":material/compare_arrows:")
-    else:
-        st.badge("translation unchanged", color="gray", icon=":material/drag_handle:")
-
-    # The comparison map: a layer of a kind whose heads were switched off, head average before and after.
-    kinds_off = [k for k in KINDS if any(h[0] == k for h in chosen)]
-    cols = st.columns(2)
-    if s["cmp_kind"] not in kinds_off:
-        s["cmp_kind"] = kinds_off[0]
-    cmp_kind = cols[0].selectbox("Compare attention", kinds_off, format_func=LABELS.get,
-                                 **bind("cmp_kind", "attn_cmp_kind", kinds_off))
-    layers_off = sorted({layer for k, layer, _ in chosen if k == cmp_kind})
-    if s["cmp_layer"] not in layers_off:
-        s["cmp_layer"] = layers_off[0]
-    cmp_layer = cols[1].selectbox("Layer", layers_off, **bind("cmp_layer", "attn_cmp_layer", layers_off))
-    heads_here = [h for k, layer, h in chosen if k == cmp_kind and layer == cmp_layer]
-    before_avg = head_average(ex.patterns[cmp_kind])[cmp_layer]
-    after_avg = head_average(after.patterns[cmp_kind])[cmp_layer]
-    rows_b, inputs_b, keys_b = ex.axes(cmp_kind)
-    rows_a, inputs_a, keys_a = after.axes(cmp_kind)
-    reads = cmp_kind != "encoder self"
-    title = (f"{LABELS[cmp_kind]}, layer {cmp_layer}, average of all {n_heads} heads: with every head (left) and "
-             f"with head{'s' if len(heads_here) > 1 else ''} {', '.join(map(str, heads_here))} off (right)")
-    if keys_a == keys_b:
-        show_wide(figures.compare_heatmaps(before_avg, after_avg, rows_b, keys_b, rows_a,
-                                             titles=("every head", "heads off"), title=title,
-                                             q_inputs_a=inputs_b if reads else None,
-                                             q_inputs_b=inputs_a if reads else None), key="attn_compare")
-    else:  # decoder self-attention: the keys are the two (different) translations themselves
-        st.markdown(f"**{html.escape(title)}**")
-        show_wide(figures.head_heatmap(before_avg, rows_b, keys_b, "with every head", q_inputs=inputs_b,
-                                         row_title="writing", key_title="decoder input"), key="attn_compare_a")
-        show_wide(figures.head_heatmap(after_avg, rows_a, keys_a, "heads off", q_inputs=inputs_a,
-                                         row_title="writing", key_title="decoder input"), key="attn_compare_b")
-    st.caption(style.TOKEN_NOTE)
-
-
-def export_tab(ex) -> None:
-    from seqviz import export
-
-    st.caption("Standalone files that open offline: the HTML carries its own libraries; load a trace with "
-               "`seqviz.trace_record.load_trace`.")
-    if not st.toggle("Prepare the files", key="attn_export"):
-        return
-    stem = "seqviz_" + "_".join(ex.trace.meta["sentence"].split()[:4]).encode("ascii", "ignore").decode() or "trace"
-    tokens = {kind: (ex.axes(kind)[0], ex.axes(kind)[2]) for kind in ex.patterns}
-    page = export.model_view_html(figures.model_view(ex.patterns, ex.tokens), ex.trace.meta["sentence"],
-                                  ex.translation, tokens, model=ex.trace.meta.get("model", ""))
-    cols = st.columns(4)
-    cols[0].download_button("Model view (HTML)", page, f"{stem}_model_view.html", "text/html")
-    cols[1].download_button("Trace (JSON)", trace_bytes(ex.trace, "json"), f"{stem}.json", "application/json")
-    cols[2].download_button("Trace (NPZ)", trace_bytes(ex.trace, "npz"), f"{stem}.npz", "application/zip")
-    try:
-        bertviz = export.bertviz_head_view_html(ex.trace)
-    except ValueError as e:
-        cols[3].caption(str(e))
-    else:
-        cols[3].download_button("BertViz head view", bertviz, f"{stem}_bertviz.html", "text/html")

@@ -209,7 +209,7 @@ def test_what_if_grid_is_layers_by_heads_and_diff_marks_words(env):
 
 
 def test_word_diff_html_is_escaped_and_complete():
-    from seqviz.ui.attention_views import _diff_html
+    from seqviz.ui.attention_tools import _diff_html
 
     left, right = _diff_html("le <b>chat</b> dort", "le chien dort bien")
     assert "<del" in left and "&lt;b&gt;chat&lt;/b&gt;" in left and "<b>" not in left
@@ -347,7 +347,7 @@ def test_model_view_frames_the_selected_head_and_says_what_a_tile_is(env):
 
 def test_numbers_explained_and_beam_candidates(env):
     at = run(beam="4")
-    assert any("label smoothing 0.1" in c.value for c in at.caption)
+    assert any("label smoothing 0.1" in plain(c.value) for c in at.caption)
     table = at.dataframe[0].value
     loaded = load_checkpoint(env / "transformer.safetensors")
     ex = explore(loaded, "I am eating", beam=4)
@@ -355,3 +355,37 @@ def test_numbers_explained_and_beam_candidates(env):
     assert list(table["chosen"])[0] == "yes" and list(table["score"]) == sorted(table["score"], reverse=True)
     assert table["translation"][0] == (ex.translation or "(empty)")
     np.testing.assert_allclose(list(table["log p"]), [round(c.log_prob, 3) for c in ex.candidates])
+
+
+def plain(text):
+    """A caption as the page prints it (markdown-escaped), without the escapes."""
+    return text.replace("\\", "")
+
+
+def test_each_view_prints_its_claim_computed_from_the_trace(env):
+    from seqviz.labs import claims
+
+    ex = expected(env)
+    at = run("I am eating", view="Model view", kind="encoder self", layer="1", head="2")
+    rows, _, keys = ex.axes("encoder self")
+    want = claims.head_claim(ex.patterns["encoder self"][1, 2], rows, keys, "encoder self")
+    texts = [plain(c.value) for c in at.caption]
+    assert any(t.endswith("Layer 1 head 2: " + want) for t in texts), texts
+    assert any(claims.previous_token_claim(claims.previous_token_head(ex.patterns["encoder self"])) in t
+               for t in texts)
+    assert any(f"largest probability here is {max(ex.probs):.0%}" in t for t in texts)
+    at = run("I am eating", view="Decoding")
+    rows, _, keys = ex.axes("cross")
+    last = ex.patterns["cross"].shape[0] - 1
+    want = claims.cross_claim(ex.patterns["cross"][last].mean(0), keys, rows)
+    texts = [plain(c.value) for c in at.caption]
+    assert any(t.endswith(want) for t in texts) and any("no step looks at a word" in t for t in texts)
+    at = run("I am eating", view="QKV walkthrough")
+    assert any("The figure is the formula" in plain(c.value) for c in at.caption)
+
+
+def test_an_example_sentence_shows_its_reference(env):
+    at = run("I am eating")
+    assert any("**Reference**" in m.value and "je mange" in m.value for m in at.markdown)
+    at = run("the zebra is purple")
+    assert not any("**Reference**" in m.value for m in at.markdown)

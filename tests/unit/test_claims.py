@@ -180,3 +180,12 @@ def test_head_claim_both_ways():
     assert "No row puts half" in flat and "previous" not in flat
     with pytest.raises(ValueError):
         C.head_claim(np.full((3, 4), 0.25), rows, keys, "cross")
+
+
+def test_sharpest_head_both_ways():
+    patterns = np.full((2, 2, 3, 3), 1 / 3)
+    patterns[0, 1] = np.eye(3) * 0.9 + 0.1 / 3
+    found = C.sharpest_head(patterns)
+    assert (found.layer, found.head) == (0, 1) and "layer 0 head 1: each row puts on average 93%" in \
+        C.sharpest_claim(found)
+    assert "No cross-attention head focuses" in C.sharpest_claim(C.sharpest_head(np.full((1, 2, 3, 3), 1 / 3)))
