@@ -21,7 +21,6 @@ from seqviz.checkpoints import (
 )
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
-PAGE_COMMANDS = ("gradients", "positional", "compute")
 
 
 def checkpoint_path(args, default: str = "transformer") -> Path:
@@ -224,8 +223,10 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--quick", action="store_true")
     sp.set_defaults(func=cmd_bench)
 
-    for name in PAGE_COMMANDS:  # each page's own command lives beside its page (seqviz/commands/NAME.py)
-        importlib.import_module(f"seqviz.commands.{name}").register(sub)
+    from seqviz.pages import PAGES
+
+    for module in [p.command for p in PAGES if p.command]:  # a page's own command, found through the registry
+        importlib.import_module(module).register(sub)
 
     sp = sub.add_parser("app", help="start the Streamlit app")
     sp.add_argument("--checkpoints", default=None, help="directory of checkpoints to list in the app")

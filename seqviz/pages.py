@@ -45,9 +45,8 @@ class Control:
 
     @property
     def integer(self) -> bool:
-        """Whole numbers: a number control whose default and step are ints (floats otherwise)."""
-        return isinstance(self.default, int) and not isinstance(self.default, bool) and (
-            self.step is None or float(self.step).is_integer())
+        """Whole numbers: a number control whose default, range and step are all ints (floats otherwise)."""
+        return not any(isinstance(x, float) for x in (self.default, self.low, self.high, self.step))
 
 
 @dataclass(frozen=True)
@@ -165,7 +164,8 @@ PAGES: tuple[Page, ...] = (
              Control("grad_exp_steps", "exp_steps", "choice", learning_lab.EXP_STEPS, "Training steps",
                      choices=EXP_STEP_CHOICES),
              Control("grad_exp_metric", "exp_metric", "choice", "accuracy", "Show", choices=("accuracy", "loss")),
-         ), command="seqviz.commands.gradients", bench="seqviz.benchmarks.gradients"),
+             _sentence(),
+         ), command="seqviz.commands.gradients", bench="seqviz.benchmarks.gradients", reads_sentence=True),
     Page("attention", "Attention explorer", "Transformer", ":material/visibility:", "attention",
          "seqviz.ui.attention",
          controls=(

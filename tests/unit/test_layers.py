@@ -9,9 +9,10 @@ import pytest
 PKG = Path(__file__).resolve().parents[2] / "seqviz"
 # package -> (forbidden third-party roots, forbidden seqviz subpackages/modules)
 RULES = {
-    "models": ({"streamlit", "plotly", "altair"}, {"seqviz.labs", "seqviz.figures", "seqviz.ui", "seqviz.trace"}),
-    "labs": ({"streamlit"}, {"seqviz.figures", "seqviz.ui"}),
-    "figures": ({"torch", "streamlit"}, {"seqviz.labs", "seqviz.ui", "seqviz.models", "seqviz.trace"}),
+    "models": ({"streamlit", "plotly", "altair"},
+               {"seqviz.labs", "seqviz.figures", "seqviz.ui", "seqviz.trace", "seqviz.pages"}),
+    "labs": ({"streamlit"}, {"seqviz.figures", "seqviz.ui", "seqviz.pages"}),
+    "figures": ({"torch", "streamlit"}, {"seqviz.labs", "seqviz.ui", "seqviz.models", "seqviz.trace", "seqviz.pages"}),
     "ui": ({"torch"}, set()),
 }
 TORCH_FREE = ("names.py", "inputs.py", "trace_record.py", "tokenizer.py")
@@ -58,6 +59,17 @@ def test_core_modules_do_not_import_ui():
     assert len(core) >= 10
     for f in core:
         assert not violations(f, {"streamlit"}, {"seqviz.ui"}), f.name
+
+
+def test_the_registry_sits_between_labs_and_ui():
+    """pages.py reads the labs' ranges and is read by ui, app, cli and bench: it never imports streamlit, a
+    figure or a page, and no module below it (models, labs, figures, the core) imports it."""
+    assert not violations(PKG / "pages.py", {"streamlit", "plotly", "altair"},
+                          {"seqviz.figures", "seqviz.ui", "seqviz.cli", "seqviz.bench", "seqviz.benchmarks"})
+    tooling = {"pages.py", "cli.py", "bench.py", "export.py", "notebook.py", "__init__.py"}
+    for f in sorted(PKG.glob("*.py")):
+        if f.name not in tooling:
+            assert not violations(f, set(), {"seqviz.pages"}), f.name
 
 
 def test_the_rules_catch_a_violation(tmp_path):
