@@ -58,13 +58,6 @@ def test_home_hostile_input_is_text(app):
     assert not any(m.proto.allow_html for m in app.markdown if "script" in m.value)
 
 
-def test_home_missing_checkpoints(tmp_path, monkeypatch):
-    monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tmp_path))
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
-    assert not at.exception
-    assert "make checkpoints" in at.error[0].value
-
-
 def test_home_corrupt_checkpoint(tiny_copy, monkeypatch):
     (tiny_copy / "transformer.safetensors").write_bytes(b"broken")
     monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tiny_copy))

@@ -161,8 +161,6 @@ def test_hostile_sentences_do_not_crash(env):
     assert any("Type an English sentence" in i.value for i in at.info)
 
 
-def test_no_checkpoints(tmp_path, monkeypatch):
-    monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tmp_path))
-    at = run(d=8, L=10)
-    assert any("No trained checkpoints" in e.value for e in at.error)
-    titled(at, "PE matrix")  # the formula half still works
+def test_the_formula_half_works_without_checkpoints(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tmp_path))  # the error itself: tests/app/test_no_checkpoints.py
+    titled(run(d=8, L=10), "PE matrix")
