@@ -48,6 +48,15 @@ def step_answers(step: int, sentence: str, files: tuple[tuple[str, str, float], 
     return lab.answers(step, lab.Context(sentence, load))
 
 
+def rich(text: str) -> str:
+    """Question text for st.markdown: escaped (as_text), but `model-name` spans stay code spans, which markdown
+    already shows literally."""
+    parts = text.split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: escape it all
+        return as_text(text)
+    return "".join(f"`{p}`" if i % 2 else as_text(p) for i, p in enumerate(parts))
+
+
 def results() -> dict[str, dict[str, Any]]:
     return st.session_state.setdefault(RESULTS, {})
 
@@ -82,10 +91,10 @@ def show_question(a: lab.Answer, sentence: str, show_answers: bool) -> None:
     tag = f"{a.step}_{a.n}"
     with st.container(key=f"question_{tag}", border=True):
         label = {"predict": "Predict, then reveal", "read": "Read the figure", "explain": "Explain"}[a.mode]
-        st.markdown(f"**{a.n}. {as_text(a.prompt)}**  \n:gray[{label}]")
+        st.markdown(f"**{a.n}. {rich(a.prompt)}**  \n:gray[{label}]")
         if a.meaningless:
             link = same_tab_link(f"Open step {a.step}'s example", LESSON[a.step - 1].link(a.step))
-            st.markdown(f":material/info: {as_text(a.meaningless)} {link}", unsafe_allow_html=True)
+            st.markdown(f":material/info: {rich(a.meaningless)} {link}", unsafe_allow_html=True)
             return
         record = results().get(tag)
         if record is not None and record.get("sentence") != sentence:
@@ -106,7 +115,7 @@ def show_question(a: lab.Answer, sentence: str, show_answers: bool) -> None:
             return
         show = {"right": st.success, "wrong": st.error, "unmarked": st.info}[record["status"]]
         prefix = "Model answer: " if record["status"] == "unmarked" and show_answers else ""
-        show(prefix + as_text(record["text"]), icon=ICONS[record["status"]])
+        show(prefix + rich(record["text"]), icon=ICONS[record["status"]])
         reveal = a.mode == "predict" and a.plot is not None and (show_answers or record["status"] == "right")
         if reveal:
             _figure(a, f"question_figure_{tag}")
