@@ -5,28 +5,40 @@ It works on the figure's JSON, so no builder needs to know about it (ui/charts.s
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any
 
 import plotly.graph_objects as go
 
 from seqviz.figures.plotly_raw import colorscale
+from seqviz.figures.readable import readable
 from seqviz.figures.style import FONT_SIZE, INK, TITLE_SIZE
 
 HIGH_CONTRAST = "Inferno_r"  # projector mode: pale yellow for low, near-black for high, lightness monotone
 
 
 def scaled(fig: go.Figure, factor: float) -> go.Figure:
-    """The figure with every font size and line width multiplied by `factor` (the projector mode); a
-    figure with a width/height in px gets those and its margins multiplied too.
+    """The figure as the page shows it: every font size and line width multiplied by `factor` (the projector
+    mode; a figure with a width/height in px gets those and its margins multiplied too), sequential scales
+    high-contrast when factor > 1, and at every factor the layout rules of figures/readable.py (titles with
+    room, legends off titles, log axes over their data, a short modebar).
 
-    Works on any figure, so no builder needs to know about it. factor == 1 returns `fig` itself.
+    Works on any figure, so no builder needs to know about it. Returns a new figure; `fig` is not changed.
     """
-    if factor == 1:
-        return fig
     spec = fig.to_plotly_json()
     layout = spec.setdefault("layout", {})
     layout.setdefault("font", {}).setdefault("size", FONT_SIZE)
+    if factor != 1:
+        _scale(spec, factor)
+        _high_contrast(spec)
+    readable(spec)
+    out = go.Figure(spec, _validate=False)
+    if spec.get("frames"):
+        out._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in spec["frames"])
+    return out
+
+
+def _scale(spec: dict[str, Any], factor: float) -> None:
+    layout = spec["layout"]
     _scale_fonts(layout, factor)
     # A figure sized in px (cells of MIN_CELL_PX, margins that fit its labels) grows with its fonts,
     # else bigger labels would overlap in the same cells.
@@ -38,9 +50,6 @@ def scaled(fig: go.Figure, factor: float) -> go.Figure:
         for side in ("l", "r", "t", "b"):
             if isinstance(margin.get(side), int | float):
                 margin[side] = round(margin[side] * factor)
-    if not isinstance(layout.get("width"), int | float):
-        _rewrap_title(layout, factor)  # a column-wide figure keeps its width, so bigger letters need more lines
-    _high_contrast(spec)
     for trace in spec.get("data", []):
         _scale_fonts(trace, factor)
         line = trace.get("line")
@@ -49,26 +58,6 @@ def scaled(fig: go.Figure, factor: float) -> go.Figure:
     for frame in spec.get("frames", []) or []:
         for trace in frame.get("data", []):
             _scale_fonts(trace, factor)
-    out = go.Figure(spec, _validate=False)
-    if spec.get("frames"):
-        out._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in spec["frames"])
-    return out
-
-
-def _rewrap_title(layout: dict[str, Any], factor: float) -> None:
-    """Wrap the title at 1/factor of its longest line, and give the top margin room for the extra lines."""
-
-    title = layout.get("title")
-    text = title.get("text") if isinstance(title, dict) else None
-    if not text:
-        return
-    lines = text.split("<br>")
-    width = max(16, int(max(map(len, lines)) / factor))
-    wrapped = textwrap.wrap(" ".join(lines), width)
-    title["text"] = "<br>".join(wrapped)
-    size = (title.get("font") or {}).get("size", TITLE_SIZE * factor)
-    margin = layout.setdefault("margin", {})
-    margin["t"] = max(margin.get("t", 0), round(20 + len(wrapped) * (size + 8)))
 
 
 def _high_contrast(spec: dict[str, Any]) -> None:

@@ -19,9 +19,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port; SEQVIZ_E2E_PORTS=LOW-HIGH keeps it in a range (agents sharing a machine split the ports)."""
+    low, _, high = os.environ.get("SEQVIZ_E2E_PORTS", "0-0").partition("-")
+    for port in range(int(low), int(high or low) + 1):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free port in SEQVIZ_E2E_PORTS={low}-{high}")
 
 
 @pytest.fixture(scope="session")

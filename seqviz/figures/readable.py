@@ -1,0 +1,177 @@
+"""The last pass over every figure before it is shown (projector.scaled runs it at every scale): layout rules
+that no builder should have to remember, applied to the figure's JSON (DESIGN §5, issue 20).
+
+- Titles wrap to the width they really get (a figure is never wider than COLUMN_PX unless it scrolls, and the
+  modebar keeps the top right corner), sit at the top of the figure, and the top margin grows by the lines
+  they gained, so a title is never cut and never under the modebar.
+- A legend that would sit at the top right or over the title goes in rows between the title and the plot.
+- Log axes span their data's decades (not an annotation's y read as a power of ten) and label only values
+  they can name in full: whole decades, or 1-2-5 steps across a short range. No "2, 5" minor digits at 10 px.
+- The modebar keeps three buttons, so it is short and stays off the title.
+"""
+from __future__ import annotations
+
+import html
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from seqviz.figures.plotly_raw import decode_array
+from seqviz.figures.style import FONT_SIZE, TICK_SIZE, TITLE_SIZE
+
+COLUMN_PX = 560  # the main column at 1024 px with the sidebar open: no figure gets more unless it scrolls
+MODEBAR_PX = 110  # the top right corner the modebar (three buttons) covers on hover
+CHAR_EM = 0.6  # width of an average character in em (Open Sans, Arial): an over-estimate, so lines fit
+TITLE_TOP_PX = 8
+MODEBAR_REMOVE = ["pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d", "hoverClosestCartesian",
+                  "hoverCompareCartesian", "toggleSpikelines"]
+NO_LEGEND = {"heatmap", "contour", "histogram2d", "image", "surface", "table"}
+
+
+def readable(spec: dict[str, Any]) -> None:
+    """Apply the rules above to a figure's JSON (as from fig.to_plotly_json()), in place."""
+    layout = spec.setdefault("layout", {})
+    data = spec.get("data", []) or []
+    layout.setdefault("font", {}).setdefault("size", FONT_SIZE)
+    layout["modebar"] = {**(layout.get("modebar") or {}), "remove": MODEBAR_REMOVE}
+    for key in [key for key in layout if re.fullmatch(r"[xy]axis\d*", key)]:
+        if isinstance(layout[key], dict) and layout[key].get("type") == "log":
+            _fit_log_axis(layout[key], key, data, layout)
+    legend_px = _legend_between(layout, data)
+    _title_room(layout, spec.get("frames") or [], legend_px)
+
+
+def visible_length(text: str) -> int:
+    """Characters a reader sees: tags dropped, entities as one character."""
+    return len(html.unescape(re.sub(r"<[^>]+>", "", text)))
+
+
+def wrap_visible(text: str, chars: int) -> list[str]:
+    """Break each line of `text` (lines split at <br>) so none shows more than `chars` characters; existing
+    breaks are kept. Words (runs without spaces, tags included) are never split."""
+    out: list[str] = []
+    for line in text.split("<br>"):
+        current = ""
+        for word in line.split(" "):
+            trial = f"{current} {word}" if current else word
+            if current and visible_length(trial) > chars:
+                out.append(current)
+                current = word
+            else:
+                current = trial
+        out.append(current)
+    return out
+
+
+def _title_room(layout: dict[str, Any], frames: list[dict[str, Any]], legend_px: float) -> None:
+    title = layout.get("title")
+    if isinstance(title, str):
+        title = layout["title"] = {"text": title}
+    text = title.get("text") if isinstance(title, dict) else None
+    frame_titles = [frame.get("layout", {}).get("title", {}) for frame in frames]
+    frame_titles = [t for t in frame_titles if isinstance(t, dict) and t.get("text")]
+    if not text and not frame_titles:
+        if legend_px:
+            margin = layout.setdefault("margin", {})
+            margin["t"] = max(margin.get("t", 100), TITLE_TOP_PX + legend_px + 6)
+        return
+    size = float(((title or {}).get("font") or {}).get("size") or TITLE_SIZE)
+    width = layout.get("width") if isinstance(layout.get("width"), int | float) else COLUMN_PX
+    chars = max(12, int((min(width, COLUMN_PX) - MODEBAR_PX - 16) / (size * CHAR_EM)))
+    old_lines, new_lines = 0, 0
+    for node in [title, *frame_titles]:
+        if node and node.get("text"):
+            old_lines = max(old_lines, node["text"].count("<br>") + 1)
+            lines = wrap_visible(node["text"], chars)
+            node["text"] = "<br>".join(lines)
+            new_lines = max(new_lines, len(lines))
+    line_px = size + 8
+    title.update(x=title.get("x", 0.0), xanchor=title.get("xanchor", "left"), xref="container", yref="container",
+                 y=1, yanchor="top", pad=dict(t=TITLE_TOP_PX, b=0, l=8, r=0))
+    margin = layout.setdefault("margin", {})
+    top = float(margin.get("t", 100))
+    needed = TITLE_TOP_PX + new_lines * line_px + legend_px + 10
+    margin["t"] = round(max(top + (new_lines - old_lines) * line_px, needed))
+    if isinstance(layout.get("height"), int | float):
+        layout["height"] = round(layout["height"] + margin["t"] - top)  # the plot keeps its px size
+
+
+def _legend_entries(data: list[dict[str, Any]]) -> list[str]:
+    return [str(trace.get("name") or "") for trace in data
+            if trace.get("showlegend", True) is not False and trace.get("type", "scatter") not in NO_LEGEND
+            and trace.get("visible", True) is not False]
+
+
+def _legend_between(layout: dict[str, Any], data: list[dict[str, Any]]) -> float:
+    """Move a legend that would meet the title into rows above the plot; return the px those rows take."""
+    entries = _legend_entries(data)
+    shown = layout.get("showlegend")
+    if shown is False or (shown is None and len(entries) < 2) or not entries:
+        return 0.0
+    legend = layout.setdefault("legend", {})
+    y = legend.get("y")
+    if y is not None and y < 0.99:
+        return 0.0  # inside or under the plot, placed on purpose
+    size = float((legend.get("font") or {}).get("size") or (layout.get("font") or {}).get("size") or FONT_SIZE)
+    width = layout.get("width") if isinstance(layout.get("width"), int | float) else COLUMN_PX
+    room = min(width, COLUMN_PX) - 20
+    rows, used = 1, 0.0
+    for name in entries:
+        item = visible_length(name) * size * CHAR_EM + 50  # the sample line and the gap
+        if used and used + item > room:
+            rows, used = rows + 1, 0.0
+        used += item
+    legend.update(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom", yref="paper")
+    legend.setdefault("font", {}).setdefault("size", size)
+    return rows * size * 1.7 + 8
+
+
+def _axis_values(key: str, data: list[dict[str, Any]]) -> np.ndarray:
+    """Every finite, positive value the traces put on axis `key` ("xaxis2" -> traces with xaxis="x2")."""
+    letter, number = key[0], key[5:]
+    name = letter + number
+    values = []
+    for trace in data:
+        if (trace.get(f"{letter}axis") or letter) != name or trace.get("visible", True) is False:
+            continue
+        raw = trace.get(letter)
+        if raw is None:
+            continue
+        try:
+            array = np.asarray(decode_array(raw), dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            continue
+        values.append(array[np.isfinite(array) & (array > 0)])
+    return np.concatenate(values) if values else np.empty(0)
+
+
+def _fit_log_axis(axis: dict[str, Any], key: str, data: list[dict[str, Any]], layout: dict[str, Any]) -> None:
+    values = _axis_values(key, data)
+    if "range" not in axis and values.size:
+        low, high = math.log10(values.min()), math.log10(values.max())
+        pad = 0.05 * max(high - low, 1.0)
+        axis["range"] = [low - pad, high + pad]
+    if "tickvals" in axis or "range" not in axis:
+        return
+    low, high = sorted(axis["range"])
+    if high - low >= 2.5:  # whole decades, at most about 8 labelled
+        step = max(1, math.ceil((math.floor(high) - math.ceil(low) + 1) / 8))
+        powers = range(math.ceil(low), math.floor(high) + 1, step)
+        values_ = [10.0 ** k for k in powers]
+        text = [_power(k) for k in powers]
+    else:  # a short range: 1-2-5 steps, written in full
+        values_ = [m * 10.0 ** k for k in range(math.floor(low) - 1, math.ceil(high) + 1) for m in (1, 2, 5)
+                   if low <= math.log10(m * 10.0 ** k) <= high]
+        text = [f"{value:,.10g}" for value in values_]
+    axis.update(tickmode="array", tickvals=values_, ticktext=text)
+    font = axis.setdefault("tickfont", {})
+    font["size"] = max(float(font.get("size") or 0), float((layout.get("font") or {}).get("size") or TICK_SIZE))
+
+
+def _power(k: int) -> str:
+    """10^k as plotly text: small powers in full (1, 10, 100, 1000), others as 10 with a superscript."""
+    if 0 <= k <= 3:
+        return f"{10 ** k:,}"
+    return f"10<sup>{str(k).replace('-', '−')}</sup>"

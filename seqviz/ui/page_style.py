@@ -1,0 +1,48 @@
+"""CSS the pages need for a classroom, as functions the shared chart and projector code call (issue 20).
+
+- `keep_width(px)`: Streamlit draws a Plotly chart at most as wide as its column, so a figure sized in px for
+  its cells (24 px at least, labels that fit) was squeezed and its labels collided. Called right before
+  st.plotly_chart, it gives that one chart its width; the chart's element container (overflow-x: auto in
+  Streamlit) then scrolls sideways inside the column instead.
+- `classroom_css(projector)`: captions, where most of the "how to read" text is, in dark ink (contrast ≥ 4.5:1
+  on white, where Streamlit's 60 % grey gives about 3.9:1); in projector mode they and the page's text grow
+  with the figures.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+CAPTION_INK = "#4b4d57"  # 8.0:1 on white; still lighter than body text, so captions read as captions
+PROJECTOR_TEXT_PX = 20  # body text, captions and widget labels in projector mode (Streamlit's are 14-16 px)
+
+
+def keep_width_css(px: int) -> str:
+    """The CSS (in its own hidden element) that keeps the next element's chart `px` wide."""
+    mark = f"seqviz-wide-{int(px)}"
+    return (f"<span class='{mark}'></span><style>"
+            f"[data-testid=stElementContainer]:has(.{mark}) {{display: none}}"
+            f"[data-testid=stElementContainer]:has(.{mark}) + [data-testid=stElementContainer] "
+            f"[data-testid=stFullScreenFrame] {{width: {int(px)}px; min-width: {int(px)}px}}</style>")
+
+
+def keep_width(px: int, where: object = None) -> None:
+    """Call right before st.plotly_chart (in the same container) for a figure whose layout has a width."""
+    (where or st).markdown(keep_width_css(px), unsafe_allow_html=True)
+
+
+def classroom_css(projector: bool) -> str:
+    """Captions dark enough everywhere; in projector mode, text as big as the figures' letters."""
+    css = (f"[data-testid=stCaptionContainer], [data-testid=stCaptionContainer] p "
+           f"{{color: {CAPTION_INK} !important; opacity: 1 !important}}")
+    if projector:
+        px = PROJECTOR_TEXT_PX
+        css += (f"[data-testid=stMain] [data-testid=stMarkdownContainer] p, [data-testid=stMain] li, "
+                f"[data-testid=stCaptionContainer], [data-testid=stCaptionContainer] p, "
+                f"[data-testid=stWidgetLabel] p {{font-size: {px}px !important; line-height: 1.45}}"
+                f"[data-testid=stMain] .katex {{font-size: 1.15em}}")
+    return f"<style>{css}</style>"
+
+
+def apply_classroom_css(projector: bool) -> None:
+    """Once per run, from the projector switch (app.py / ui/projector.py)."""
+    st.markdown(classroom_css(projector), unsafe_allow_html=True)
