@@ -81,8 +81,9 @@ LESSON = (
          "Gates are small sigmoids that decide what to keep: C_t = f⊙C_{t−1} + i⊙g. A unit whose forget gate f "
          "stays near one carries its memory forward, so information (and gradient) crosses many steps; at f = 0.5 "
          "the memory halves at every word. In this model most units forget within a few words, and a few hold f "
-         "near one across the whole sentence: they are the long memory. The sentence under the map counts them.",
-         "the forget-gate map: the few unit rows that stay bright (near one) from the first word to the last",
+         "near one across the whole sentence: they are the long memory. The sentence under the maps counts them.",
+         "the cell-state map: the few dark stripes that grow from the first word to the last are the units whose "
+         "forget gate stays near one",
          "rnn", {"sentence": CAT, "model": "lstm-attention", "view": "Gates"}),
     Step("seq2seq and the fixed-context bottleneck",
          "A plain encoder-decoder hands the decoder one vector, the last hidden state. Short or long, the "

@@ -27,6 +27,16 @@ def pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def share(x: float) -> str:
+    """A share a student reads at once: '42%' down to 1%, then '1 in 10,000' (one significant figure)."""
+    if x >= 0.01:
+        return pct(x)
+    if x <= 0:
+        return "nothing"
+    n = 1 / x
+    return f"1 in {float(f'{n:.1g}'):,.0f}"
+
+
 def listed(names: Sequence[str]) -> str:
     """Model names, comma-separated. Claims are plain text (no markdown): the page escapes them as typed."""
     return ", ".join(names)
@@ -59,18 +69,21 @@ def memory_claim(keep: np.ndarray, tokens: Sequence[str], gate: str = "forget ga
     kept = memory_kept(keep)
     long = kept > KEEP_HALF
     first, last = word(tokens[0]), word(tokens[-1])
-    lead = (f"The {gate} averages {keep.mean():.2f} over the {n_units} units, so the median unit keeps only "
-            f"{np.median(kept):.0e} of what it stored at “{first}” by “{last}”.")
+    lead = (f"The {gate} averages {keep.mean():.2f} over the {n_units} units: the median unit keeps only "
+            f"{share(float(np.median(kept)))} of what it stored at “{first}” by “{last}”.")
     if not long.any():
         return (lead + f" No unit keeps half of it: on this sentence no memory crosses all {n_steps} steps "
                 "(try a longer sentence).")
     out = (lead + f" But {long.sum()} of {n_units} units hold the gate near one all along and keep more than half: "
-           "the rows that stay bright across the whole gate map. They carry the first word to the last.")
+           "they carry the first word to the last (their rows stay yellow in the gate map).")
     if cell is not None:
         end = np.abs(np.asarray(cell, dtype=np.float64)[-1])
-        if (~long).any():
-            out += (f" Their memory |C_T| averages {end[long].mean():.1f}, against {end[~long].mean():.1f} for "
-                    "the other units: it grows as they add to it.")
+        if (~long).any() and end[long].mean() > end[~long].mean():
+            out += (f" In the cell-state map they are the few dark stripes that grow from left to right: their "
+                    f"|C_T| averages {end[long].mean():.1f}, against {end[~long].mean():.1f} for the other units.")
+        elif (~long).any():
+            out += (f" Their memory is not larger for it: |C_T| averages {end[long].mean():.1f}, against "
+                    f"{end[~long].mean():.1f} for the other units.")
     return out
 
 
@@ -343,7 +356,7 @@ def confidence_note(probs: Sequence[float], smoothing: float = 0.1) -> str:
     return base + f"Here one token reaches {pct(top)}, above it."
 
 
-def head_claim(pattern: np.ndarray, rows: Sequence[str], keys: Sequence[str], kind: str, top: int = 2) -> str:
+def head_claim(pattern: np.ndarray, rows: Sequence[str], keys: Sequence[str], kind: str, top: int = 4) -> str:
     """What one head does on this sentence, from its map [q, k]: its sharpest links (rows whose peak is at least
     LINK_MIN), and for self-attention how much it looks at the previous token, each against an even spread."""
     pattern = np.asarray(pattern, dtype=np.float64)
@@ -352,11 +365,18 @@ def head_claim(pattern: np.ndarray, rows: Sequence[str], keys: Sequence[str], ki
     even = 1.0 / max(len(keys), 1)
     verb = "writing " if kind != "encoder self" else ""
     peaks, where = pattern.max(-1), pattern.argmax(-1)
-    sharp = [i for i in np.argsort(-peaks, kind="stable")[:top] if peaks[i] >= LINK_MIN]
+    sharp = [int(i) for i in np.argsort(-peaks, kind="stable") if peaks[i] >= LINK_MIN]
+    examples, seen = [], set()
+    for i in sharp:  # one example per key, whole words first: "chat" → "cat" reads better than "'" → "sat"
+        if len(word(rows[i])) > 1 and word(rows[i]) != "</s>" and word(keys[where[i]]) not in seen:
+            seen.add(word(keys[where[i]]))
+            examples.append(i)
+    examples = sorted(examples[:top])
     parts = []
     if sharp:
-        parts.append("Its sharpest rows: " + "; ".join(
-            f"{verb}“{word(rows[i])}” → “{word(keys[where[i]])}” {pct(peaks[i])}" for i in sharp) + ".")
+        parts.append(f"{len(sharp)} of its {len(rows)} rows put at least {pct(LINK_MIN)} on one token" + (
+            ", e.g. " + "; ".join(f"{verb}“{word(rows[i])}” → “{word(keys[where[i]])}” {pct(peaks[i])}"
+                                  for i in examples) if examples else "") + ".")
     else:
         parts.append(f"No row puts half its weight on one token: the head spreads out (largest weight "
                      f"{pct(peaks.max())}, evenly spread {pct(even)}).")

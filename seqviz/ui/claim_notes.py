@@ -24,5 +24,6 @@ def reference_line(sentence: str, translation: str, where: Any = None) -> None:
     found = example_reference(sentence)
     if found is None:
         return
-    same = " The model writes exactly this." if translation.strip() == found.text else ""
-    (where or st).markdown(f"**Reference** ({as_text(found.note)}): {as_text(found.text)}{same}")
+    same = "the model writes exactly this" if translation.strip() == found.text else "compare it with the model's"
+    (where or st).markdown(f"**Reference** ({as_text(found.note)}): {as_text(found.text)}  \n"
+                           f":material/compare_arrows: {same}.")

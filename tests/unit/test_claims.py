@@ -16,7 +16,10 @@ def test_memory_claim_counts_the_units_that_keep_their_memory():
     cell = np.ones((4, 10))
     cell[-1, :3] = 5.0
     text = C.memory_claim(keep, TOKENS, cell=cell)
-    assert "3 of 10 units" in text and "5.0" in text and "“the”" in text
+    assert "3 of 10 units" in text and "dark stripes" in text and "5.0" in text and "“the”" in text
+    assert "keeps only 12%" in text  # the median unit: 0.5³
+    assert "not larger" in C.memory_claim(keep, TOKENS, cell=np.ones((4, 10)))
+    assert C.share(1.2e-4) == "1 in 8,000" and C.share(1e-4) == "1 in 10,000" and C.share(0.42) == "42%" and C.share(0.0) == "nothing"
     assert np.allclose(C.memory_kept(keep)[:3], 0.99 ** 3)
 
 
@@ -171,11 +174,12 @@ def test_positional_claims_both_ways():
 
 
 def test_head_claim_both_ways():
-    rows = keys = ["▁a", "▁b", "▁c", "▁d"]
+    rows = keys = ["▁we", "▁eat", "▁the", "▁the"]
     previous = np.eye(4, k=-1) * 0.9 + 0.1 / 4
     previous[0] = 0.25
     text = C.head_claim(previous, rows, keys, "encoder self")
-    assert "“b” → “a” 92%" in text and "previous token: " in text
+    assert "3 of its 4 rows put at least 50%" in text and "“eat” → “we” 92%; “the” → “eat” 92%;" in text
+    assert "previous token: " in text
     flat = C.head_claim(np.full((4, 4), 0.25), rows, keys, "cross")
     assert "No row puts half" in flat and "previous" not in flat
     with pytest.raises(ValueError):

@@ -93,7 +93,7 @@ def test_step_3_most_units_forget_and_a_few_keep_their_memory(models):
     n_long = int((kept > C.KEEP_HALF).sum())
     holds(3, 1 <= n_long <= FEW_KEEP * n_units, f"{n_long} of {n_units} units keep more than half")
     text = C.memory_claim(run.enc_gates["f"], run.src_tokens, cell=run.enc_gates["cell"])
-    holds(3, f"{n_long} of {n_units} units" in text, text)
+    holds(3, f"{n_long} of {n_units} units" in text and "dark stripes" in text, text)  # the look-at line
 
 
 def card_rows():
