@@ -111,6 +111,7 @@ def test_figure_hidden_until_answered_and_meaningless_offers_the_preset():
 def test_teacher_links_hide_questions_and_answers():
     at = open_step(2, "I am eating", questions="0")
     assert not at.text_input and not any("Check your understanding" in m.value for m in at.sidebar.markdown)
+    assert open_step(2, "I am eating", questions="maybe").text_input  # not 0 or 1: the default, questions on
     a = expected(2, "I am eating")[0]
     at = answer(open_step(2, "I am eating", answers="0"), a, wrong_value(a))
     assert at.error and all(a.shown not in plain(e.value) for e in at.error)
