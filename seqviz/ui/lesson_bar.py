@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seqviz.lesson import EXAMPLES, LESSON
+from seqviz.lesson import LESSON
+from seqviz.references import example_reference
 from seqviz.ui.text import as_text, same_tab_link
 
 
@@ -18,12 +19,6 @@ def current_step() -> int | None:
                    "the lesson path is on Home.")
         return None
     return int(raw)
-
-
-def reference_for(sentence: str) -> str | None:
-    """The corpus's French for an example sentence (compared without case or surrounding space)."""
-    wanted = " ".join(sentence.lower().split())
-    return next((e.reference for e in EXAMPLES if " ".join(e.sentence.lower().split()) == wanted), None)
 
 
 def lesson_bar() -> int | None:
@@ -45,8 +40,8 @@ def lesson_bar() -> int | None:
             st.markdown(as_text(step.text))
             st.markdown(f":material/visibility: **Look at:** {as_text(step.figure)}")
             sentence = step.params.get("sentence")
-            reference = reference_for(sentence) if sentence else None
+            reference = example_reference(sentence) if sentence else None
             if reference:
                 st.markdown(f":material/translate: The corpus's French for “{as_text(sentence)}”: "
-                            f"**{as_text(reference)}**. Compare it with the model's translation below.")
+                            f"**{as_text(reference.text)}**. Compare it with the model's translation below.")
     return n

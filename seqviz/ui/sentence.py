@@ -6,12 +6,13 @@ from typing import Any
 import streamlit as st
 
 from seqviz.checkpoints import CheckpointError, checkpoint_dir, find_checkpoints, read_card
-from seqviz.inputs import DEFAULT_SENTENCE, MAX_INPUT_CHARS, clip_text
+from seqviz.inputs import DEFAULT_SENTENCE, MAX_INPUT_CHARS, Notice, clip_text, sentence_notices
 from seqviz.lesson import EXAMPLES
 from seqviz.pages import SENTENCE_KEY, page
+from seqviz.tokenizer import Tokenizer
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import write
-from seqviz.vocabulary import read_vocabulary, unknown_words
+from seqviz.vocabulary import read_vocabulary
 
 SENTENCE = page("home").control("sentence")
 
@@ -26,7 +27,7 @@ def clip_input(text: str) -> str:
 def shared_sentence(widget_key: str, label: str = "English sentence", help: str | None = None,
                     container: Any = None) -> str:
     """The text box for the one sentence that follows the user from page to page, with a picker of example
-    sentences under it and a notice when the sentence has words the models never saw in training.
+    sentences under it and the one bad-input notice (sentence_notice).
 
     The value lives in st.session_state[SENTENCE_KEY] (restored from ?sentence= by url_state.restore and
     mirrored back by url_state.mirror); each page's own widget key is seeded from it (Streamlit forgets a
@@ -46,7 +47,7 @@ def shared_sentence(widget_key: str, label: str = "English sentence", help: str 
     example_picker(widget_key, where)
     st.session_state[SENTENCE_KEY] = value
     write(SENTENCE, value)  # now, not at the page's end: a page stops early on an empty sentence
-    unknown_words_notice(value, where)
+    sentence_notice(value, where)
     return value
 
 
@@ -72,19 +73,26 @@ def _vocabulary(directory: str, mtime: float) -> dict[str, int] | None:  # mtime
     return read_vocabulary(directory, hashes.pop()) if len(hashes) == 1 else None
 
 
-def unknown_words_notice(sentence: str, where: Any = None) -> list[str]:
-    """Mark the words no model in the checkpoint folder saw in training. A notice, never a block."""
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _tokenizer(path: str, mtime: float) -> Tokenizer:  # mtime: a retrained tokenizer is reread
+    return Tokenizer(path)
+
+
+ICONS = {"control": ":material/keyboard:", "html": ":material/code:", "script": ":material/translate:",
+         "bytes": ":material/data_array:", "unknown": ":material/help:"}
+
+
+def sentence_notice(sentence: str, where: Any = None) -> list[Notice]:
+    """The one bad-input notice under every sentence box (inputs.sentence_notices): control characters, HTML,
+    emoji and other scripts, byte pieces, and the words outside the training corpus. A notice, never a block."""
     directory = checkpoint_dir()
-    info = directory / "tokenizer.json"
+    info, model = directory / "tokenizer.json", directory / "tokenizer.model"
     try:
         vocabulary = _vocabulary(str(directory), info.stat().st_mtime) if info.is_file() else None
     except CheckpointError:
         vocabulary = None
-    if not vocabulary:
-        return []
-    unknown = unknown_words(sentence, vocabulary)
-    if unknown:
-        shown = ", ".join(f"**{as_text(word)}**" for word in unknown[:12]) + (" …" if len(unknown) > 12 else "")
-        (where or st).caption(f":material/help: Not in the training corpus: {shown}. The models learn only from "
-                              "their corpus, so the translation of these words is a guess.")
-    return unknown
+    tokenizer = _tokenizer(str(model), model.stat().st_mtime) if model.is_file() else None
+    notices = sentence_notices(sentence, vocabulary, tokenizer)
+    for notice in notices:
+        (where or st).caption(f"{ICONS.get(notice.kind, ':material/info:')} {as_text(notice.message)}")
+    return notices
