@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from seqviz.checkpoints import checkpoint_dir
-from seqviz.inputs import InputError
+from seqviz.inputs import InputError, without_controls
 from seqviz.labs import rnn as lab
 from seqviz.pages import RNN_VIEWS as VIEWS
 from seqviz.ui import rnn_claims
@@ -50,9 +50,7 @@ with st.expander(f"The equations of `{name}`: {lab.describe(config)}, hidden siz
     for line in lab.equations(config):
         st.latex(line)
 
-text, input_notes = lab.input_notes(clip_input(sentence))
-for note in input_notes:
-    st.info(note, icon=":material/translate:")
+text = without_controls(clip_input(sentence))  # the box above already gave the one bad-input notice
 if not text.strip():
     st.info("Type an English sentence above, for example “I am eating” or “the red apples are on the table”.",
             icon=":material/edit:")

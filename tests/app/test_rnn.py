@@ -204,7 +204,7 @@ def test_gradient_view(env):
 ])
 def test_bad_input(env, text, message):
     at = run(text)
-    assert any(message in i.value for i in at.info)
+    assert any(message in i.value for i in at.info) or any(message in plain(c.value) for c in at.caption)
     assert not at.exception
 
 
@@ -230,6 +230,10 @@ def test_url_restores_view_and_bad_model_is_reported(env):
     assert at.segmented_control(key="rnn_view").value == "Gates"
     assert any("model=nope" in i.value for i in at.info)
     assert at.query_params["view"] == "Gates"
+
+
+def plain(text):
+    return text.replace("\\", "")
 
 
 def captions(at):
