@@ -225,9 +225,12 @@ PAGES: tuple[Page, ...] = (
          ), command="seqviz.commands.compute", bench="seqviz.benchmarks.compute"),
 )
 
-# Controls every page shares, drawn by app.py: the projector switch and the lesson step.
+# Controls every page shares, read by app.py: the projector switch, and a teacher's switches for the lesson's
+# questions (a link with ?questions=0 hides them, ?answers=0 hides the model's answers).
 APP_CONTROLS: tuple[Control, ...] = (
     Control("projector", "projector", "flag", False, "Projector mode"),
+    Control("lesson_questions", "questions", "flag", True, "Questions in the lesson steps"),  # ?questions=0
+    Control("lesson_answers", "answers", "flag", True, "Model answers in the questions"),  # ?answers=0
 )
 RESERVED_URLS = ("step", "hide")  # read by the lesson bar and the trimmed links, not controls
 

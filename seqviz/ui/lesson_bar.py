@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from seqviz.inputs import DEFAULT_SENTENCE
 from seqviz.lesson import LESSON
+from seqviz.pages import SENTENCE_KEY
 from seqviz.references import example_reference
 from seqviz.ui.text import as_text, same_tab_link
 
@@ -19,6 +21,13 @@ def current_step() -> int | None:
                    "the lesson path is on Home.")
         return None
     return int(raw)
+
+
+def lesson_sentence(n: int) -> str:
+    """The sentence step n's page reads: the session's (the page restored it), else the link's, else the step's
+    preset, else the default."""
+    raw = st.session_state.get(SENTENCE_KEY) or st.query_params.get("sentence")
+    return raw or LESSON[n - 1].params.get("sentence") or DEFAULT_SENTENCE
 
 
 def lesson_bar() -> int | None:
