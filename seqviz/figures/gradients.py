@@ -339,14 +339,18 @@ def cliff_figure(w: object, b: object, loss: object, paths: Sequence[Mapping[str
 
 def recall_chart(results: Sequence[Mapping[str, Any]], chance: float, labels: Mapping[str, str] | None = None,
                  colors: Mapping[str, str] | None = None, metric: str = "accuracy", title: str = "") -> go.Figure:
-    """The live experiment: test accuracy (or loss) against T, one line per model, the memoryless baseline
-    dashed. results: [{"cell", "T", "accuracy", "loss"}]."""
+    """The live experiment: test accuracy (or loss) against T, one line per model through the mean over seeds,
+    whiskers from the lowest to the highest seed, the memoryless baseline dashed.
+    results: [{"cell", "T", "accuracy", "loss"}], each metric a number or a list with one value per seed."""
     if metric not in ("accuracy", "loss"):
         raise ValueError("metric must be 'accuracy' or 'loss'")
     labels, colors = dict(labels or {}), dict(colors or {})
-    by_cell: dict[str, list[tuple[int, float]]] = {}
+    by_cell: dict[str, list[tuple[int, np.ndarray]]] = {}
     for r in results:
-        by_cell.setdefault(str(r["cell"]), []).append((int(r["T"]), float(r[metric])))
+        values = np.atleast_1d(np.asarray(r[metric], dtype=np.float64))
+        if values.size == 0:
+            raise ValueError(f"{r['cell']} at T={r['T']}: no {metric} values")
+        by_cell.setdefault(str(r["cell"]), []).append((int(r["T"]), values))
     lengths = sorted({int(r["T"]) for r in results}) or [1]
     scale = 100.0 if metric == "accuracy" else 1.0
     log_x = max(lengths) / max(min(lengths), 1) > 8
@@ -354,21 +358,29 @@ def recall_chart(results: Sequence[Mapping[str, Any]], chance: float, labels: Ma
     data: list[Any] = []
     n = len(by_cell)
     for k, (cell, points) in enumerate(by_cell.items()):
-        points.sort()
+        points.sort(key=lambda p: p[0])
         offset = k - (n - 1) / 2  # dodge sideways so models with equal scores stay visible
         ts = np.array([p[0] for p in points], dtype=np.float64)
         xs = ts * 10 ** (0.015 * offset) if log_x else ts + offset * 0.012 * (max(lengths) - min(lengths) + 1)
-        data.append(go.Scatter(x=xs, y=[scale * p[1] for p in points], mode="lines+markers", customdata=ts,
+        mean = np.array([scale * p[1].mean() for p in points])
+        low = np.array([scale * p[1].min() for p in points])
+        high = np.array([scale * p[1].max() for p in points])
+        seeds = [len(p[1]) for p in points]
+        unit = "%{y:.1f}%" if metric == "accuracy" else "%{y:.3f} nats"
+        data.append(go.Scatter(x=xs, y=mean, mode="lines+markers", customdata=np.stack([ts, low, high, seeds], 1),
                                name=labels.get(cell, cell), marker=dict(size=11, symbol=symbols[k % len(symbols)]),
                                line=dict(color=colors.get(cell, _color(cell)), width=style.LINE_WIDTH),
-                               hovertemplate=f"{style.escape(labels.get(cell, cell))}<br>T=%{{customdata}}: "
-                                             + ("%{y:.1f}%" if metric == "accuracy" else "%{y:.3f} nats")
-                                             + "<extra></extra>"))
+                               error_y=dict(type="data", symmetric=False, array=high - mean, arrayminus=mean - low,
+                                            thickness=2, width=6),
+                               hovertemplate=f"{style.escape(labels.get(cell, cell))}<br>T=%{{customdata[0]}}: mean "
+                                             + unit + " over %{customdata[3]} seeds<br>lowest %{customdata[1]:.3g}, "
+                                             "highest %{customdata[2]:.3g}<extra></extra>"))
     base = scale * chance
+    memoryless = (f"{base:.1f}%" if metric == "accuracy"
+                  else f"log {round(math.exp(chance))} = {base:.2f} nats")  # chance loss is log(symbols)
     data.append(go.Scatter(x=[min(lengths), max(lengths)], y=[base, base], mode="lines",
                            line=dict(color=style.INK, dash="dash", width=2),
-                           name=("chance: " + (f"{base:.1f}%" if metric == "accuracy" else f"log 8 = {base:.2f} nats")
-                                 + " (memoryless baseline)")))
+                           name=f"chance: {memoryless} (memoryless baseline)"))
     y_title = "test accuracy (%)" if metric == "accuracy" else "test cross-entropy (nats)"
     y_range = [0, 105] if metric == "accuracy" else None
     layout = style.base_layout(title, height=440,

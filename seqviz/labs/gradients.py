@@ -368,6 +368,13 @@ def naive_grad_norms(cell_choice: str, setup: Setup, dtype: torch.dtype = torch.
     return norms(out)
 
 
+def causal_zeros(matrix: np.ndarray) -> tuple[int, int]:
+    """(cells above the diagonal that are exactly 0, cells above the diagonal) of a connectivity matrix:
+    causality makes them all zero."""
+    n = matrix.shape[0]
+    return int((matrix[np.triu_indices(n, 1)] == 0).sum()), n * (n - 1) // 2
+
+
 def connectivity(cell_choice: str, setup: Setup, steps: int = CONNECTIVITY_STEPS,
                  dtype: torch.dtype = torch.float32) -> np.ndarray:
     """M[t', t] = ‖∂h_{t'}/∂x_t‖ (Frobenius) over the first n = min(T, steps) steps: rows are the output step t',

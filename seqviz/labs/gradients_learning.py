@@ -21,11 +21,14 @@ from seqviz.models.toy import build_toy
 CLIFF_T = 10
 CLIFF_X0 = 0.5
 CLIFF_TARGET = 0.7
-CLIFF_W = (-2.0, 14.0)
+CLIFF_W = (-5.0, 14.0)  # wide enough on the left for the valley the clipped paths end in
 CLIFF_B = (-10.0, 4.0)
 CLIFF_START = (8.0, -6.0)  # below the wall: descent walks up to it, and the wall's gradient throws it away
-CLIFF_LR = 0.02
-CLIFF_STEPS = 50
+# lr 1 and 100 steps, chosen by running descent_path (not guessed): unclipped, the wall's gradient (norm ~40)
+# throws the path off the map to a loss of ~363 and it never returns; clipped at any threshold from 1 to 15 it
+# walks down the wall into the valley (final loss below 1e-3). At lr 0.02 neither path got anywhere.
+CLIFF_LR = 1.0
+CLIFF_STEPS = 100
 
 
 def cliff_loss(w: torch.Tensor, b: torch.Tensor, steps: int = CLIFF_T) -> torch.Tensor:
@@ -57,6 +60,16 @@ class DescentPath:
     loss: np.ndarray
     grad_norm: np.ndarray  # [steps] ‖∇L‖ before clipping, at each step
     clip: float | None
+
+    @property
+    def step_lengths(self) -> np.ndarray:
+        """[steps] how far each update moved (w, b): at most lr × clip when clipped."""
+        return np.hypot(np.diff(self.w), np.diff(self.b))
+
+    def off_map(self, w_range: tuple[float, float] = CLIFF_W, b_range: tuple[float, float] = CLIFF_B) -> bool:
+        """Whether the path ends outside the drawn surface (or at inf / NaN)."""
+        w, b = self.w[-1], self.b[-1]
+        return not (w_range[0] <= w <= w_range[1] and b_range[0] <= b <= b_range[1])
 
 
 def descent_path(w0: float, b0: float, lr: float, steps: int, clip: float | None) -> DescentPath:
@@ -92,6 +105,12 @@ EXP_LR = 1e-2
 EXP_EVAL = 512
 EXP_CELLS = ("rnn", "lstm", "gru", "transformer")
 EXP_LENGTHS = (10, 50, 150)
+EXP_SEEDS = 3  # every (model, T) is trained from this many seeds: one seed is noise, not a finding
+
+
+def experiment_seeds(first: int, n: int = EXP_SEEDS) -> tuple[int, ...]:
+    """The seeds one experiment runs: `first` (the page's seed) and the next n − 1."""
+    return tuple(range(int(first), int(first) + n))
 
 
 def recall_batch(T: int, batch: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -122,6 +141,7 @@ class RecallResult:
     train_loss: list[float]  # mean training loss per 25 steps
     seconds: float
     steps: int
+    seed: int = 0
 
 
 def train_recall(cell_choice: str, T: int, steps: int = EXP_STEPS, hidden: int = EXP_HIDDEN, seed: int = 0,
@@ -153,7 +173,31 @@ def train_recall(cell_choice: str, T: int, steps: int = EXP_STEPS, hidden: int =
         test_loss = float(F.cross_entropy(logits, y))
     return RecallResult(cell=cell_choice, T=T, accuracy=acc, loss=test_loss, chance_accuracy=1 / SYMBOLS,
                         chance_loss=math.log(SYMBOLS), train_loss=losses, seconds=time.perf_counter() - start,
-                        steps=steps)
+                        steps=steps, seed=seed)
+
+
+@dataclass(frozen=True)
+class RecallSpread:
+    """One model at one T over several seeds, in the order the seeds ran."""
+    cell: str
+    T: int
+    seeds: tuple[int, ...]
+    accuracy: np.ndarray  # [seeds] test accuracy
+    loss: np.ndarray  # [seeds] test cross-entropy (nats)
+
+    def as_row(self) -> dict:
+        """The plain row the figure and the verdict read (figures never import labs)."""
+        return {"cell": self.cell, "T": self.T, "accuracy": self.accuracy.tolist(), "loss": self.loss.tolist()}
+
+
+def spreads(results: list[RecallResult]) -> list[RecallSpread]:
+    """Group finished runs by (model, T), keeping first-seen order."""
+    groups: dict[tuple[str, int], list[RecallResult]] = {}
+    for r in results:
+        groups.setdefault((r.cell, r.T), []).append(r)
+    return [RecallSpread(cell, T, tuple(r.seed for r in rs),
+                         np.array([r.accuracy for r in rs]), np.array([r.loss for r in rs]))
+            for (cell, T), rs in groups.items()]
 
 
 # ---------------------------------------------------------------- the trained translation models
@@ -168,6 +212,12 @@ class TrainedGradient:
     grad_norms: np.ndarray  # [src]
     translation: str
     loss: float
+
+    @property
+    def first_to_last(self) -> float | None:
+        """‖∂L/∂h_0‖ ÷ ‖∂L/∂h_last‖: how much of the gradient at the last source token reaches the first."""
+        last = float(self.grad_norms[-1])
+        return float(self.grad_norms[0]) / last if last > 0 else None
 
 
 def trained_gradient(model, tokenizer, sentence: str, model_name: str) -> TrainedGradient:

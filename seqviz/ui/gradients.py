@@ -1,24 +1,18 @@
 """Gradients lab: vanishing and exploding gradients through time, measured with autograd (widgets -> lab -> figures)."""
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import streamlit as st
 
 from seqviz.figures import gradients as fig
+from seqviz.figures import gradients_text as claims
+from seqviz.figures.gradients_text import CELL_LABELS, COLORS, fmt_number
 from seqviz.labs import gradients as lab
-from seqviz.pages import CLIP_RANGE, FLOW_FRAMES
+from seqviz.pages import FLOW_FRAMES
 from seqviz.pages import GRADIENT_SECTIONS as SECTIONS
 from seqviz.pages import GRADIENT_VIEWS as VIEWS
 from seqviz.ui.charts import show_plotly
-from seqviz.ui.gradients_learning import (
-    COLORS,
-    fmt,
-    section_cliff,
-    section_experiment,
-    section_trained,
-)
+from seqviz.ui.gradients_learning import clip_slider, section_cliff, section_experiment, section_trained
 from seqviz.ui.url_state import mirror, restore
 
 GUESSES = (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0, 1.01, 1.05, 1.1, 1.5, 2.0)
@@ -35,8 +29,9 @@ restore("gradients")  # every control from a pasted link, clamped with a message
 with st.sidebar:
     st.subheader("Controls")
     cells = st.multiselect("Cells to compare", lab.CELL_CHOICES, key="grad_cells",
-                           format_func=lambda c: lab.CELL_LABELS[c],
-                           help="Overlaid on every plot. ‘RNN’ is h_t = f(W_hh h_{t−1} + W_ih x_t + b).")
+                           format_func=CELL_LABELS.get,
+                           help="Overlaid on every plot. The tanh, ReLU and linear RNNs are "
+                                "h_t = f(W_hh h_{t−1} + W_ih x_t + b) with f = tanh, ReLU or the identity.")
     T = st.slider("Sequence length T", *lab.T_RANGE, key="grad_T")
     hidden = st.slider("Hidden size", *lab.HIDDEN_RANGE, key="grad_hidden")
     rho = st.slider("Spectral radius ρ of W_hh", *lab.RHO_RANGE, step=0.01, key="grad_rho",
@@ -52,8 +47,8 @@ with st.sidebar:
     xscale = st.slider("Input scale", 0.0, 5.0, step=0.1, key="grad_xscale",
                        help="x_t ~ scale · N(0, 1). Large inputs saturate tanh and the gates.")
     seed = st.number_input("Seed", 0, 9999, step=1, key="grad_seed")
-    clip = st.slider("Gradient-clipping threshold", *CLIP_RANGE, step=0.1, key="grad_clip",
-                     help="The largest allowed norm of the parameter gradient (clip_grad_norm_).")
+    on_cliff = st.session_state.get("grad_section") == "cliff"
+    clip = st.session_state["grad_clip"] if on_cliff else clip_slider()  # beside the cliff on that part
 
 section = st.segmented_control("Part", list(SECTIONS), key="grad_section", format_func=SECTIONS.get,
                                label_visibility="collapsed") or "time"
@@ -82,15 +77,17 @@ def results_for(cells: list[str]) -> dict[str, lab.GradResult]:
 def show_summary(results: dict[str, lab.GradResult]) -> None:
     rows = []
     for c, r in results.items():
-        rate = r.slope_per_step()
-        rows.append({"cell": lab.CELL_LABELS[c], "ρ (max |eigenvalue|)": f"{r.rho:.4f}",
+        rate = claims.rate_per_step(r.grad_norms)
+        rows.append({"cell": CELL_LABELS[c], "ρ (max |eigenvalue|)": f"{r.rho:.4f}",
                      "σ_max (bound uses)": f"{r.sigma_max:.4f}",
-                     "‖∂L/∂h_0‖": fmt(float(r.grad_norms[0])), "‖∂L/∂h_{T−1}‖": fmt(float(r.grad_norms[-1])),
-                     "measured factor per step back": fmt(rate) if rate is not None else "—",
+                     "‖∂L/∂h_0‖": fmt_number(float(r.grad_norms[0])),
+                     "‖∂L/∂h_{T−1}‖": fmt_number(float(r.grad_norms[-1])),
+                     "measured factor per step back": fmt_number(rate),
                      "non-finite steps": r.nonfinite,
-                     "‖∂L/∂θ‖": fmt(r.param_grad_norm), f"after clipping at {clip:g}": fmt(r.clipped_norm(clip))})
+                     "‖∂L/∂θ‖": fmt_number(r.param_grad_norm),
+                     f"after clipping at {clip:g}": fmt_number(r.clipped_norm(clip))})
     st.dataframe(rows, hide_index=True, width="stretch")
-    bad = [lab.CELL_LABELS[c] for c, r in results.items() if r.nonfinite]
+    bad = [CELL_LABELS[c] for c, r in results.items() if r.nonfinite]
     if bad:
         st.warning(f"{', '.join(bad)}: the gradient overflowed float32 (inf or NaN at some steps). That is what "
                    "ρ > 1 does to a long sequence: the norms are marked at the top of the plot, not hidden. "
@@ -117,7 +114,7 @@ def curves_view(results: dict[str, lab.GradResult]) -> None:
                     "orthogonal W_hh the answer is exactly ρ.", icon=":material/psychology:")
     show_bound = loss_where == "last"
     figure = fig.gradient_curves(
-        {c: r.grad_norms for c, r in results.items()}, labels=lab.CELL_LABELS, colors=COLORS,
+        {c: r.grad_norms for c, r in results.items()}, labels=CELL_LABELS, colors=COLORS,
         log10_bounds={c: r.log10_bound for c, r in results.items() if r.log10_bound is not None} if show_bound
         else None,
         log10_exact={c: r.log10_exact for c, r in results.items() if r.log10_exact is not None} if show_bound
@@ -127,16 +124,19 @@ def curves_view(results: dict[str, lab.GradResult]) -> None:
               f"{'last step' if loss_where == 'last' else 'every step'}")
     show_plotly(figure, key="grad_curves")
     if predict and revealed and guess is not None:
-        lines = [f"{lab.CELL_LABELS[c]}: measured ×{fmt(r.slope_per_step())} per step back"
-                 for c, r in results.items() if r.slope_per_step() is not None]
+        lines = [f"{CELL_LABELS[c]}: measured ×{fmt_number(claims.rate_per_step(r.grad_norms))} per step back"
+                 for c, r in results.items()]
         st.success(f"Your guess: ×{guess:g} per step back. " + "; ".join(lines) + ".", icon=":material/check:")
+    if not revealed:
+        return
     if show_bound:
         st.markdown("**How to read it.** The solid line is measured. The dashed line of the same colour is "
-                    "Pascanu, Mikolov & Bengio's bound (2013, §2.1): ‖∂L/∂h_t‖ ≤ (γ·σ_max)^(T−1−t)·"
-                    "‖∂L/∂h_{T−1}‖, with γ = 1 for tanh and ReLU; the measurement never crosses it. For the linear "
-                    "RNN the dotted line ρ^(T−1−t) has slope log ρ: exact with orthogonal W_hh. Gated cells have "
-                    "no such bound, and their curves flatten because the gates learn nothing here — they start "
-                    "half open.")
+                    "Pascanu, Mikolov & Bengio's bound (2013, §2.1) for a vanilla RNN: ‖∂L/∂h_t‖ ≤ "
+                    "(γ·σ_max)^(T−1−t)·‖∂L/∂h_{T−1}‖, with γ = 1 for tanh and ReLU. For the linear RNN the dotted "
+                    "line is ρ^(T−1−t). Gated cells have no such bound. What this run shows:")
+        bounds = {c: r.log10_bound for c, r in results.items() if r.log10_bound is not None}
+        st.markdown("\n".join(f"- {line}" for line in claims.curves_reading(
+            {c: r.grad_norms for c, r in results.items()}, bounds, rho, labels=CELL_LABELS)))
     else:
         st.markdown("With the loss on **every** step, each h_t also gets a direct gradient from its own loss "
                     "term, so the curve no longer falls to zero; the bound is drawn for the last-step loss only.")
@@ -146,14 +146,15 @@ def curves_view(results: dict[str, lab.GradResult]) -> None:
 def connectivity_view(results: dict[str, lab.GradResult]) -> None:
     if st.session_state.get("grad_conn_cell") not in results:  # a link or a sidebar change named another cell
         st.session_state["grad_conn_cell"] = next(iter(results))
-    choice = st.selectbox("Cell", list(results), format_func=lab.CELL_LABELS.get, key="grad_conn_cell")
+    choice = st.selectbox("Cell", list(results), format_func=CELL_LABELS.get, key="grad_conn_cell")
     mirror("gradients", only=("conn_cell",))  # a fragment rerun does not reach app.py's mirror
     m = connectivity_of(choice, setup)
     n = m.shape[0]
+    zeros, above = lab.causal_zeros(m)
     left, right = st.columns([2, 1])
     with left:
-        show_plotly(fig.connectivity_heatmap(m, label=lab.CELL_LABELS[choice],
-                                             title=f"{lab.CELL_LABELS[choice]}: ‖∂h_t′/∂x_t‖, first {n} steps"),
+        show_plotly(fig.connectivity_heatmap(m, label=CELL_LABELS[choice],
+                                             title=f"{CELL_LABELS[choice]}: ‖∂h_t′/∂x_t‖, first {n} steps"),
                     key="grad_connectivity")
     with right:
         st.markdown(f"""**Reading guide**
@@ -162,8 +163,7 @@ def connectivity_view(results: dict[str, lab.GradResult]) -> None:
   diagonal leftwards to see how far back the state remembers.
 - A **column** t is one input x_t: how long its influence lasts in later states. Read it downwards.
 - The **upper triangle** (grey) is exactly zero: h_t′ cannot depend on an input that comes later
-  (causality). Here {int((m[np.triu_indices(n, 1)] == 0).sum())} of {n * (n - 1) // 2} cells above the diagonal are
-  exactly 0.
+  (causality). Here {zeros} of {above} cells above the diagonal are exactly 0.
 - Colours are log10 of the norm: a fast fade left of the diagonal is a vanishing memory.
 """)
         if n < T:
@@ -173,7 +173,7 @@ def connectivity_view(results: dict[str, lab.GradResult]) -> None:
 @st.fragment
 def flow_view(results: dict[str, lab.GradResult]) -> None:
     frames = st.slider("Frames (one per group of steps)", *FLOW_FRAMES, step=5, key="grad_frames")
-    show_plotly(fig.flow_animation({c: r.grad_norms for c, r in results.items()}, labels=lab.CELL_LABELS,
+    show_plotly(fig.flow_animation({c: r.grad_norms for c, r in results.items()}, labels=CELL_LABELS,
                                    colors=COLORS, frames=frames,
                                    title="The gradient flowing back from the loss: press Play"),
                 key="grad_flow")
@@ -202,9 +202,7 @@ def section_time() -> None:
     if not cells:
         st.info("Choose at least one cell in the sidebar.", icon=":material/info:")
         return
-    start = time.perf_counter()
     results = results_for(cells)
-    st.session_state["grad_compute_ms"] = (time.perf_counter() - start) * 1000
     view = st.segmented_control("View", list(VIEWS), key="grad_view", format_func=VIEWS.get,
                                 label_visibility="collapsed") or "curves"
     if view == "curves":
@@ -221,7 +219,7 @@ def section_time() -> None:
 
 
 if section == "cliff":
-    section_cliff(float(clip))
+    section_cliff()
 elif section == "experiment":
     section_experiment(int(seed))
 elif section == "trained":

@@ -4,15 +4,14 @@ The page itself, its controls and the gradient-through-time views are in ui/grad
 """
 from __future__ import annotations
 
-import math
 import time
 
-import numpy as np
 import streamlit as st
 
 from seqviz.figures import gradients as fig
+from seqviz.figures import gradients_text as claims
+from seqviz.figures.gradients_text import CELL_LABELS, COLORS, fmt_number
 from seqviz.inputs import InputError
-from seqviz.labs import gradients as lab
 from seqviz.labs import gradients_learning as learning
 from seqviz.pages import CLIP_RANGE, EXP_CHOICES, EXP_LENGTH_CHOICES, EXP_STEP_CHOICES
 from seqviz.ui.charts import show_plotly
@@ -21,18 +20,7 @@ from seqviz.ui.sentence import clip_input, shared_sentence
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror
 
-COLORS = {name: fig._color(key) for name, key in lab.COLOR_KEYS.items()}
-
-
-def fmt(x: float) -> str:
-    if x is None:
-        return "—"
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "inf" if x > 0 else "−inf"
-    return f"{x:.3g}"
-
+ICONS = {"success": ":material/check:", "info": ":material/info:", "warning": ":material/info:"}
 
 
 # ---------------------------------------------------------------- cached computations
@@ -43,7 +31,7 @@ def cliff_surface() -> learning.Surface:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def cliff_path(clip: float | None) -> learning.Path:
+def cliff_path(clip: float | None) -> learning.DescentPath:
     return learning.descent_path(*learning.CLIFF_START, learning.CLIFF_LR, learning.CLIFF_STEPS, clip)
 
 
@@ -59,35 +47,41 @@ def trained_of(path: str, mtime: float, sentence: str, _loaded) -> learning.Trai
 
 # ---------------------------------------------------------------- 3. exploding, and clipping
 
+def clip_slider() -> float:
+    """The clipping threshold: one control (grad_clip, in the link), drawn beside the cliff on that part and in
+    the sidebar on the others."""
+    return st.slider("Gradient-clipping threshold (the largest allowed gradient norm)", *CLIP_RANGE, step=0.1,
+                     key="grad_clip", help="The largest allowed norm of the parameter gradient (clip_grad_norm_).")
+
+
 @st.fragment
-def section_cliff(clip: float) -> None:
+def section_cliff() -> None:
     st.markdown("A single-unit RNN x_t = w·σ(x_(t−1)) + b, run for "
                 f"{learning.CLIFF_T} steps from x_0 = {learning.CLIFF_X0}, with loss (x_T − {learning.CLIFF_TARGET})² "
                 "(Pascanu et al. 2013, §3). Where the final state switches from one attractor to the other, the "
-                "loss surface has a **cliff**: a wall whose gradient is enormous. Gradient descent that walks "
-                "onto it is thrown across the map; clipping the gradient's norm keeps the step small.")
-    threshold = st.slider("Clipping threshold (the largest allowed gradient norm)", *CLIP_RANGE, step=0.1,
-                          key="grad_cliff_clip", value=float(clip))
+                "loss surface has a **cliff**: a wall whose gradient is enormous. Clipping rescales any gradient "
+                "longer than the threshold to the threshold, so no step is longer than learning rate × threshold.")
+    threshold = float(clip_slider())
+    mirror("gradients", only=("clip",))  # a fragment rerun does not reach the page's own mirror
     surface = cliff_surface()
-    free, clipped = cliff_path(None), cliff_path(float(threshold))
+    free, clipped = cliff_path(None), cliff_path(threshold)
     paths = [{"name": "without clipping", "w": free.w, "b": free.b, "color": "#ff4136"},
              {"name": f"clipped at {threshold:g}", "w": clipped.w, "b": clipped.b, "color": "#ffffff"}]
     show_plotly(fig.cliff_figure(surface.w, surface.b, surface.loss, paths,
                                  title=f"The cliff: {learning.CLIFF_STEPS} steps of gradient descent (lr "
                                        f"{learning.CLIFF_LR:g}) from (w, b) = {learning.CLIFF_START}"),
                 key="grad_cliff")
-    jump = np.hypot(np.diff(free.w), np.diff(free.b))
-    k = int(jump.argmax()) if jump.size else 0
+    jumps, clipped_jumps = free.step_lengths, clipped.step_lengths
     c1, c2, c3 = st.columns(3)
-    c1.metric("Largest ‖∇L‖ on the path", fmt(float(free.grad_norm.max())))
-    c2.metric("Largest step, not clipped", fmt(float(jump.max()) if jump.size else 0.0),
-              help=f"at step {k}")
-    c3.metric("Largest step, clipped",
-              fmt(float(np.hypot(np.diff(clipped.w), np.diff(clipped.b)).max())),
+    c1.metric("Largest ‖∇L‖ on the path", fmt_number(float(free.grad_norm.max())))
+    c2.metric("Largest step, not clipped", fmt_number(float(jumps.max()) if jumps.size else 0.0),
+              help=f"at step {int(jumps.argmax()) if jumps.size else 0}")
+    c3.metric("Largest step, clipped", fmt_number(float(clipped_jumps.max()) if clipped_jumps.size else 0.0),
               help=f"clipped at {threshold:g}: never more than learning rate × threshold")
-    st.caption(f"Final loss: {fmt(float(free.loss[-1]))} without clipping, {fmt(float(clipped.loss[-1]))} "
-               f"clipped. With ρ > 1 in the sidebar, the *Gradient through time* part shows the same explosion "
-               f"in a full RNN, inf and NaN marked where float32 overflows.")
+    st.markdown(claims.clipping_claim(free.loss, clipped.loss, threshold, learning.CLIFF_LR,
+                                    free_off_map=free.off_map()))
+    st.caption("With ρ > 1 in the sidebar, the *Gradient through time* part shows the same explosion in a full RNN, "
+               "inf and NaN marked where float32 overflows.")
 
 
 # ---------------------------------------------------------------- 4. the live experiment
@@ -103,20 +97,23 @@ def _start_experiment() -> None:
 
 
 def section_experiment(seed: int) -> None:
-    st.markdown(f"**Recall the first symbol.** Each sequence starts with one of {learning.SYMBOLS} symbols, then T "
-                f"random distractors from another {learning.SYMBOLS}; after the last one the model must name the first "
-                f"symbol. A model that forgets can only guess: chance is {100 / learning.SYMBOLS:.1f}% accuracy, "
-                f"a cross-entropy of log {learning.SYMBOLS} = {math.log(learning.SYMBOLS):.2f} nats. "
-                "Every model gets the same "
-                f"budget: Adam, batch {learning.EXP_BATCH}, hidden size {learning.EXP_HIDDEN}, gradient clipping at 1, "
-                "the same data stream; the gated cells start with the chrono initialisation (their keep gates' "
-                "bias spans the task's length), and the Transformer is one encoder layer.")
+    symbols = learning.SYMBOLS
+    seeds = learning.experiment_seeds(seed)
+    st.markdown(f"**Recall the first symbol.** Each sequence starts with one of {symbols} symbols, then T random "
+                f"distractors from another {symbols}; after the last one the model must name the first symbol. A "
+                f"model that forgets can only guess: chance is 1 of {symbols} = "
+                f"{100 * claims.chance_accuracy(symbols):.1f}% accuracy. Every model gets the same budget: Adam, "
+                f"batch {learning.EXP_BATCH}, hidden size {learning.EXP_HIDDEN}, gradient clipping at 1, the same "
+                "data stream; the gated cells start with the chrono initialisation (their keep gates' bias spans "
+                "the task's length), and the Transformer is one encoder layer. Each model and length is trained "
+                f"from {len(seeds)} seeds ({', '.join(map(str, seeds))}; the sidebar's seed is the first): one "
+                "seed is noise, so the chart shows the mean and the lowest-to-highest seed.")
     c1, c2, c3 = st.columns([2, 2, 1])
-    models = c1.multiselect("Models", EXP_CHOICES, key="grad_exp_models", format_func=lab.CELL_LABELS.get)
+    models = c1.multiselect("Models", EXP_CHOICES, key="grad_exp_models", format_func=CELL_LABELS.get)
     lengths = c2.multiselect("Lengths T", EXP_LENGTH_CHOICES, key="grad_exp_T")
-    steps = c3.select_slider("Training steps", EXP_STEP_CHOICES, key="grad_exp_steps")
+    steps = int(c3.select_slider("Training steps", EXP_STEP_CHOICES, key="grad_exp_steps"))
     mirror("gradients", only=("exp_models", "exp_T", "exp_steps"))
-    jobs = [(m, t) for t in sorted(lengths) for m in models]
+    jobs = [(m, t, s) for t in sorted(lengths) for m in models for s in seeds]
     done: dict = st.session_state.setdefault("grad_exp_done", {})
     b1, b2, _ = st.columns([1, 1, 3])
     b1.button("Run experiment", icon=":material/play_arrow:", type="primary", key="grad_exp_run",
@@ -125,65 +122,38 @@ def section_experiment(seed: int) -> None:
     if st.session_state.get("grad_exp_running"):
         bar = st.progress(0.0, text="Starting…")
         start = time.perf_counter()
-        for i, (m, t) in enumerate(jobs):
-            key = (m, t, int(steps), int(seed))
-            bar.progress(i / len(jobs), text=f"Training {lab.CELL_LABELS[m]} at T = {t} ({i + 1} of {len(jobs)}); "
-                                             f"{time.perf_counter() - start:.0f} s so far")
-            if key not in done:
-                done[key] = recall_run(m, t, int(steps), int(seed))
+        for i, (m, t, s) in enumerate(jobs):
+            bar.progress(i / len(jobs), text=f"Training {CELL_LABELS[m]} at T = {t}, seed {s} ({i + 1} of "
+                                             f"{len(jobs)}); {time.perf_counter() - start:.0f} s so far")
+            if (m, t, steps, s) not in done:
+                done[(m, t, steps, s)] = recall_run(m, t, steps, s)
         bar.progress(1.0, text=f"Done: {len(jobs)} runs in {time.perf_counter() - start:.1f} s "
                                "(runs already done are cached)")
         st.session_state["grad_exp_running"] = False
-    results = [done[(m, t, int(steps), int(seed))] for m, t in jobs if (m, t, int(steps), int(seed)) in done]
+    results = [done[(m, t, steps, s)] for m, t, s in jobs if (m, t, steps, s) in done]
     if st.session_state.get("grad_exp_stopped"):
         st.info(f"Stopped: {len(results)} of {len(jobs)} runs finished; press Run to continue where it stopped.",
                 icon=":material/stop_circle:")
     if not results:
         if not st.session_state.get("grad_exp_stopped"):
-            st.info(f"Press **Run experiment**: the default sweep ({len(learning.EXP_CELLS)} models × "
-                    f"{len(learning.EXP_LENGTHS)} lengths) takes well under a minute on two CPU cores.",
-                    icon=":material/science:")
+            st.info(f"Press **Run experiment**: {len(jobs)} training runs ({len(models)} models × {len(lengths)} "
+                    f"lengths × {len(seeds)} seeds), a few minutes on two CPU cores.", icon=":material/science:")
         return
-    rows = [{"cell": r.cell, "T": r.T, "accuracy": r.accuracy, "loss": r.loss} for r in results]
+    rows = [spread.as_row() for spread in learning.spreads(results)]
     metric = st.radio("Show", ("accuracy", "loss"), horizontal=True, key="grad_exp_metric",
                       format_func={"accuracy": "test accuracy", "loss": "test cross-entropy"}.get)
-    chance = 1 / learning.SYMBOLS if metric == "accuracy" else math.log(learning.SYMBOLS)
-    show_plotly(fig.recall_chart(rows, chance, labels=lab.CELL_LABELS, colors=COLORS, metric=metric,
-                                 title=f"Recall after T distractors: {steps} training steps per model"),
+    baseline = claims.chance_accuracy(symbols) if metric == "accuracy" else results[0].chance_loss
+    show_plotly(fig.recall_chart(rows, baseline, labels=CELL_LABELS, colors=COLORS, metric=metric,
+                                 title=f"Recall after T distractors: {steps} training steps per model, "
+                                       f"mean and range over {len(seeds)} seeds"),
                 key="grad_exp_chart")
-    st.dataframe([{"model": lab.CELL_LABELS[r.cell], "T": r.T, "test accuracy": f"{100 * r.accuracy:.1f}%",
+    st.dataframe([{"model": CELL_LABELS[r.cell], "T": r.T, "seed": r.seed, "test accuracy": f"{100 * r.accuracy:.1f}%",
                    "test cross-entropy": f"{r.loss:.3f}", "training time": f"{r.seconds:.1f} s"}
-                  for r in results], hide_index=True, width="stretch", height=38 + 35 * len(results))
-    verdict(results)
-
-
-def verdict(results: list[learning.RecallResult]) -> None:
-    """Say what the numbers show, including when they do not show the expected effect."""
-    longest = max(r.T for r in results)
-    at = {r.cell: r for r in results if r.T == longest}
-    chance = 100 / learning.SYMBOLS
-    rnn = at.get("rnn") or at.get("rnn-relu")
-    gated = [at[c] for c in ("lstm", "gru") if c in at]
-    if rnn is None or not gated:
-        return
-    gated_text = ", ".join(f"{lab.CELL_LABELS[g.cell]} {100 * g.accuracy:.0f}%" for g in gated)
-    near_chance = rnn.accuracy * 100 < chance + 10
-    gated_win = all(g.accuracy > rnn.accuracy + 0.2 for g in gated)
-    text = (f"At T = {longest}: {lab.CELL_LABELS[rnn.cell]} {100 * rnn.accuracy:.0f}% (chance {chance:.1f}%), "
-            f"{gated_text}.")
-    if near_chance and gated_win:
-        st.success(text + " The vanilla RNN is stuck at the memoryless baseline while the gated cells remember: "
-                   "its gradient from the answer back to the first symbol has vanished.", icon=":material/check:")
-    elif gated_win:
-        st.warning(text + f" The vanilla RNN is far below the gated cells but not at chance: its test loss is "
-                   f"{rnn.loss:.2f} nats (memoryless {rnn.chance_loss:.2f}, gated "
-                   f"{min(g.loss for g in gated):.2f}), and "
-                   f"{100 * rnn.accuracy:.0f}% is about what keeping one bit of the symbol gives (2 of "
-                   f"{learning.SYMBOLS} = {200 / learning.SYMBOLS:.0f}%): a saturated tanh unit can latch one bit, "
-                   "but not the whole symbol, within this budget.", icon=":material/info:")
-    else:
-        st.warning(text + " In this run the budget does not separate the cells; the numbers above are what "
-                   "was measured. Try more training steps or another seed.", icon=":material/info:")
+                  for r in results], hide_index=True, width="stretch", height=min(38 + 35 * len(results), 420))
+    verdict = claims.recall_verdict(rows, symbols, learning.EXP_EVAL, labels=CELL_LABELS)
+    if verdict is not None:
+        kind, sentence = verdict
+        getattr(st, kind)(sentence, icon=ICONS[kind])
 
 
 # ---------------------------------------------------------------- 5. the trained translation models
@@ -220,15 +190,10 @@ def section_trained() -> None:
         curves[tg.model] = tg.grad_norms
         rows.append({"model": tg.model, "cell": tg.cell, "attention": "yes" if tg.attention else "no",
                      "translation": tg.translation, "loss (nats)": f"{tg.loss:.3f}",
-                     "‖∂L/∂h_0‖ / ‖∂L/∂h_last‖": fmt(float(tg.grad_norms[0] / tg.grad_norms[-1]))
-                     if tg.grad_norms[-1] > 0 else "—"})
+                     "‖∂L/∂h_0‖ / ‖∂L/∂h_last‖": fmt_number(tg.first_to_last)})
     if not curves:
         return
-    colors = {name: COLORS.get(lab.cell_name(row["cell"]), "#444444") for name, row in
-              zip(curves, rows, strict=True)}
-    for name in curves:
-        if "plain" in name:
-            colors[name] = "#17becf"
+    colors = {name: claims.model_color(name, row["cell"]) for name, row in zip(curves, rows, strict=True)}
     show_plotly(fig.trained_curves(tokens, curves, colors=colors,
                                    title="Trained translation models: ‖∂L/∂h_t‖ over the source tokens"),
                 key="grad_trained")

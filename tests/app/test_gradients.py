@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from seqviz.figures import gradients as fig
+from seqviz.figures.gradients_text import CELL_LABELS, fmt_number
 from seqviz.figures.style import decode_array
 from seqviz.labs import gradients as lab
 from seqviz.labs import gradients_learning as learning
@@ -34,6 +35,12 @@ def y_of(trace) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in decode_array(trace["y"]).tolist()], dtype=float)
 
 
+def cliff_losses(threshold: float) -> tuple[str, str]:
+    free = learning.descent_path(*learning.CLIFF_START, learning.CLIFF_LR, learning.CLIFF_STEPS, None)
+    clipped = learning.descent_path(*learning.CLIFF_START, learning.CLIFF_LR, learning.CLIFF_STEPS, threshold)
+    return fmt_number(free.loss[-1]), fmt_number(clipped.loss[-1])
+
+
 def widget(at, kind: str, key: str):
     return next(w for w in getattr(at, kind) if w.key == key)
 
@@ -51,22 +58,22 @@ def test_default_view_draws_the_measured_norms_and_the_bound(tiny_dir, monkeypat
     by_name = {t["name"]: t for t in spec["data"]}
     for cell in ("rnn", "lstm", "gru"):
         expected = lab.gradient_through_time(cell, setup).grad_norms
-        np.testing.assert_allclose(y_of(by_name[lab.CELL_LABELS[cell]]), expected, rtol=1e-6)
-    bound = y_of(by_name["RNN (tanh): bound (γ·σ_max)^(T−1−t)"])
-    assert np.all(y_of(by_name["RNN (tanh)"]) <= bound * (1 + 1e-5))
+        np.testing.assert_allclose(y_of(by_name[CELL_LABELS[cell]]), expected, rtol=1e-6)
+    bound = y_of(by_name["tanh RNN: bound (γ·σ_max)^(T−1−t)"])
+    assert np.all(y_of(by_name["tanh RNN"]) <= bound * (1 + 1e-5))
     assert spec["layout"]["yaxis"]["type"] == "log"
     table = at.dataframe[0].value
-    assert list(table["cell"]) == ["RNN (tanh)", "LSTM", "GRU"]
+    assert list(table["cell"]) == ["tanh RNN", "LSTM", "GRU"]
     assert set(table["ρ (max |eigenvalue|)"]) == {"1.0000"}
     assert not {"rho", "cell", "T"} & set(at.query_params)  # defaults stay out of the link
 
 
 def test_moving_rho_changes_the_curve_and_the_url(tiny_dir, monkeypatch):
     at = page(tiny_dir, monkeypatch)
-    before = y_of(next(t for t in charts(at)[0]["data"] if t["name"] == "RNN (tanh)"))
+    before = y_of(next(t for t in charts(at)[0]["data"] if t["name"] == "tanh RNN"))
     widget(at, "slider", "grad_rho").set_value(0.5).run()
     assert not at.exception
-    after = y_of(next(t for t in charts(at)[0]["data"] if t["name"] == "RNN (tanh)"))
+    after = y_of(next(t for t in charts(at)[0]["data"] if t["name"] == "tanh RNN"))
     assert after[0] < before[0] * 1e-10 or after[0] == 0 or np.isnan(after[0])
     assert at.query_params["rho"] == "0.5"
     assert "ρ = 0.5" in charts(at)[0]["layout"]["title"]["text"]
@@ -94,9 +101,9 @@ def test_rho_above_one_overflows_honestly(tiny_dir, monkeypatch):
     at = page(tiny_dir, monkeypatch, cell="rnn-linear,rnn", T=2000, rho=1.9, hidden=16)
     assert any("overflowed float32" in w.value for w in at.warning)
     names = [t["name"] for t in charts(at)[0]["data"]]
-    assert any(n.startswith("RNN (linear): NaN at") for n in names)
+    assert any(n.startswith("linear RNN: NaN at") for n in names)
     table = at.dataframe[0].value
-    assert table.loc[table["cell"] == "RNN (linear)", "‖∂L/∂h_0‖"].item() == "NaN"
+    assert table.loc[table["cell"] == "linear RNN", "‖∂L/∂h_0‖"].item() == "NaN"
 
 
 def test_predict_then_reveal(tiny_dir, monkeypatch):
@@ -107,7 +114,7 @@ def test_predict_then_reveal(tiny_dir, monkeypatch):
     widget(at, "select_slider", "grad_guess").set_value(0.8).run()
     widget(at, "button", "grad_reveal").click().run()
     names = [t["name"] for t in charts(at)[0]["data"]]
-    assert "RNN (linear)" in names and "your guess: ×0.8 per step back" in names
+    assert "linear RNN" in names and "your guess: ×0.8 per step back" in names
     assert any("measured ×0.8 per step back" in s.value for s in at.success)
 
 
@@ -120,7 +127,7 @@ def test_connectivity_view(tiny_dir, monkeypatch):
     assert np.all(np.isnan(z[np.triu_indices(30, 1)]))
     np.testing.assert_allclose(z[np.tril_indices(30)], np.log10(m[np.tril_indices(30)]), rtol=1e-4)
     body = text_of(at)
-    assert "Reading guide" in body and "435 of 435 cells above the diagonal are\n  exactly 0" in body
+    assert "Reading guide" in body and "435 of 435 cells above the diagonal are exactly 0" in body
     widget(at, "selectbox", "grad_conn_cell").set_value("lstm").run()
     assert not at.exception and "LSTM" in charts(at)[0]["layout"]["title"]["text"]
 
@@ -152,7 +159,11 @@ def test_cliff_and_clipping(tiny_dir, monkeypatch):
     assert "without clipping" in free["name"] and "off the map" in free["name"]
     cw, cb = decode_array(clipped["x"]), decode_array(clipped["y"])
     assert np.hypot(np.diff(cw), np.diff(cb)).max() <= learning.CLIFF_LR * 1.0 + 1e-9
-    widget(at, "slider", "grad_cliff_clip").set_value(10.0).run()
+    body = text_of(at)
+    free_loss, clipped_loss = cliff_losses(1.0)
+    assert f"lowers the final loss from {free_loss} to {clipped_loss}" in body  # the defaults make clipping help
+    widget(at, "slider", "grad_clip").set_value(10.0).run()
+    assert at.query_params["clip"] == "10"
     clipped = charts(at)[0]["data"][2]
     steps = np.hypot(np.diff(decode_array(clipped["x"])), np.diff(decode_array(clipped["y"])))
     assert steps.max() <= learning.CLIFF_LR * 10 + 1e-9 and steps.max() > learning.CLIFF_LR * 1.5
@@ -170,15 +181,18 @@ def test_live_experiment_runs_stops_and_caches(tiny_dir, monkeypatch):
     assert not at.exception
     (spec,) = charts(at)
     table = at.dataframe[0].value
-    assert list(table["model"]) == ["GRU", "RNN (tanh)"] and list(table["T"]) == [5, 5]
-    expected = learning.train_recall("gru", 5, steps=100, seed=0)
-    assert table["test accuracy"][0] == f"{100 * expected.accuracy:.1f}%"
+    assert list(table["model"]) == ["GRU"] * 3 + ["tanh RNN"] * 3 and list(table["seed"]) == [0, 1, 2] * 2
+    expected = learning.train_recall("gru", 5, steps=100, seed=1)
+    assert table["test accuracy"][1] == f"{100 * expected.accuracy:.1f}%"
+    gru = next(t for t in spec["data"] if t["name"] == "GRU")
+    assert gru["error_y"]["type"] == "data"  # the spread over seeds is drawn
+    assert "over 3 seeds" in text_of(at)  # the verdict reads every seed
     chance = spec["data"][-1]
     assert decode_array(chance["y"]).tolist() == [12.5, 12.5]
     widget(at, "radio", "grad_exp_metric").set_value("loss").run()
     assert "cross-entropy" in charts(at)[0]["layout"]["yaxis"]["title"]["text"]
     widget(at, "button", "grad_exp_stop").click().run()
-    assert any("Stopped: 2 of 2 runs finished" in i.value for i in at.info)
+    assert any("Stopped: 6 of 6 runs finished" in i.value for i in at.info)
 
 
 def test_trained_models_and_bad_sentences(tiny_dir, monkeypatch):

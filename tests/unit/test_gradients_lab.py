@@ -187,11 +187,13 @@ def test_cliff_wall_and_clipping():
     w0, b0 = learning.CLIFF_START
     free = learning.descent_path(w0, b0, learning.CLIFF_LR, learning.CLIFF_STEPS, None)
     clipped = learning.descent_path(w0, b0, learning.CLIFF_LR, learning.CLIFF_STEPS, 1.0)
-    free_steps = np.hypot(np.diff(free.w), np.diff(free.b))
-    clipped_steps = np.hypot(np.diff(clipped.w), np.diff(clipped.b))
-    assert free.grad_norm.max() > 100  # the path reaches the wall
-    assert free_steps.max() > 5  # and the wall's gradient throws it across the map
-    assert clipped_steps.max() <= learning.CLIFF_LR * 1.0 + 1e-12  # clipping caps every step at lr · threshold
+    assert free.grad_norm.max() > 10 * 1.0  # the path reaches the wall, whose gradient dwarfs the threshold
+    assert free.step_lengths.max() > 5 and free.off_map()  # and the wall throws it across and off the map
+    assert free.loss[-1] > surface.loss.max()  # it ends higher than anywhere on the drawn surface
+    assert clipped.step_lengths.max() <= learning.CLIFF_LR * 1.0 + 1e-12  # clipping caps every step at lr · threshold
+    for threshold in (1.0, 2.0, 5.0, 15.0):  # the defaults make clipping help across the slider's middle
+        path = learning.descent_path(w0, b0, learning.CLIFF_LR, learning.CLIFF_STEPS, threshold)
+        assert path.loss[-1] < 1e-3 < free.loss[-1] and not path.off_map(), threshold
     # the loss is x_T's squared error: check one point by hand
     x = learning.CLIFF_X0
     for _ in range(learning.CLIFF_T):
