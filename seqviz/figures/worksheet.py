@@ -20,6 +20,8 @@ import plotly.io as pio
 from seqviz.figures.questions import final_frame, question_figure
 
 PRINT_WIDTH = 700  # px: an A4 page at 96 dpi is 794 px wide, minus 15 mm margins
+PRINT_HEIGHT = 560  # px: a taller figure is zoomed down, so a question and its figure fit one A4 page (1123 px)
+MIN_ZOOM = 0.6  # smaller, and the tick labels of a 256-unit heatmap fall under 8 px on paper
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1a1a1a; max-width: 760px;
        margin: 24px auto; padding: 0 12px; font-size: 15px; line-height: 1.45; }
@@ -51,12 +53,18 @@ class StepSheet:
 
 
 def printable(fig: go.Figure) -> go.Figure:
-    """A figure for paper: its last frame, no player, at most PRINT_WIDTH wide (taller figures keep their height)."""
+    """A figure for paper: its last frame, no player, at most PRINT_WIDTH px wide (its height is kept: squeezing a
+    laid-out figure's height makes its panels collide; `zoom` shrinks a tall one whole instead)."""
     fig = final_frame(fig)
-    width = fig.layout.width
-    if width is None or width > PRINT_WIDTH:
+    if fig.layout.width is None or fig.layout.width > PRINT_WIDTH:
         fig.update_layout(width=PRINT_WIDTH)
     return fig
+
+
+def zoom(fig: go.Figure) -> float:
+    """The CSS zoom that brings a figure down to PRINT_HEIGHT px (1 for a figure that fits; at least MIN_ZOOM)."""
+    height = fig.layout.height or 450  # plotly's default height
+    return round(max(MIN_ZOOM, min(1.0, PRINT_HEIGHT / height)), 3)
 
 
 def _text(s: str) -> str:
@@ -82,9 +90,10 @@ class _Figures:
         if isinstance(drawn, list):
             return f'<div class="figure">{_table(drawn)}</div>'
         self.count += 1
-        div = pio.to_html(printable(drawn), include_plotlyjs=self.count == 1, full_html=False,
+        fig = printable(drawn)
+        div = pio.to_html(fig, include_plotlyjs=self.count == 1, full_html=False,
                           config={"staticPlot": True, "displayModeBar": False}, div_id=f"figure-{self.count}")
-        return f'<div class="figure">{div}</div>'
+        return f'<div class="figure" style="zoom: {zoom(fig)}">{div}</div>'
 
 
 def _question(a: Any, key: bool, figures: _Figures) -> str:
