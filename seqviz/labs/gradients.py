@@ -29,14 +29,11 @@ import torch.nn.functional as F
 
 from seqviz.models.rnn import GATE_BLOCKS, Cell
 
-# The cells the page can overlay. "rnn" is the vanilla tanh RNN (so ?cell=rnn from the RNN page works).
+# The cells the page can overlay. "rnn" is the tanh (Elman) RNN, so ?cell=rnn from the RNN page works; its label
+# ("tanh RNN") and every colour are in figures/gradients_text.py.
 CELL_CHOICES = ("rnn", "rnn-relu", "rnn-linear", "lstm", "gru")
-CELL_LABELS = {"rnn": "RNN (tanh)", "rnn-relu": "RNN (ReLU)", "rnn-linear": "RNN (linear)", "lstm": "LSTM",
-               "gru": "GRU", "transformer": "Transformer"}
-CELL_ALIASES = {"rnn-tanh": "rnn", "tanh": "rnn", "relu": "rnn-relu", "linear": "rnn-linear"}
-# The shared palette's keys (seqviz.figures.style.CELL_COLORS) for each choice
-COLOR_KEYS = {"rnn": "tanh", "rnn-relu": "relu", "rnn-linear": "linear", "lstm": "lstm", "gru": "gru",
-              "transformer": "transformer"}
+CELL_ALIASES = {"rnn-tanh": "rnn", "tanh-rnn": "rnn", "tanh": "rnn", "elman": "rnn", "relu": "rnn-relu",
+                "linear": "rnn-linear"}
 INITS = ("orthogonal", "gaussian")
 LOSSES = ("last", "all")
 GAMMA = {"tanh": 1.0, "relu": 1.0, "linear": 1.0}  # sup |f'(x)|: the γ of Pascanu et al.'s bound

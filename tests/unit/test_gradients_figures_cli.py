@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from seqviz.figures import gradients as fig
+from seqviz.figures.gradients_text import CELL_LABELS
 from seqviz.figures.style import decode_array
 from seqviz.labs import gradients as lab
 from seqviz.labs import gradients_learning as learning
@@ -25,11 +26,11 @@ def y_of(trace: dict) -> np.ndarray:
 
 def test_gradient_curves_draw_measurement_bound_and_exact_line():
     r = lab.gradient_through_time("rnn-linear", Setup(T=50, hidden=8, rho=0.8))
-    f = spec(fig.gradient_curves({"rnn-linear": r.grad_norms}, labels=lab.CELL_LABELS,
+    f = spec(fig.gradient_curves({"rnn-linear": r.grad_norms}, labels=CELL_LABELS,
                                  log10_bounds={"rnn-linear": r.log10_bound},
                                  log10_exact={"rnn-linear": r.log10_exact}, title="t"))
     names = [t["name"] for t in f["data"]]
-    measured = f["data"][names.index("RNN (linear)")]
+    measured = f["data"][names.index("linear RNN")]
     np.testing.assert_allclose(y_of(measured), r.grad_norms, rtol=1e-6)
     exact = next(t for t in f["data"] if t["name"].startswith("ρ^(T−1−t)"))
     np.testing.assert_allclose(y_of(exact), 0.8 ** np.arange(49, -1, -1), rtol=1e-5)
@@ -99,7 +100,7 @@ def test_saturation_bars_and_recall_chart_and_cliff():
     assert decode_array(f["data"][1]["y"]).tolist() == [20.0, 50.0, 0.0]
     rows = [{"cell": "rnn", "T": 10, "accuracy": 1.0, "loss": 0.0}, {"cell": "rnn", "T": 100, "accuracy": 0.125,
                                                                       "loss": 2.08}]
-    f = spec(fig.recall_chart(rows, 1 / 8, labels=lab.CELL_LABELS))
+    f = spec(fig.recall_chart(rows, 1 / 8, labels=CELL_LABELS))
     assert decode_array(f["data"][0]["y"]).tolist() == [100.0, 12.5]
     assert decode_array(f["data"][-1]["y"]).tolist() == [12.5, 12.5]
     s = learning.cliff_surface(21)
