@@ -91,7 +91,12 @@ class Context:
     """The current sentence and a loader of the shipped models (name -> seqviz.checkpoints.Loaded)."""
     sentence: str
     load: Callable[[str], Any]
+    settings: dict = field(default_factory=dict)  # the page's current controls, over the step's preset
     memo: dict = field(default_factory=dict)
+
+    def params(self, step: int) -> dict:
+        """The step's preset (its query parameters) with the page's current settings laid over it."""
+        return {**preset(step), **self.settings}
 
     def once(self, key: tuple, compute: Callable[[], Any]) -> Any:
         if key not in self.memo:
@@ -136,7 +141,7 @@ def skipped(step: int, kinds: tuple[tuple[str, str], ...], prompts: tuple[str, .
 
 
 def step1(ctx: Context) -> list[Answer]:
-    name = preset(1).get("model", "rnn-attention")
+    name = ctx.params(1).get("model", "rnn-attention")
     run = ctx.rnn_run(name)
     n, tokens = len(run.src_tokens), run.src_tokens
     change = np.asarray(run.steps.change, float)
@@ -182,7 +187,7 @@ def gradient_curve(cell: str, T: int, rho: float) -> gradients.GradResult:
 
 
 def step2(ctx: Context) -> list[Answer]:
-    p = preset(2)
+    p = ctx.params(2)
     cell, T, rho = p.get("cell", "rnn"), int(p.get("T", 200)), float(p.get("rho", 0.9))
     r = gradient_curve(cell, T, rho)
     k = steps_below(r.grad_norms)
@@ -220,7 +225,7 @@ GATE_OF = {"lstm": ("f", "forget gate f"), "gru": ("z", "update gate z")}
 
 
 def step3(ctx: Context) -> list[Answer]:
-    name = preset(3).get("model", "lstm-attention")
+    name = ctx.params(3).get("model", "lstm-attention")
     run = ctx.rnn_run(name)
     kinds = (("number", "read"), ("choice", "predict"), ("explain", "explain"))
     if run.cell not in GATE_OF:
@@ -248,7 +253,7 @@ def step3(ctx: Context) -> list[Answer]:
 
 
 def step4(ctx: Context) -> list[Answer]:
-    name = preset(4).get("model", "gru-plain")
+    name = ctx.params(4).get("model", "gru-plain")
     run = ctx.rnn_run(name)
     H = len(run.context)
     cards = ctx.once(("cards",), lambda: {m: ctx.load(m).card for m in MODELS})
@@ -279,7 +284,7 @@ MODELS = ("rnn-attention", "lstm-attention", "gru-plain", "gru-attention", "tran
 
 
 def step5(ctx: Context) -> list[Answer]:
-    name = preset(5).get("model", "gru-attention")
+    name = ctx.params(5).get("model", "gru-attention")
     run = ctx.rnn_run(name)
     kinds = (("choice", "predict"), ("number", "read"), ("explain", "explain"))
     prompts = ("Which source word does attention look at?", "How much attention?", "What does attention add?")

@@ -12,7 +12,6 @@ from seqviz.labs.questions import (
     Context,
     Plot,
     confident_word,
-    preset,
     real_words,
     token_choices,
     word,
@@ -30,7 +29,7 @@ def head_label(layer: int, head: int) -> str:
 
 
 def step6(ctx: Context) -> list[Answer]:
-    p = preset(6)
+    p = ctx.params(6)
     kind, layer, head = p.get("kind", "encoder self"), int(p.get("layer", 0)), int(p.get("head", 0))
     ex = explored(ctx)
     rows, _, keys = ex.axes(kind)
@@ -63,7 +62,7 @@ LINK_WORDS = ("il", "elle", "chat")  # the rows step 7's text names, in the orde
 
 
 def step7(ctx: Context) -> list[Answer]:
-    p = preset(7)
+    p = ctx.params(7)
     kind, layer, head = p.get("kind", "cross"), int(p.get("layer", 1)), int(p.get("head", 0))
     ex = explored(ctx)
     rows, reads, keys = ex.axes(kind)
@@ -116,7 +115,7 @@ def step7(ctx: Context) -> list[Answer]:
 
 
 def step8(ctx: Context) -> list[Answer]:
-    p = preset(8)
+    p = ctx.params(8)
     d, length, base = int(p.get("d", 128)), int(p.get("L", 100)), float(p.get("base", 10000))
     wl = positional.wavelengths(d, base)
     i = int(np.argmax(wl))

@@ -46,8 +46,10 @@ def model_files() -> tuple[tuple[str, str, float], ...]:
 
 
 @st.cache_data(max_entries=128, show_spinner="Asking the model…")
-def step_answers(step: int, sentence: str, files: tuple[tuple[str, str, float], ...]) -> list[lab.Answer]:
-    """The step's questions with their answers on `sentence` (pure in its arguments, so every session shares it)."""
+def step_answers(step: int, sentence: str, files: tuple[tuple[str, str, float], ...],
+                 settings: tuple[tuple[str, Any], ...] = ()) -> list[lab.Answer]:
+    """The step's questions with their answers on `sentence` and the page's `settings` (over the step's preset);
+    pure in its arguments, so every session shares it."""
     paths = {name: (path, mtime) for name, path, mtime in files}
 
     def load(name: str):
@@ -56,7 +58,7 @@ def step_answers(step: int, sentence: str, files: tuple[tuple[str, str, float], 
                               "folder (`make checkpoints` builds it).")
         return load_cached(*paths[name])
 
-    return lab.answers(step, lab.Context(sentence, load))
+    return lab.answers(step, lab.Context(sentence, load, dict(settings)))
 
 
 def rich(text: str) -> str:
@@ -132,16 +134,18 @@ def show_question(a: lab.Answer, sentence: str, show_answers: bool) -> None:
             _figure(a, f"question_figure_{tag}")
 
 
-def show_step_questions(step_number: int, sentence: str) -> None:
+def show_step_questions(step_number: int, sentence: str, settings: dict[str, Any] | None = None) -> None:
     """The questions of lesson step `step_number` (1-based) on `sentence`, under the step text, and the lesson
-    score in the sidebar. ?questions=0 hides them; ?answers=0 hides the right answers and model answers."""
+    score in the sidebar. `settings`: the page's current values under the preset's URL names (e.g. {"rho": 0.95}
+    on step 2, {"model": "gru-attention"} on step 1); left out, the step's preset is used. ?questions=0 hides the
+    questions; ?answers=0 hides the right answers and model answers."""
     if not flag("questions") or not 1 <= step_number <= len(LESSON):
         return
     score = st.sidebar.container(key="question_score")  # filled last, so it counts this run's answer
     show_answers = flag("answers")
     with st.expander(f"Check your understanding: step {step_number}", expanded=True, icon=":material/quiz:"):
         try:
-            answers = step_answers(step_number, sentence, model_files())
+            answers = step_answers(step_number, sentence, model_files(), tuple(sorted((settings or {}).items())))
         except LookupError as e:
             st.info(str(e), icon=":material/block:")
             answers = []

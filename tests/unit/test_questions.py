@@ -210,3 +210,13 @@ def test_worksheet_file_names_are_safe():
     assert file_stem("The cat sat on the mat because") == "seqviz-worksheet-the-cat-sat-on-the"
     assert file_stem("<script>😀") == "seqviz-worksheet-script"
     assert file_stem("😀") == "seqviz-worksheet"
+
+
+@needs_models
+def test_the_pages_settings_override_the_preset_and_the_figure_follows():
+    steep = q.answers(2, q.Context("I am eating", load, {"rho": 0.5}))[0]
+    preset = answers_on("I am eating")[2, 1]
+    assert "ρ = 0.5" in steep.prompt and steep.value < preset.value  # a smaller ρ vanishes sooner
+    assert abs(read(2, 1, steep) - steep.value) <= steep.tolerance / 2
+    assert q.answers(3, q.Context("I am eating", load, {"model": "rnn-attention"}))[0].meaningless  # no gates
+    assert q.answers(5, q.Context("I am eating", load, {"model": "gru-plain"}))[0].meaningless  # no attention
