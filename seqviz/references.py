@@ -17,12 +17,12 @@ from seqviz.lesson import EXAMPLES
 @dataclass(frozen=True)
 class Reference:
     text: str  # the corpus's French
-    source: str  # "lesson example" | "train" | "valid" | "test"
+    source: str  # "lesson example" (split unknown without the corpus) | "train" | "valid" | "test"
 
     @property
     def note(self) -> str:
         """Where the reference comes from, for the page: a test sentence was never seen in training."""
-        return {"lesson example": "a lesson example, trained on",
+        return {"lesson example": "a lesson example from the corpus",
                 "train": "a training sentence", "valid": "a validation sentence, never trained on",
                 "test": "a test sentence, never trained on"}.get(self.source, self.source)
 
@@ -30,12 +30,12 @@ class Reference:
 def example_reference(sentence: str) -> Reference | None:
     """The reference of a lesson example or a grammar worked example (no corpus needed), else None."""
     key = normalize(sentence)
+    for en, fr in LESSON_PAIRS:  # split_corpus pins these to train
+        if en == key:
+            return Reference(fr, "train")
     for example in EXAMPLES:
         if normalize(example.sentence) == key:
             return Reference(example.reference, "lesson example")
-    for en, fr in LESSON_PAIRS:
-        if en == key:
-            return Reference(fr, "lesson example")
     return None
 
 

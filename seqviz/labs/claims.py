@@ -23,6 +23,19 @@ def word(token: str) -> str:
     return str(token).replace("▁", "").strip() or str(token)
 
 
+def whole_word(tokens: Sequence[str], i: int) -> str:
+    """The word piece i belongs to: ['▁p', 'ommes'] at 1 -> 'pommes' (a word starts at a ▁ piece or </s>)."""
+    start = i
+    while start > 0 and not str(tokens[start]).startswith("▁") and str(tokens[start - 1]) not in ("</s>", "<s>"):
+        start -= 1
+    end = i + 1
+    while end < len(tokens) and not str(tokens[end]).startswith("▁") and str(tokens[end]) not in ("</s>", "<s>"):
+        end += 1
+    if str(tokens[i]) in ("</s>", "<s>"):
+        return str(tokens[i])
+    return "".join(str(t) for t in tokens[start:end]).replace("▁", "").strip() or str(tokens[i])
+
+
 def pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
@@ -165,8 +178,9 @@ def crossing_claim(pattern: np.ndarray, src: Sequence[str], written: Sequence[st
                 f"(a row counts when its peak is at least {pct(LINK_MIN)}).")
     i, j = pair
     pi, pj = np.asarray(pattern).argmax(-1)[[i, j]]
-    return (f"{who}'s alignment crosses: writing “{word(written[i])}” it looks at “{word(src[pi])}”, then writing "
-            f"“{word(written[j])}” at the earlier “{word(src[pj])}”: the French order differs here.")
+    return (f"{who}'s alignment crosses: writing “{whole_word(written, i)}” it looks at “{whole_word(src, pi)}”, "
+            f"then writing “{whole_word(written, j)}” at the earlier “{whole_word(src, pj)}”: the French order "
+            "differs here.")
 
 
 def reference_claim(translations: Mapping[str, str], reference: str) -> str:
@@ -338,9 +352,12 @@ def cross_claim(pattern: np.ndarray, src: Sequence[str], written: Sequence[str])
     peaks = pattern.argmax(-1)
     head = (f"Each row of cross-attention sums to 1 (from {sums.min():.3f} to {sums.max():.3f}). ")
     if moves > 1:
+        words = [i for i, t in enumerate(written) if str(t).startswith("▁") and len(word(t)) > 1] or [
+            0, len(written) - 1]
+        a, b = words[0], words[-1]
         return head + (f"Its peak moves over {moves} of the {pattern.shape[1]} source tokens while the "
-                       f"{len(written)} tokens are written: “{word(written[0])}” looks at “{word(src[peaks[0]])}”, "
-                       f"“{word(written[-1])}” at “{word(src[peaks[-1]])}”.")
+                       f"{len(written)} tokens are written: “{word(written[a])}” looks at “{word(src[peaks[a]])}”, "
+                       f"“{word(written[b])}” at “{word(src[peaks[b]])}”.")
     return head + f"Its peak stays on “{word(src[peaks[0]])}” for every written token: it does not move here."
 
 

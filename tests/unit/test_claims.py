@@ -19,7 +19,8 @@ def test_memory_claim_counts_the_units_that_keep_their_memory():
     assert "3 of 10 units" in text and "dark stripes" in text and "5.0" in text and "“the”" in text
     assert "keeps only 12%" in text  # the median unit: 0.5³
     assert "not larger" in C.memory_claim(keep, TOKENS, cell=np.ones((4, 10)))
-    assert C.share(1.2e-4) == "1 in 8,000" and C.share(1e-4) == "1 in 10,000" and C.share(0.42) == "42%" and C.share(0.0) == "nothing"
+    assert C.share(1.2e-4) == "1 in 8,000" and C.share(1e-4) == "1 in 10,000"
+    assert C.share(0.42) == "42%" and C.share(0.0) == "nothing"
     assert np.allclose(C.memory_kept(keep)[:3], 0.99 ** 3)
 
 
@@ -193,3 +194,9 @@ def test_sharpest_head_both_ways():
     assert (found.layer, found.head) == (0, 1) and "layer 0 head 1: each row puts on average 93%" in \
         C.sharpest_claim(found)
     assert "No cross-attention head focuses" in C.sharpest_claim(C.sharpest_head(np.full((1, 2, 3, 3), 1 / 3)))
+
+
+def test_whole_word_joins_the_pieces_of_a_word():
+    tokens = ["▁les", "▁p", "ommes", "▁rouges", "</s>"]
+    assert [C.whole_word(tokens, i) for i in range(5)] == ["les", "pommes", "pommes", "rouges", "</s>"]
+    assert C.whole_word(["j", "'", "ai", "me"], 2) == "j'aime"
