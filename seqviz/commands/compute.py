@@ -36,6 +36,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from seqviz.figures import compute_text as text
+    from seqviz.figures.compute_text import LABELS
     from seqviz.labs import compute as lab
     from seqviz.labs import compute_reading as reading
 
@@ -47,7 +49,7 @@ def run(args) -> int:
         print(f"[{done}/{total}] {text}", file=sys.stderr, flush=True)
 
     sweep = lab.run_sweep(config, progress=progress)
-    width = max(len(label) for label in lab.LABELS.values())
+    width = max(len(label) for label in LABELS.values())
     for device in config.devices:
         for t in config.threads:
             for mode in lab.MODES:
@@ -55,17 +57,18 @@ def run(args) -> int:
                 print(f"\n{mode}, {device}, {t} thread{'s' * (t > 1)} (median ms)")
                 print(f"{'model':<{width}}  " + "".join(f"{'n=' + str(n):>10}" for n in s.lengths) + "     slope")
                 for k, name in enumerate(s.models):
-                    print(f"{lab.LABELS[name]:<{width}}  " + "".join(f"{reading.fmt_ms(v):>10}" for v in s.median_ms[k])
-                          + f"{reading.fmt_slope(s.slope[name]):>10}")
+                    print(f"{LABELS[name]:<{width}}  " + "".join(f"{text.fmt_ms(v):>10}" for v in s.median_ms[k])
+                          + f"{text.fmt_slope(s.slope[name]):>10}")
     top = config.threads[-1]
     s = reading.summarize(sweep, "cpu", top, "forward")
     gains = reading.speedup(sweep, "cpu", "forward") if len(config.threads) > 1 else None
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     print()
-    print("\n".join(reading.explain(s, config.sizes, gains, top if gains is not None else None,
-                                gpu="cuda" in config.devices, loadavg=load)).replace("**", ""))
+    print("\n".join(text.explain(s, config.sizes, reading.counts(s.lengths, config.sizes), gains,
+                                 top if gains is not None else None, gpu="cuda" in config.devices,
+                                 loadavg=load)).replace("**", ""))
     print(f"\nwall time {sweep.wall_s:.1f} s; parameters: "
-          + ", ".join(f"{lab.LABELS[m]} {n:,}" for m, n in sweep.params.items()))
+          + ", ".join(f"{LABELS[m]} {n:,}" for m, n in sweep.params.items()))
     if args.json:
         data = {**sweep.to_json(), "loadavg_1m": load}
         Path(args.json).write_text(json.dumps(data, indent=1), encoding="utf-8")

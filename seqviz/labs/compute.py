@@ -32,12 +32,8 @@ from seqviz.checkpoints import torch_threads
 from seqviz.models.toy import build_toy
 
 MODELS = ("rnn", "lstm", "gru", "nn.gru", "nn.lstm", "transformer", "nn.transformer")
-LABELS = {"rnn": "RNN cell, unrolled", "lstm": "LSTM cell, unrolled", "gru": "GRU cell, unrolled",
-          "nn.gru": "nn.GRU (fused)", "nn.lstm": "nn.LSTM (fused)", "transformer": "Transformer (ours)",
-          "nn.transformer": "nn.TransformerEncoder"}
 FAMILY = {"rnn": "rnn", "lstm": "lstm", "gru": "gru", "nn.gru": "gru", "nn.lstm": "lstm",
           "transformer": "transformer", "nn.transformer": "transformer"}
-RECURRENT = ("rnn", "lstm", "gru", "nn.gru", "nn.lstm")
 MODES = ("forward", "forward+backward")
 DEFAULT_LENGTHS = (16, 64, 256, 1024)
 LENGTH_CHOICES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -140,7 +136,7 @@ class Sweep:
         m = self.median_ms
         return {
             "config": {**asdict(cfg), "sizes": asdict(cfg.sizes)},
-            "models": {name: {"label": LABELS[name], "parameters": self.params[name]} for name in cfg.models},
+            "models": {name: {"parameters": self.params[name]} for name in cfg.models},
             "complete": self.complete, "cancelled": self.cancelled, "wall_s": round(self.wall_s, 3),
             "median_ms": {
                 device: {str(t): {mode: {name: [_json_float(v) for v in m[d, ti, mi, k]]

@@ -13,6 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from seqviz.figures import compute as figures
+from seqviz.figures import compute_text as text
+from seqviz.figures.compute_text import LABELS
 from seqviz.labs import compute as lab
 from seqviz.labs import compute_reading as reading
 from seqviz.pages import COMPUTE_BATCHES as BATCHES
@@ -152,7 +154,7 @@ else:
     for device, s in summaries.items():
         for k, name in enumerate(s.models):
             gpu = " on GPU" if device == "cuda" else ""
-            series.append({"name": f"{lab.LABELS[name]}{gpu} · slope {reading.fmt_slope(s.slope[name])}",
+            series.append({"name": f"{LABELS[name]}{gpu} · slope {text.fmt_slope(s.slope[name])}",
                            "family": lab.FAMILY[name], "dashed": name.startswith("nn."),
                            "y": s.median_ms[k], "low": s.low_ms[k], "high": s.high_ms[k]})
     where = "CPU and GPU" if len(cfg.devices) > 1 else f"CPU, {shown_threads} thread{'s' * (shown_threads > 1)}"
@@ -161,23 +163,24 @@ else:
                 key="compute_timing")
     rows = []
     for name in cfg.models:
-        row = {"model": lab.LABELS[name], "parameters": sweep.params[name]}
+        row = {"model": LABELS[name], "parameters": sweep.params[name]}
         for m in lab.MODES:
             s = reading.summarize(sweep, "cpu", shown_threads, m)
             short = "fwd" if m == "forward" else "fwd+bwd"
-            row[f"slope {short}"] = reading.fmt_slope(s.slope[name])
-            row[f"{short}, last 2 n"] = reading.fmt_slope(s.slope_end[name])
+            row[f"slope {short}"] = text.fmt_slope(s.slope[name])
+            row[f"{short}, last 2 n"] = text.fmt_slope(s.slope_end[name])
         rows.append(row)
     st.dataframe(pd.DataFrame(rows), hide_index=True)
 
     st.subheader("What it means")
     gains = reading.speedup(sweep, "cpu", mode) if len(cfg.threads) > 1 else None
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    st.markdown("\n".join(reading.explain(cpu, cfg.sizes, gains, cfg.threads[-1] if gains is not None else None,
-                                      gpu="cuda" in cfg.devices, loadavg=load)))
+    st.markdown("\n".join(text.explain(cpu, cfg.sizes, reading.counts(cpu.lengths, cfg.sizes), gains,
+                                      cfg.threads[-1] if gains is not None else None, gpu="cuda" in cfg.devices,
+                                      loadavg=load)))
 
     if gains is not None and gains.size:
-        show_plotly(figures.speedup_figure(cpu.lengths, gains, [lab.LABELS[m] for m in cfg.models],
+        show_plotly(figures.speedup_figure(cpu.lengths, gains, [LABELS[m] for m in cfg.models],
                                            [lab.FAMILY[m] for m in cfg.models],
                                            [m.startswith("nn.") for m in cfg.models],
                                            (cfg.threads[0], cfg.threads[-1])), key="compute_speedup")
@@ -196,16 +199,14 @@ sizes = cfg.sizes if cfg is not None else lab.Sizes()
 count_lengths = list(cfg.lengths if cfg is not None else (lengths or lab.DEFAULT_LENGTHS))
 show_plotly(figures.steps_diagram(6, sizes.n_layers), key="compute_diagram")
 c = reading.counts(count_lengths, sizes)
-names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU", "transformer": "Transformer layer"}
 st.markdown(f"**Sequential steps, longest path between two tokens, multiply-adds per layer** "
             f"(d = {sizes.d_model}, H = {sizes.d_hidden}, d_ff = {sizes.d_ff}, batch 1)")
 st.dataframe(pd.DataFrame(figures.counts_rows(count_lengths, c.sequential_steps, c.path_length, c.macs_per_layer,
-                                              c.formulas, names)), hide_index=True)
-st.caption("Steps: operations that must wait for the previous one (n for a recurrent layer, 1 for a Transformer "
-           "layer). Path: how many steps information needs from the first token to the last (n − 1 against 1). "
-           "Multiply-adds: n·d² terms for both, plus the Transformer's n²·d attention, which dominates once "
-           f"n > 2d + d_ff = {2 * sizes.d_model + sizes.d_ff}. Parameters are similar: "
-           + ", ".join(f"{lab.LABELS[m]} {n:,}" for m, n in lab.parameter_counts(sizes).items()) + ".")
+                                              c.formulas, text.COUNT_NAMES)), hide_index=True)
+st.markdown(text.counts_claim(count_lengths, c.sequential_steps["rnn"], c.sequential_steps["transformer"],
+                              c.attention_macs))
+st.caption(text.counts_caption(sizes.d_model, sizes.d_ff) + " Parameters are similar: "
+           + ", ".join(f"{LABELS[m]} {n:,}" for m, n in lab.parameter_counts(sizes).items()) + ".")
 
 mirror("compute")  # every control this run drew, into the link (before the rerun that measures the next length)
 if JOB in st.session_state:

@@ -7,6 +7,8 @@ import re
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from seqviz.figures import compute_text as claims
+from seqviz.figures.compute_text import LABELS
 from seqviz.figures.style import decode_array
 from seqviz.labs import compute as lab
 from seqviz.labs import compute_reading as reading
@@ -69,16 +71,16 @@ def test_small_sweep_every_model_has_a_point_at_every_length_and_text_matches_pl
     assert timing["layout"]["xaxis"]["type"] == "log" and timing["layout"]["yaxis"]["type"] == "log"
     # the explanation's numbers are the plotted ones
     text = next(m.value for m in at.markdown if m.value.startswith("On this machine"))
-    plotted = {reading.fmt_ms(v) for _, y in series.values() for v in y}
+    plotted = {claims.fmt_ms(v) for _, y in series.values() for v in y}
     quoted = re.findall(r"([0-9.]+) ms", text)
     assert quoted and set(quoted) <= plotted, (quoted, plotted)
     # the slopes in the legend are the ones in the text
     for name in lab.MODELS:
-        legend = next(n for n in series if n.startswith(lab.LABELS[name] + " ·"))
+        legend = next(n for n in series if n.startswith(LABELS[name] + " ·"))
         slope = legend.rsplit("slope ", 1)[1]
-        assert f"{lab.LABELS[name]} {slope}" in text
+        assert f"{LABELS[name]} {slope}" in text
         x, y = series[legend]
-        assert slope == reading.fmt_slope(reading.fit_slope(x, y)[0])  # least squares on log-log of the plotted points
+        assert slope == claims.fmt_slope(reading.fit_slope(x, y)[0])  # least squares on log-log of the plotted points
     assert "torch sees no GPU here" in text
     # speed-up figure: one line per model, values = time(1 thread) / time(2 threads)
     speed = specs(at)[1]

@@ -11,6 +11,7 @@ import pytest
 import torch
 from torch import nn
 
+from seqviz.figures import compute_text as claims
 from seqviz.labs import compute as lab
 from seqviz.labs import compute_reading as reading
 
@@ -125,8 +126,8 @@ def test_fit_slope_recovers_power_laws():
 
 def test_crossover_interpolates_in_log_log():
     n = [10, 1000]
-    assert reading.crossover(n, [1.0, 100.0], [10.0, 10.0]) == pytest.approx(100.0)  # t_a = n/10 meets 10
-    assert reading.crossover([1, 2, 4], [1, 2, 3], [5, 6, 7]) is None
+    assert claims.crossover(n, [1.0, 100.0], [10.0, 10.0]) == pytest.approx(100.0)  # t_a = n/10 meets 10
+    assert claims.crossover([1, 2, 4], [1, 2, 3], [5, 6, 7]) is None
 
 
 def test_counts_formulas():
@@ -156,29 +157,30 @@ def test_explain_states_the_crossover_and_quotes_plotted_numbers():
     n = np.array([16, 64, 256, 1024], float)
     sweep = synthetic_sweep(gru_fused=0.05 * n, transformer=0.3 + 0.0002 * n ** 2)
     s = reading.summarize(sweep, "cpu", 2, "forward")
-    text = "\n".join(reading.explain(s, lab.Sizes(), reading.speedup(sweep, "cpu", "forward"), 2, gpu=False))
+    text = "\n".join(claims.explain(s, lab.Sizes(), reading.counts(s.lengths), reading.speedup(sweep, "cpu", "forward"),
+                                    2, gpu=False))
     # transformer is faster at 16 and 64 (0.176 < 0.4 …), slower after: crossover between 64 and 256
-    expected = reading.crossover(s.lengths, s.median_ms[5], s.median_ms[3])
+    expected = claims.crossover(s.lengths, s.median_ms[5], s.median_ms[3])
     assert 64 < expected < 256
     assert f"**Transformer (ours)** is faster than **nn.GRU (fused)** up to n ≈ {expected:.0f}" in text
     quoted = {float(v) for v in re.findall(r"([0-9.]+) ms", text)}
-    plotted = {float(reading.fmt_ms(v)) for v in s.median_ms.ravel()}
+    plotted = {float(claims.fmt_ms(v)) for v in s.median_ms.ravel()}
     assert quoted and quoted <= plotted
     assert "torch sees no GPU here" in text
     assert "so its slope heads for 2" in text  # the synthetic n² term shows at the long end
     assert "From 1 to 2 threads at n = 1024: RNN cell, unrolled 2.00×" in text
-    assert f"Transformer (ours) {reading.fmt_slope(s.slope['transformer'])}" in text
+    assert f"Transformer (ours) {claims.fmt_slope(s.slope['transformer'])}" in text
 
 
 def test_explain_one_side_faster_everywhere_and_gpu_branch():
     n = np.array([16, 64], float)
     sweep = synthetic_sweep(gru_fused=0.01 * n, transformer=1 + n, lengths=(16, 64))
     s = reading.summarize(sweep, "cpu", 1, "forward+backward")
-    line = reading.compare(s, "nn.gru", "transformer")
+    line = claims.compare(s, "nn.gru", "transformer")
     assert line == ("**nn.GRU (fused)** is faster than **Transformer (ours)** at every length measured "
-                    f"(at n = 64: nn.GRU (fused) {reading.fmt_ms(0.64)} ms, "
-                    f"Transformer (ours) {reading.fmt_ms(65)} ms).")
-    assert "no GPU" not in "\n".join(reading.explain(s, lab.Sizes(), gpu=True))
+                    f"(at n = 64: nn.GRU (fused) {claims.fmt_ms(0.64)} ms, "
+                    f"Transformer (ours) {claims.fmt_ms(65)} ms).")
+    assert "no GPU" not in "\n".join(claims.explain(s, lab.Sizes(), reading.counts(s.lengths), gpu=True))
 
 
 def test_cuda_branch_is_offered_when_torch_sees_a_gpu(monkeypatch):
@@ -202,7 +204,7 @@ def test_config_validation():
 
 def test_compare_says_noise_when_the_order_flips_twice():
     sweep = synthetic_sweep(gru_fused=[1.0, 3.0, 1.0, 3.0], transformer=[2.0, 2.0, 2.0, 2.0])
-    line = reading.compare(reading.summarize(sweep, "cpu", 1, "forward"), "nn.gru", "transformer")
+    line = claims.compare(reading.summarize(sweep, "cpu", 1, "forward"), "nn.gru", "transformer")
     assert line.startswith("**nn.GRU (fused)** and **Transformer (ours)** change places 3 times")
 
 
@@ -226,3 +228,25 @@ def test_bench_quick_keys():
     json.dumps(result)
     assert result["compute.max_n"] == 16  # the quick sweep measured its longest length for every model
     assert all(math.isfinite(result[k]) for k in ("compute.gru_fused_ms_max_n", "compute.transformer_ms_max_n"))
+
+
+def test_counts_claim_reads_the_growth_off_the_columns():
+    """Step 10's point on counts, never on wall-clock: the RNN's sequential steps grow linearly, the Transformer
+    layer's stay at 1, its attention multiply-adds grow quadratically; and the sentence follows other data."""
+    c = reading.counts([16, 64, 256, 1024])
+    assert c.attention_macs.tolist() == [2 * n * n * 128 for n in (16, 64, 256, 1024)]
+    line = claims.counts_claim(c.lengths, c.sequential_steps["rnn"], c.sequential_steps["transformer"],
+                               c.attention_macs)
+    assert line == ("From n = 16 to n = 1024 (×64): the RNN's sequential steps grow ×64 (linear, slope 1.00 on "
+                    "log-log), the Transformer layer's sequential steps ×1 (constant), and its attention "
+                    "multiply-adds ×4096 (quadratic, slope 2.00).")
+    n = np.array([10, 100, 1000])
+    odd = claims.counts_claim(n, n ** 1.5, n, n)
+    assert "growing as n^1.50" in odd and "×100 (linear)" in odd and "(linear, slope 1.00)" in odd
+    assert claims.counts_claim([16], [16], [1], [512]).startswith("Pick two or more lengths")
+    assert claims.growth_exponent([8, 8], [1, 2]) is None
+
+
+def test_counts_caption_computes_where_attention_dominates():
+    assert "once n > 2d + d_ff = 512." in claims.counts_caption(128, 256)
+    assert "= 96." in claims.counts_caption(32, 32)
