@@ -40,7 +40,7 @@ MODEL_LABELS = {"transformer": "the Transformer", "gru-attention": "the GRU with
 PE_OFF = {"encoder.hook_pos": lambda _name, pe: torch.zeros_like(pe),
           "decoder.hook_pos": lambda _name, pe: torch.zeros_like(pe)}
 SNAPSHOTS = 40  # frames of the attention animation (figures keep at most about 60)
-PROBE_SEED, EVAL_SEED, EVAL_SIZE = 1234, 4321, 256
+PROBE_SEED, EVAL_SEED, EVAL_SIZE = 1234, 4321, 128  # 128: a snapshot costs about one training step
 MAX_LEN = 32  # n ≤ 24 plus </s>
 _BUILD_LOCK = threading.Lock()  # build_model draws from torch's global generator: one seeded build at a time
 

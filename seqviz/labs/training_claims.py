@@ -126,4 +126,4 @@ def playground_lines(run: RunSummary) -> list[str]:
     pe = "" if run.model != "transformer" else (" (positional encoding on)" if run.pe else
                                                  " (positional encoding off)")
     return [f"{run.model}{pe} on {run.task}, n = {run.n}: {reached}",
-            f"final held-out token accuracy: {_pct(run.final)} ({100 * run.final:.2f}%)"]
+            f"final held-out token accuracy: {100 * run.final:.1f}%"]
