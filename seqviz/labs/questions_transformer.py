@@ -94,11 +94,8 @@ def step7(ctx: Context) -> list[Answer]:
              "diagonal)?"
     if len(src) >= 3:
         found = claims.previous_token_head(pats)
-        scores = np.sort(claims.previous_token_scores(pats), axis=None)[::-1]
         answers.append(Answer(7, 2, "choice", "predict", prompt, head_label(found.layer, found.head), choices=heads,
-                              why=f"{head_label(found.layer, found.head).capitalize()} gives the previous word "
-                                  f"{found.score:.0%} of its weight on average (evenly spread: {found.baseline:.0%}); "
-                                  f"the next best head {scores[1]:.0%}.",
+                              why=claims.previous_token_claim(found),  # the step's own claim, tested both ways
                               plot=Plot("model_view", dict(patterns={"encoder self": pats},
                                                            tokens={"encoder self": (src, src)})),
                               at={"layer": found.layer, "head": found.head}))
