@@ -330,7 +330,9 @@ def answers(step: int, ctx: Context) -> list[Answer]:
     try:
         return steps[step](ctx)
     except InputError as e:
-        return skipped(step, SHAPE[step], tuple("" for _ in SHAPE[step]), str(e))
+        prompts = tuple(f"Question {n} of step {step}: it needs a sentence the models can read."
+                        for n in range(1, len(SHAPE[step]) + 1))
+        return skipped(step, SHAPE[step], prompts, str(e))
 
 
 # The kinds of every step's questions, fixed whatever the sentence: the score's denominator.

@@ -146,7 +146,7 @@ def test_a_one_word_or_empty_sentence_says_which_questions_it_cannot_ask():
     assert one[5, 1].meaningless and one[9, 1].meaningless and one[7, 1].meaningless
     assert "preset" in one[7, 1].meaningless
     empty = q.answers(1, q.Context("   ", load))
-    assert all(a.meaningless and "empty" in a.meaningless for a in empty)
+    assert all(a.meaningless and "empty" in a.meaningless and a.prompt for a in empty)
     assert all(a.check("4") is None for a in empty)
 
 
