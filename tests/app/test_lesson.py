@@ -67,3 +67,19 @@ def test_projector_mode_raises_every_pages_figure_fonts(number):
     normal, projected = font_sizes(open_step(number)), font_sizes(open_step(number, projector=True))
     assert normal and projected
     assert min(projected) >= 1.4 * min(normal) and max(projected) >= 1.4 * max(normal)
+
+
+def shown_claims(at) -> str:
+    """Every computed claim the page printed (the fact-check captions), markdown escapes removed."""
+    return " ".join(c.value.replace("\\", "") for c in at.caption if ":material/fact_check:" in c.value)
+
+
+@pytest.mark.parametrize("number, needles", [
+    (3, ("units hold the gate near one", "dark stripes")),  # the look-at line: the cell-state map's stripes
+    (7, ("writing “il” → “it”", "previous-word head")),
+    (9, ("Its peak moves over", "no step looks at a word it has not written yet")),
+])
+def test_the_step_page_prints_the_computed_claim_the_step_points_to(number, needles):
+    text = shown_claims(open_step(number))
+    for needle in needles:
+        assert needle in text, (number, needle, text)
