@@ -131,3 +131,14 @@ def test_worksheet_downloads_opens_offline_and_prints(chromium, questions_server
         assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 5
         sheet.close()
     context.close()
+
+
+def test_hostile_sentence_shows_as_text(chromium, questions_server):
+    page = chromium.new_page(viewport={"width": 1024, "height": 768})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{questions_server}/?" + urlencode({"step": 9, "sentence": "<script>alert(1)</script> 🙂"}))
+    settle(page, expect=".st-key-question_9_2")
+    assert_no_exception(page)
+    assert not dialogs and page.locator(".st-key-question_9_1").count() == 1
+    page.close()
