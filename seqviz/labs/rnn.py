@@ -13,7 +13,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from seqviz.inputs import prepare_source, sentence_notices, without_controls
+from seqviz.inputs import prepare_source
 from seqviz.names import act_name, n_layers
 from seqviz.trace import Trace, trace
 
@@ -82,13 +82,6 @@ class ModelRun:
 
 
 # ---------------------------------------------------------------- input
-
-
-def input_notes(sentence: str) -> tuple[str, list[str]]:
-    """Clean a typed sentence for the models (control characters become spaces) and say what was odd about it:
-    the character notices of `seqviz.inputs.sentence_notices`, the one check every sentence box uses."""
-    notes = [n.message for n in sentence_notices(sentence) if n.kind in ("control", "html", "script")]
-    return without_controls(sentence), notes
 
 
 def word_count(sentence: str) -> int:

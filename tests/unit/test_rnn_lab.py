@@ -173,20 +173,3 @@ def test_length_rows_and_buckets():
     assert rnn.bucket_of(99, ["1-5", "6-10", "41+"]) == "41+"
     assert rnn.bucket_of(20, ["1-5", "6-10"]) is None
     assert rnn.word_count("  I am   eating ") == 3
-
-
-@pytest.mark.parametrize("text, fragment", [
-    ("I am <script>alert(1)</script>", "HTML"),
-    ("I am eating 😀", "emoji"),
-    ("我在吃饭", "Chinese"),
-    ("אני אוכל", "right-to-left"),
-    ("I am\x00 eating\x1b", "Control characters"),
-])
-def test_input_notes(text, fragment):
-    cleaned, notes = rnn.input_notes(text)
-    assert any(fragment in n for n in notes)
-    assert "\x00" not in cleaned and "\x1b" not in cleaned
-
-
-def test_plain_english_has_no_notes():
-    assert rnn.input_notes("the small black cat is sleeping") == ("the small black cat is sleeping", [])
