@@ -83,12 +83,18 @@ def wavelength_chart(wavelengths: np.ndarray, length: int, *, base: float, heigh
     fig = go.Figure(go.Scatter(x=pairs, y=_f32(wl), mode="lines+markers" if len(wl) <= 64 else "lines",
                                name="wavelength", line=dict(width=style.LINE_WIDTH, color=LINE_COLORS[0]),
                                hovertemplate="pair %{x} (dims 2i, 2i+1): %{y:,.1f} positions<extra></extra>"))
-    fig.add_hline(y=max(length, 1), line=dict(color=style.INK, dash="dash"),
-                  annotation=dict(text=f"{length:,} positions shown", font=dict(size=style.FONT_SIZE)))
+    mark = max(length, 1)
+    fig.add_hline(y=mark, line=dict(color=style.INK, dash="dash"))
+    # an annotation on a log axis takes log10(y): given as add_hline's label, y = 100 meant 10^100, and the
+    # axis ran over 117 decades with the real wavelengths flat at the bottom
+    fig.add_annotation(x=1, xref="paper", xanchor="right", y=float(np.log10(mark)), yanchor="bottom",
+                       text=f"{length:,} positions shown", showarrow=False, font=dict(size=style.FONT_SIZE))
+    low, high = np.log10(max(float(np.min(wl)), 1e-12)), np.log10(max(float(np.max(wl)), mark))
     title = f"Wavelength of each sin/cos pair: 2π·{base:g}^(2i/d), from 2π to {wl[-1]:,.0f} positions"
     fig.update_layout(**_base(title, height=height),
                       xaxis=style.value_axis("pair i (dimensions 2i and 2i+1)"),
-                      yaxis=style.value_axis("wavelength (positions, log)", type="log"), showlegend=False)
+                      yaxis=style.value_axis("wavelength (positions, log)", type="log",
+                                             range=[min(low, np.log10(mark)) - 0.1, high + 0.1]), showlegend=False)
     return fig
 
 
@@ -132,7 +138,7 @@ def rotation_heatmap(rotation: np.ndarray, dims: Sequence[int], k: int, *, d_mod
         raise ValueError(f"rotation is {rotation.shape} but there are {len(labels)} dims")
     text = np.where(np.abs(rotation) < 5e-3, "", np.char.mod("%.2f", rotation))
     trace = go.Heatmap(z=_f32(rotation), x=labels, y=labels, text=text, texttemplate="%{text}",
-                       textfont=dict(size=12), hovertemplate="M[%{y}, %{x}] = %{z:.4f}<extra></extra>",
+                       textfont=dict(size=style.TICK_SIZE), hovertemplate="M[%{y}, %{x}] = %{z:.4f}<extra></extra>",
                        colorbar=dict(title=dict(text="M_k"), tickfont=dict(size=style.TICK_SIZE)), **_diverging())
     fig = go.Figure(trace)
     shown = f"dims {', '.join(labels)}" if len(labels) < 8 else f"{len(labels)} of {d_model} dims"
@@ -270,7 +276,7 @@ def offset_profile_figure(on: np.ndarray, off: np.ndarray, offsets: Sequence[int
     for j, prof in enumerate((on, off)):
         z = np.round(100 * prof.reshape(len(rows), -1), 1)
         fig.add_trace(go.Heatmap(z=_f32(z), x=labels, y=rows, coloraxis="coloraxis", text=np.char.mod("%.0f", z),
-                                 texttemplate="%{text}", textfont=dict(size=12),
+                                 texttemplate="%{text}", textfont=dict(size=style.TICK_SIZE),
                                  hovertemplate="%{y}, offset %{x}: %{z:.1f}%<extra></extra>"), 1, j + 1)
     fig.update_layout(**_base("Mean attention by relative offset (key − query), % of each query's "
                                           "attention", height=height or max(320, 28 * len(rows) + 170)),
@@ -279,7 +285,8 @@ def offset_profile_figure(on: np.ndarray, off: np.ndarray, offsets: Sequence[int
                                      colorbar=dict(title=dict(text="%"))))
     for j in range(2):
         fig.update_xaxes(dict(**style.value_axis("offset (−1 = previous token)"), type="category"), row=1, col=j + 1)
-    fig.update_yaxes(dict(tickfont=dict(size=style.TICK_SIZE, color=style.INK), autorange="reversed"), row=1, col=1)
+    fig.update_yaxes(dict(tickfont=dict(size=style.TICK_SIZE, color=style.INK), autorange="reversed",
+                          automargin=True), row=1, col=1)  # "layer 0 · head 0" needs more than the 80 px margin
     for ann in fig.layout.annotations:
         ann.font = dict(size=style.FONT_SIZE, color=style.INK)
     return fig

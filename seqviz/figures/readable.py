@@ -7,7 +7,8 @@ that no builder should have to remember, applied to the figure's JSON (DESIGN §
 - A legend that would sit at the top right or over the title goes in rows between the title and the plot.
 - Log axes span their data's decades (not an annotation's y read as a power of ten) and label only values
   they can name in full: whole decades, or 1-2-5 steps across a short range. No "2, 5" minor digits at 10 px.
-- The modebar keeps three buttons, so it is short and stays off the title.
+- The modebar keeps three buttons, stacked upright at the right edge, so it stays off the title.
+- Every axis has automargin, so no tick label or axis title is cut by a fixed margin.
 """
 from __future__ import annotations
 
@@ -22,9 +23,10 @@ from seqviz.figures.plotly_raw import decode_array
 from seqviz.figures.style import FONT_SIZE, TICK_SIZE, TITLE_SIZE
 
 COLUMN_PX = 560  # the main column at 1024 px with the sidebar open: no figure gets more unless it scrolls
-MODEBAR_PX = 110  # the top right corner the modebar (three buttons) covers on hover
+MODEBAR_PX = 40  # the strip at the right the modebar (three buttons, stacked upright) covers on hover
 CHAR_EM = 0.6  # width of an average character in em (Open Sans, Arial): an over-estimate, so lines fit
 TITLE_TOP_PX = 8
+PLOTLY_HEIGHT = 450  # plotly.js's height of a figure that sets none (Streamlit sets only the width)
 MODEBAR_REMOVE = ["pan2d", "select2d", "lasso2d", "zoomIn2d", "zoomOut2d", "autoScale2d", "hoverClosestCartesian",
                   "hoverCompareCartesian", "toggleSpikelines"]
 NO_LEGEND = {"heatmap", "contour", "histogram2d", "image", "surface", "table"}
@@ -35,9 +37,13 @@ def readable(spec: dict[str, Any]) -> None:
     layout = spec.setdefault("layout", {})
     data = spec.get("data", []) or []
     layout.setdefault("font", {}).setdefault("size", FONT_SIZE)
-    layout["modebar"] = {**(layout.get("modebar") or {}), "remove": MODEBAR_REMOVE}
+    layout["modebar"] = {**(layout.get("modebar") or {}), "remove": MODEBAR_REMOVE, "orientation": "v"}
     for key in [key for key in layout if re.fullmatch(r"[xy]axis\d*", key)]:
-        if isinstance(layout[key], dict) and layout[key].get("type") == "log":
+        if not isinstance(layout[key], dict):
+            continue
+        if layout[key].get("visible", True) is not False:
+            layout[key].setdefault("automargin", True)  # tick labels and axis titles get the margin they need
+        if layout[key].get("type") == "log":
             _fit_log_axis(layout[key], key, data, layout)
     legend_px = _legend_between(layout, data)
     _title_room(layout, spec.get("frames") or [], legend_px)
@@ -84,18 +90,24 @@ def _title_room(layout: dict[str, Any], frames: list[dict[str, Any]], legend_px:
     for node in [title, *frame_titles]:
         if node and node.get("text"):
             old_lines = max(old_lines, node["text"].count("<br>") + 1)
-            lines = wrap_visible(node["text"], chars)
+            lines = node["text"].split("<br>")
+            if max(map(visible_length, lines)) > chars:  # re-flow the whole title, not just the long lines
+                lines = wrap_visible(" ".join(lines), chars)
             node["text"] = "<br>".join(lines)
             new_lines = max(new_lines, len(lines))
     line_px = size + 8
-    title.update(x=title.get("x", 0.0), xanchor=title.get("xanchor", "left"), xref="container", yref="container",
-                 y=1, yanchor="top", pad=dict(t=TITLE_TOP_PX, b=0, l=8, r=0))
     margin = layout.setdefault("margin", {})
     top = float(margin.get("t", 100))
     needed = TITLE_TOP_PX + new_lines * line_px + legend_px + 10
     margin["t"] = round(max(top + (new_lines - old_lines) * line_px, needed))
     if isinstance(layout.get("height"), int | float):
         layout["height"] = round(layout["height"] + margin["t"] - top)  # the plot keeps its px size
+    # Centred in a block at the top of the figure: plotly.js places a several-line title anchored at its
+    # top a line too high (the first line was cut), but centres one correctly.
+    height = float(layout.get("height") or PLOTLY_HEIGHT)
+    block = new_lines * line_px
+    title.update(x=title.get("x", 0.0), xanchor=title.get("xanchor", "left"), xref="container", yref="container",
+                 y=1 - (TITLE_TOP_PX + block / 2) / height, yanchor="middle", pad=dict(t=0, b=0, l=8, r=0))
 
 
 def _legend_entries(data: list[dict[str, Any]]) -> list[str]:
@@ -116,16 +128,14 @@ def _legend_between(layout: dict[str, Any], data: list[dict[str, Any]]) -> float
         return 0.0  # inside or under the plot, placed on purpose
     size = float((legend.get("font") or {}).get("size") or (layout.get("font") or {}).get("size") or FONT_SIZE)
     width = layout.get("width") if isinstance(layout.get("width"), int | float) else COLUMN_PX
-    room = min(width, COLUMN_PX) - 20
-    rows, used = 1, 0.0
-    for name in entries:
-        item = visible_length(name) * size * CHAR_EM + 50  # the sample line and the gap
-        if used and used + item > room:
-            rows, used = rows + 1, 0.0
-        used += item
-    legend.update(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom", yref="paper")
+    # every entry as wide as the widest (text + sample line), so the rows plotly.js makes are the rows counted
+    entry = max(visible_length(name) for name in entries) * size * CHAR_EM + 50
+    per_row = max(1, int((min(width, COLUMN_PX) - 160) // entry))
+    rows = -(-len(entries) // per_row)
+    legend.update(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom", yref="paper",
+                  entrywidth=round(entry), entrywidthmode="pixels")
     legend.setdefault("font", {}).setdefault("size", size)
-    return rows * size * 1.7 + 8
+    return rows * (size * 1.5 + 6) + 12
 
 
 def _axis_values(key: str, data: list[dict[str, Any]]) -> np.ndarray:

@@ -13,6 +13,7 @@ import pandas as pd
 from plotly.subplots import make_subplots
 
 from seqviz.figures.animation import CONTROLS_PX, cover, frame_steps, player, slider_steps
+from seqviz.figures.readable import COLUMN_PX
 from seqviz.figures.style import (
     ATTENTION_COLORSCALE,
     CELL_COLORS,
@@ -20,6 +21,7 @@ from seqviz.figures.style import (
     FONT_SIZE,
     INK,
     LINE_WIDTH,
+    MIN_CELL_PX,
     as_array,
     attention_coloraxis,
     base_layout,
@@ -29,13 +31,13 @@ from seqviz.figures.style import (
     escape,
     escape_all,
     heatmap_px,
-    rotated_label_px,
-    tick_angle,
+    label_angle,
     title_margin,
     to_percent,
     token_axis,
     value_axis,
     wrap_title,
+    x_label_px,
 )
 from seqviz.figures.style import figure as style_figure
 
@@ -87,9 +89,9 @@ def states_heatmap(states: np.ndarray, tokens: Sequence[str], title: str, read: 
     tokens: the token of each step (encoder: the word read; decoder: the word written, with `read` on hover)."""
     states, tokens, read = _steps(states, "states", tokens, read)
     n_steps, n_units = states.shape
-    angle = tick_angle(tokens)
+    angle = label_angle(tokens, MIN_CELL_PX)
     width, _ = heatmap_px(1, n_steps, col_labels=tokens)
-    height = max(320, n_units * UNIT_ROW_PX) + title_margin(title) + 80 + (60 if angle else 0)
+    height = max(320, n_units * UNIT_ROW_PX) + title_margin(title) + 60 + x_label_px(tokens)
     layout = base_layout(title, height=height, width=width,
                          xaxis={**token_axis(tokens, angle=angle), "title": dict(text="step (token)")},
                          yaxis=value_axis("unit", autorange="reversed", showgrid=False))
@@ -110,12 +112,12 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
         if len(numbers[key]) != n_steps:
             raise ValueError(f"numbers[{key!r}] has {len(numbers[key])} steps, states have {n_steps}")
     h_norm, change = np.asarray(numbers["h_norm"], float), np.asarray(numbers["change"], float)
-    angle = tick_angle(tokens)
+    angle = label_angle(tokens, MIN_CELL_PX)
     width, _ = heatmap_px(1, n_steps, col_labels=tokens)
     title = title or "The encoder reads one token per frame: each column is h_t"
     top = title_margin(title) + 96  # room for the three-line equation panel above the plots
     heat_h, line_h = max(260, n_units * UNIT_ROW_PX), 170
-    below = rotated_label_px(tokens, angle) + 60  # x labels and the axis title under the lower plot
+    below = x_label_px(tokens) + 40  # x labels and the axis title under the lower plot
     height = top + heat_h + line_h + 60 + below + CONTROLS_PX
     ymax = float(max(h_norm.max(initial=0), change.max(initial=0))) * 1.15 + 1e-6
     steps = list(range(n_steps))
@@ -163,33 +165,41 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
     return figure(data, layout, frames)
 
 
-def neuron_words(values: np.ndarray, tokens: Sequence[str], title: str, per_line: int = 7, zmax: float = 1.0,
-                 read: Sequence[str] | None = None):
+def neuron_words(values: np.ndarray, tokens: Sequence[str], title: str, per_line: int | None = None,
+                 zmax: float = 1.0, read: Sequence[str] | None = None, width_px: int = COLUMN_PX):
     """One unit's activation on every token, Karpathy-style: the tokens as text, each cell coloured by the
-    value. values [steps]; lines of `per_line` tokens so a long sentence wraps instead of shrinking."""
+    value. values [steps]; lines of `per_line` tokens (default: as many as fit `width_px`), so a long sentence
+    wraps instead of shrinking. Words on the dark ends of the scale are written in white, the rest in ink."""
     values = as_array(values, 1, "values", "[steps]").astype(np.float64)
     tokens = check_tokens(tokens, len(values), "tokens", "axis 0 (steps)")
     n = len(values)
+    shown = [escape(tok.replace("▁", " ").strip() or tok) for tok in tokens]
+    longest = max((len(tok.replace("▁", " ").strip() or tok) for tok in tokens), default=4)
+    cell_w = max(80, int(longest * (FONT_SIZE + 2) * 0.62) + 24)  # the word and a margin at 16 px
+    if per_line is None:
+        per_line = max(2, (width_px - 120) // cell_w)
     rows = max(1, -(-n // per_line))
     cols = min(per_line, max(n, 1))
     z = np.full((rows, cols), np.nan)
-    text = np.full((rows, cols), "", dtype=object)
     hover = np.full((rows, cols), "", dtype=object)
+    text_x, text_y, text, ink = [], [], [], []
     for i, (v, tok) in enumerate(zip(values, tokens, strict=True)):
         r, c = divmod(i, per_line)
-        z[r, c], text[r, c] = v, escape(tok.replace("▁", " ").strip() or tok)
+        z[r, c] = v
         extra = f" (reads {escape(read[i])})" if read is not None else ""
         hover[r, c] = f"step {i}: {escape(tok)}{extra}<br>value {v:+.3f}"
-    longest = max((len(t) for t in tokens), default=4)
-    cell_w = max(80, 11 * longest + 16)
-    layout = base_layout(title, height=title_margin(title) + max(rows * 52, 110) + 30, width=cols * cell_w + 150,
+        text_x.append(c)
+        text_y.append(r)
+        text.append(shown[i])
+        ink.append("white" if abs(v) > 0.55 * zmax else INK)  # dark red / dark blue cells: white letters
+    layout = base_layout(title, height=title_margin(title) + max(rows * 52, 110) + 30, width=cols * cell_w + 110,
                          xaxis=dict(visible=False, range=[-0.5, cols - 0.5]),
-                         yaxis=dict(visible=False, autorange="reversed"))
-    data = [dict(type="heatmap", z=z, text=text, customdata=hover, texttemplate="%{text}",
-                 **diverging(zmax, trace=True), xgap=3, ygap=3,
+                         yaxis=dict(visible=False, range=[rows - 0.5, -0.5]))
+    data = [dict(type="heatmap", z=z, customdata=hover, **diverging(zmax, trace=True), xgap=3, ygap=3,
                  hovertemplate="%{customdata}<extra></extra>",
-                 textfont=dict(size=FONT_SIZE + 2, color=INK),
-                 colorbar=dict(title=dict(text="value"), thickness=12, tickvals=[-zmax, 0, zmax]))]
+                 colorbar=dict(title=dict(text="value"), thickness=12, tickvals=[-zmax, 0, zmax])),
+            dict(type="scatter", mode="text", x=text_x, y=text_y, text=text, hoverinfo="skip", showlegend=False,
+                 textfont=dict(size=FONT_SIZE + 2, color=ink))]
     return figure(data, layout)
 
 
@@ -199,10 +209,10 @@ def gate_figure(values: np.ndarray, tokens: Sequence[str], title: str, read: Seq
     every unit. values [steps, H]; sigmoid gates use 0..1, the cell state a symmetric range."""
     values, tokens, read = _steps(values, "values", tokens, read)
     n_steps, n_units = values.shape
-    angle = tick_angle(tokens)
+    angle = label_angle(tokens, MIN_CELL_PX)
     width, _ = heatmap_px(1, n_steps, col_labels=tokens)
     heat_h = max(200, n_units * 1)
-    height = title_margin(title) + heat_h + 130 + 60 + (60 if angle else 0)
+    height = title_margin(title) + heat_h + 130 + 40 + x_label_px(tokens)
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.28, 0.72], vertical_spacing=0.04)
     mean = values.mean(1)
     hover = _hover_steps(tokens, read)
@@ -235,7 +245,7 @@ def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: S
     written = check_tokens(written, pattern.shape[0], "written", "axis 0 (target)")
     read = check_tokens(read, pattern.shape[0], "read", "axis 0 (target)") if read is not None else None
     n_tgt, n_src = pattern.shape
-    angle = tick_angle(src_tokens, budget=40 if compact else 60)
+    angle = label_angle(src_tokens, MIN_CELL_PX)
     width, height = heatmap_px(n_tgt, n_src, written, src_tokens, title=title)
     custom = np.empty((n_tgt, n_src), dtype=object)
     for i in range(n_tgt):
@@ -244,7 +254,7 @@ def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: S
             custom[i, j] = f"writing {escape(written[i])}{reads}<br>looks at {escape(src_tokens[j])}"
     data = [dict(type="heatmap", z=to_percent(pattern), coloraxis="coloraxis", customdata=custom,
                  hovertemplate="%{customdata}: %{z}%<extra></extra>")]
-    below = rotated_label_px(src_tokens, angle) + 60  # x labels and the axis title
+    below = x_label_px(src_tokens) + 40  # x labels and the axis title
     if animate:
         height += CONTROLS_PX + 28  # the controls, and the title's line naming the row being written
     layout = base_layout(title, height=height, width=width - (90 if compact else 0),
@@ -294,7 +304,7 @@ def context_vector(context: np.ndarray, n_src: int, title: str, per_row: int = 3
 
 
 def length_chart(rows: Sequence[Mapping], sentence_bucket: str | None = None, sentence_words: int | None = None,
-                 width: int = 560):
+                 width: int = 400):
     """BLEU above exact match, against source length, one line per model, from the cards' test buckets.
     rows: {model, bucket, order, n, metric, value} (labs.rnn.length_rows). Clicking the legend highlights models;
     a dotted rule marks the typed sentence's length bucket."""
@@ -324,8 +334,11 @@ def length_chart(rows: Sequence[Mapping], sentence_bucket: str | None = None, se
             layers.append(alt.Chart(mark).mark_text(align="left", dx=6, baseline="bottom", fontSize=FONT_SIZE,
                                                     color=INK).encode(x=x, y=alt.value(-4), text="label:N"))
         panels.append(alt.layer(*layers).properties(width=width, height=230))
+    # 400 px panels plus their axis labels fit the 560 px column of a 1024 px window with the sidebar open;
+    # the title is two lines, since Vega-Lite does not wrap it
     return alt.vconcat(*panels, spacing=36).properties(
-        title="Test quality by source length: the fixed context (dashed) falls off, attention holds")
+        title=alt.TitleParams(["Test quality by source length:",
+                               "the fixed context (dashed) falls off, attention holds"]))
 
 
 def gradient_chart(curves: Mapping[str, np.ndarray], tokens: Sequence[str], chosen: str,
@@ -347,14 +360,15 @@ def gradient_chart(curves: Mapping[str, np.ndarray], tokens: Sequence[str], chos
                              opacity=1.0 if bold else 0.75, customdata=escape_all(tokens),
                              hovertemplate=f"{escape(name)}<br>%{{customdata}}: %{{y:.3g}}<extra></extra>"))
     title = title or "‖∂L/∂h_t‖ at every encoder step (log scale): how much each step's state matters to the loss"
-    angle = tick_angle(tokens)
+    angle = label_angle(tokens, MIN_CELL_PX)
     width, _ = heatmap_px(1, len(tokens), col_labels=tokens)
-    layout = base_layout(title, height=430 + (60 if angle else 0), width=max(width, 600),
+    # a px width only when the tokens need more than the column: a short sentence's curves take the column
+    layout = base_layout(title, height=400 + x_label_px(tokens), width=width if width > COLUMN_PX else None,
                          xaxis={**token_axis(tokens, angle=angle), "title": dict(text="encoder step (token read)")},
-                         yaxis=value_axis("‖∂L/∂h_t‖", type="log", dtick="D2", automargin=True),
+                         # ticks: whole decades or 1-2-5 steps, written in full (figures/readable.py)
+                         yaxis=value_axis("‖∂L/∂h_t‖", type="log", automargin=True),
                          legend=dict(orientation="h", y=1.0, yanchor="bottom", x=0,
                                      font=dict(size=FONT_SIZE, color=INK)))
-    layout["margin"]["t"] += 40
     return figure(fig_data, layout)
 
 

@@ -179,12 +179,13 @@ def heatmap_px(n_rows: int, n_cols: int, row_labels: Sequence[str] = (), col_lab
                min_cell: int = MIN_CELL_PX, title: str = "") -> tuple[int, int]:
     """(width, height) in px so that every cell is at least `min_cell` square and labels fit beside it.
 
-    A page shows the figure at this width at least (scrolling sideways when it is wider than the screen).
+    Column labels stand upright (label_angle) when one does not fit its cell, and the height keeps room
+    for them. A page shows the figure at this width at least (scrolling sideways when it is wider).
     """
-    label_w = 8 * max(map(len, row_labels), default=2) + 40
-    angle = tick_angle(list(col_labels)) if col_labels else 0
+    label_w = label_px(row_labels) + 40 if row_labels else 58
+    below = x_label_px(list(col_labels), min_cell)
     width = max(420, n_cols * min_cell + label_w + 120)
-    height = max(260, n_rows * min_cell + title_margin(title) + 60 + rotated_label_px(list(col_labels), angle))
+    height = max(260, n_rows * min_cell + title_margin(title) + 40 + below)
     return width, height
 
 
@@ -208,6 +209,14 @@ def label_angle(labels: Sequence[str], cell_px: float) -> int:
     """0 when every x label fits in its cell, else -90: upright labels then stack one per cell, and
     their bounding boxes (about a line high) never overlap. -45 would overlap as boxes, and nearly as glyphs."""
     return 0 if label_px(labels) + LABEL_PAD_PX <= cell_px else -90
+
+
+def x_label_px(labels: Sequence[str], cell_px: float = MIN_CELL_PX) -> int:
+    """Height in px the x tick labels take under (or over) a plot of `cell_px` cells: one line, or the
+    longest label when they stand upright (label_angle)."""
+    if not labels:
+        return 0
+    return (label_px(labels) if label_angle(labels, cell_px) else TICK_SIZE) + 12
 
 
 def cell_size(n: int, target_px: int = 560, low: int = MIN_CELL_PX, high: int = 56) -> int:

@@ -46,3 +46,21 @@ def classroom_css(projector: bool) -> str:
 def apply_classroom_css(projector: bool) -> None:
     """Once per run, from the projector switch (app.py / ui/projector.py)."""
     st.markdown(classroom_css(projector), unsafe_allow_html=True)
+
+
+def show_sized(fig, key: str | None = None, **kwargs):  # noqa: ANN001, ANN201 — show_plotly's own signature
+    """charts.show_plotly, keeping a px-wide figure at its width (scaled like the projector scales it) in a block
+    that scrolls sideways. Until show_plotly does this itself, pages call this one."""
+    from seqviz.ui.charts import figure_scale, show_plotly
+
+    if fig.layout.width:
+        keep_width(round(fig.layout.width * figure_scale()))
+    return show_plotly(fig, key=key, **kwargs)
+
+
+def grid_css(key: str, min_px: int = 260) -> str:
+    """CSS that lays the blocks of the keyed container st.container(key=key) in a grid: as many columns of at
+    least `min_px` as fit (two in a 564 px column, three in a 940 px one), each block as tall as it needs."""
+    return (f"<style>.st-key-{key} > [data-testid=stVerticalBlock], .st-key-{key}[data-testid=stVerticalBlock] "
+            f"{{display: grid; grid-template-columns: repeat(auto-fill, minmax({min_px}px, 1fr)); "
+            f"align-items: start; gap: 1rem}}</style>")

@@ -13,8 +13,8 @@ from seqviz.inputs import InputError
 from seqviz.labs import positional as lab
 from seqviz.labs import positional_model as model_lab
 from seqviz.pages import POSITIONAL_BASES as BASES
-from seqviz.ui.charts import show_plotly
 from seqviz.ui.models import available, load_cached, load_model, no_checkpoints_message
+from seqviz.ui.page_style import show_sized as show_plotly  # keeps px-wide figures at their width
 from seqviz.ui.sentence import clip_input, shared_sentence
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror, restore
@@ -92,7 +92,7 @@ def formula_section() -> None:
         st.caption(f"Pair 0 turns every 2π ≈ 6.28 positions; the last pair every {e.wavelengths[-1]:,.0f}. "
                    "Fast pairs tell neighbours apart, slow pairs tell far-apart positions apart.")
     with relative:
-        m = st.columns(4)
+        m = [*st.columns(2), *st.columns(2)]  # two a row: in four, the labels were cut at 1024 px
         m[0].metric("Toeplitz defect of PE·PEᵀ", fmt(e.toeplitz_defect),
                     help="max |G[i+1, j+1] − G[i, j]|: zero up to rounding, so PE(p)·PE(q) depends only on q − p.")
         spread = float(np.ptp(e.shift_norm)) if len(e.shift_norm) else 0.0
@@ -109,11 +109,9 @@ def formula_section() -> None:
             st.markdown(f"At p = {p}: PE(p)·PE(p+{k}) = **{here[0] @ here[1]:.4f}**, the same for every p "
                         f"(Σᵢ cos(ωᵢ·{k})). The closest two different rows among {L:,} positions are "
                         f"{e.closest_offset} apart, at distance **{e.closest_distance:.4f}**.")
-        a, b = st.columns(2)
-        with a:
-            show_plotly(figs.gram_heatmap(e.gram, e.gram_positions), key="pos_gram")
-        with b:
-            show_plotly(figs.rotation_heatmap(e.rotation, e.rotation_dims, k, d_model=d), key="pos_rotation")
+        # one under the other: side by side, M_k's printed numbers overlapped in half a column
+        show_plotly(figs.gram_heatmap(e.gram, e.gram_positions), key="pos_gram")
+        show_plotly(figs.rotation_heatmap(e.rotation, e.rotation_dims, k, d_model=d), key="pos_rotation")
         show_plotly(figs.shift_norm_chart(e.shift_positions, e.shift_norm, k), key="pos_shift")
         show_plotly(figs.closest_rows_chart(e.sweep_bases, list(e.sweep_dims), e.sweep, length=L,
                                             current=(base, e.closest_distance) if L >= 2 else None, current_d=d),

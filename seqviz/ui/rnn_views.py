@@ -11,8 +11,9 @@ from seqviz.checkpoints import CheckpointError, read_card
 from seqviz.figures import rnn as fig
 from seqviz.labs import rnn as lab
 from seqviz.pages import ALL, RNN_ALIGNMENTS
-from seqviz.ui.charts import show_altair, show_plotly
+from seqviz.ui.charts import show_altair
 from seqviz.ui.models import available, load_cached
+from seqviz.ui.page_style import grid_css, show_sized
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror
 
@@ -127,14 +128,14 @@ def hidden_states(run: lab.RNNRun) -> None:
     st.subheader("Hidden states through time")
     st.caption("Each column is one step's hidden state h_t (every unit, top to bottom); red is negative, blue "
                "positive. Decoder columns are labelled by the token being written (hover shows the token read).")
-    show_plotly(fig.states_heatmap(run.enc_states, run.src_tokens, f"Encoder states h_t of {run.name}"),
+    show_sized(fig.states_heatmap(run.enc_states, run.src_tokens, f"Encoder states h_t of {run.name}"),
                 key="rnn_enc_states")
-    show_plotly(fig.states_heatmap(run.dec_states, run.written, f"Decoder states s_t of {run.name}", read=run.read),
+    show_sized(fig.states_heatmap(run.dec_states, run.written, f"Decoder states s_t of {run.name}", read=run.read),
                 key="rnn_dec_states")
     st.subheader("Reading the sentence, one token at a time")
     st.caption("Press ▶ Play or drag the slider: the new column h_t appears as the boxed token is read, and the "
                "panel gives the update's own numbers. The lower plot tracks ‖h_t‖ and how far h_t moved.")
-    show_plotly(fig.reading_animation(run.enc_states, run.src_tokens, lab.animation_numbers(run),
+    show_sized(fig.reading_animation(run.enc_states, run.src_tokens, lab.animation_numbers(run),
                                       EQUATIONS[run.cell]), key="rnn_reading")
     neurons(run)
 
@@ -148,9 +149,11 @@ def neurons(run: lab.RNNRun) -> None:
     H = run.enc_states.shape[1]
     _clamped("rnn_unit", H - 1, label="Unit")
     _clamped("rnn_word", len(run.src_tokens) - 1)
-    left, right = st.columns([1, 2])
+    left, right = st.columns(2)
     word = left.selectbox("Word", range(len(run.src_tokens)), key="rnn_word",
                           format_func=lambda i: f"{i}: {run.src_tokens[i]}")
+    unit = right.number_input("Unit", 0, H - 1, key="rnn_unit", step=1,
+                              help=f"0–{H - 1}: one coordinate of the hidden state")
     top = lab.top_units(run.enc_states, word, k=8)
 
     def pick() -> None:
@@ -158,20 +161,19 @@ def neurons(run: lab.RNNRun) -> None:
         if rows:
             st.session_state["rnn_unit"] = top[rows[0]]["unit"]
 
-    with left:
-        st.dataframe(top, key="rnn_top_units", on_select=pick, selection_mode="single-row", hide_index=True,
-                     column_config={"unit": st.column_config.NumberColumn(format="%d"),
-                                    "value": st.column_config.NumberColumn(format="%+.3f", help="h_t[unit] here"),
-                                    "mean_elsewhere": st.column_config.NumberColumn(
-                                        "mean elsewhere", format="%+.3f", help="its mean over the other steps"),
-                                    "difference": st.column_config.NumberColumn(format="%+.3f")})
-    unit = right.number_input("Unit", 0, H - 1, key="rnn_unit", step=1,
-                              help=f"0–{H - 1}: one coordinate of the hidden state")
-    right.caption("Red: the unit is negative at that token, blue: positive, white: near 0. A unit that lights up "
-                  "on one kind of word (plural nouns, verbs, the end of the sentence) is a candidate detector.")
-    show_plotly(fig.neuron_words(run.enc_states[:, unit], run.src_tokens, f"Unit {unit} on the source"),
+    # the table has the column's whole width: in a third of it, its last columns were cut
+    st.dataframe(top, key="rnn_top_units", on_select=pick, selection_mode="single-row", hide_index=True,
+                 width="stretch",
+                 column_config={"unit": st.column_config.NumberColumn(format="%d"),
+                                "value": st.column_config.NumberColumn(format="%+.3f", help="h_t[unit] here"),
+                                "mean_elsewhere": st.column_config.NumberColumn(
+                                    "mean elsewhere", format="%+.3f", help="its mean over the other steps"),
+                                "difference": st.column_config.NumberColumn(format="%+.3f")})
+    st.caption("Red: the unit is negative at that token, blue: positive, white: near 0. A unit that lights up "
+               "on one kind of word (plural nouns, verbs, the end of the sentence) is a candidate detector.")
+    show_sized(fig.neuron_words(run.enc_states[:, unit], run.src_tokens, f"Unit {unit} on the source"),
                 key="rnn_neuron_src")
-    show_plotly(fig.neuron_words(run.dec_states[:, unit], run.written, f"Unit {unit} on the translation "
+    show_sized(fig.neuron_words(run.dec_states[:, unit], run.written, f"Unit {unit} on the translation "
                                  "(decoder; each token as it is written)", read=run.read), key="rnn_neuron_tgt")
     mirror("rnn", only=("unit", "word"))  # a fragment rerun does not reach app.py's mirror
 
@@ -198,7 +200,7 @@ def gates(run: lab.RNNRun) -> None:
         else:
             figure = fig.gate_figure(values, tokens, f"{side} {lab.GATE_NAMES[letter]}", read=read)
         with left:
-            show_plotly(figure, key=f"rnn_gate_{letter}")
+            show_sized(figure, key=f"rnn_gate_{letter}")
         right.markdown(GUIDES[letter])
 
 
@@ -216,7 +218,7 @@ def alignment(run: lab.RNNRun, sentence: str) -> None:
     else:
         st.caption("Row t: the attention a_t over the source while writing token t (rows sum to 100%). "
                    "Press ▶ to watch the decoder write one token per frame.")
-        show_plotly(fig.alignment_heatmap(run.pattern, run.src_tokens, run.written,
+        show_sized(fig.alignment_heatmap(run.pattern, run.src_tokens, run.written,
                                           f"{run.name}: attention while decoding", read=run.read, animate=True),
                     key="rnn_alignment")
     st.subheader("The same sentence in the Transformer")
@@ -247,7 +249,7 @@ def transformer_cross(sentence: str) -> None:
         "mean over heads" if head_i is None else f"head {head_i}")
     st.caption(f"The Transformer's cross-attention on the same sentence ({where}); it translated it as "
                f"“{as_text(tr.translation)}”.")
-    show_plotly(fig.alignment_heatmap(lab.pick_cross(tr.layers, layer_i, head_i), tr.src_tokens, tr.written,
+    show_sized(fig.alignment_heatmap(lab.pick_cross(tr.layers, layer_i, head_i), tr.src_tokens, tr.written,
                                       f"{tr.name}: cross-attention, {where}", read=tr.read),
                 key="rnn_transformer_cross")
 
@@ -267,7 +269,7 @@ def bottleneck(run: lab.RNNRun, sentence: str) -> None:
                    f"step. That is these {plain.context.shape[0]} numbers, for this sentence of "
                    f"{len(plain.src_tokens)} tokens, and it would be the same size for a sentence of 100. "
                    "Everything the translation needs has to fit in here.")
-        show_plotly(fig.context_vector(plain.context, len(plain.src_tokens), f"h_T of {plain.name}: the whole "
+        show_sized(fig.context_vector(plain.context, len(plain.src_tokens), f"h_T of {plain.name}: the whole "
                                        "sentence, as the decoder sees it"), key="rnn_context")
         if plain is not run:
             st.caption(f"(Shown for `{plain.name}`; `{run.name}` gets h_T too, but its attention also reads every "
@@ -308,10 +310,12 @@ def compare(sentence: str) -> None:
     choice = st.radio("Transformer alignment", RNN_ALIGNMENTS, horizontal=True, key="rnn_compare_cross")
     st.caption("Alignment heatmaps: one row per token written, one column per source token; bright = much "
                "attention (0–100%, one scale for all).")
-    longest = max(len(r.src_tokens) for r in runs.values())
-    columns = st.columns(min(2 if longest <= 12 else 1, len(runs)), gap="medium")  # long sentences: full width
+    # a grid of blocks at least 260 px wide: two across in a 1024 px window, three at 1400; a map wider than
+    # its block scrolls sideways inside it, so every label keeps its 24 px cell
+    st.html(grid_css("rnn_compare_grid"))
+    grid = st.container(key="rnn_compare_grid")
     for i, run in enumerate(runs.values()):
-        with columns[i % len(columns)]:
+        with grid.container():
             st.markdown(f"**{html.escape(run.name)}**: {run.label}", unsafe_allow_html=True)
             st.markdown(chips(run.written, run.probs), unsafe_allow_html=True)
             st.caption(f"NLL {run.loss:.2f} nats · {run.ms:.0f} ms")
@@ -324,8 +328,8 @@ def compare(sentence: str) -> None:
                 last = choice.startswith("last")
                 pattern = lab.pick_cross(run.layers, run.layers.shape[0] - 1 if last else None)
                 title = f"{run.name}: cross-attention, {'last layer' if last else 'all layers'}, mean of heads"
-            show_plotly(fig.alignment_heatmap(pattern, run.src_tokens, run.written, title, read=run.read,
-                                              compact=True), key=f"rnn_compare_{i}")
+            show_sized(fig.alignment_heatmap(pattern, run.src_tokens, run.written, title, read=run.read,
+                                             compact=True), key=f"rnn_compare_{i}")
 
 
 def gradient(run: lab.RNNRun, sentence: str) -> None:
@@ -335,7 +339,7 @@ def gradient(run: lab.RNNRun, sentence: str) -> None:
     curves = {name: r.grad_norms for name, r in runs.items() if r.grad_norms is not None}
     curves.setdefault(run.name, run.grad_norms)
     cells = {name: (r.label.split()[0].lower() if r.label else "") for name, r in runs.items()}
-    show_plotly(fig.gradient_chart(curves, run.src_tokens, run.name, cells), key="rnn_gradient")
+    show_sized(fig.gradient_chart(curves, run.src_tokens, run.name, cells), key="rnn_gradient")
     ratios = ", ".join(f"`{name}` {lab.decay_ratio(v):.2g}" for name, v in curves.items())
     st.caption("‖∂L/∂h_t‖: how strongly the loss of the translation depends on the encoder state after token t "
                "(L is the NLL of each model's own translation). Without attention, the gradient reaches early "

@@ -125,7 +125,12 @@ def test_neuron_words_wraps_and_colours():
     z = decode_array(s["data"][0]["z"]).astype(float)
     assert z.shape == (3, 10)
     assert z[0, 0] == pytest.approx(-1) and z[2, 2] == pytest.approx(1) and np.isnan(z[2, 3])
-    assert s["data"][0]["text"][2][2] == "&lt;b&gt;" and s["data"][0]["text"][0][1] == "w1"
+    words = s["data"][1]
+    assert words["text"][22] == "&lt;b&gt;" and words["text"][1] == "w1"
+    assert (words["x"][22], words["y"][22]) == (2, 2)
+    ink = words["textfont"]["color"]
+    assert ink[0] == ink[22] == "white" and ink[11] == "#1a1a1a"  # white on the dark ends, ink near 0
+    assert f.neuron_words(values, tokens, "u").layout.width <= 560  # as many words a line as the column holds
     assert s["data"][0]["zmin"] == -1 and s["data"][0]["zmax"] == 1
 
 
