@@ -200,3 +200,13 @@ def test_whole_word_joins_the_pieces_of_a_word():
     tokens = ["▁les", "▁p", "ommes", "▁rouges", "</s>"]
     assert [C.whole_word(tokens, i) for i in range(5)] == ["les", "pommes", "pommes", "rouges", "</s>"]
     assert C.whole_word(["j", "'", "ai", "me"], 2) == "j'aime"
+
+
+def test_memory_kept_is_what_the_lstm_update_leaves_of_the_first_memory():
+    rng = np.random.default_rng(1)
+    f = rng.uniform(0, 1, (5, 3))
+    first = rng.normal(size=3)
+    memory = first.copy()
+    for t in range(1, 5):  # C_t = f_t ⊙ C_{t−1} + i_t ⊙ g_t, with nothing new written (i ⊙ g = 0)
+        memory = f[t] * memory
+    np.testing.assert_allclose(memory, C.memory_kept(f) * first)
