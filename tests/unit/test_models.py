@@ -174,3 +174,24 @@ def test_fused_training_path_equals_the_hooked_step_loop(cell, attention, nonlin
     (g_loop,) = torch.autograd.grad(looped.square().sum(), model.encoder.cell.weight_hh)
     torch.testing.assert_close(fused, looped, atol=1e-5, rtol=0)
     torch.testing.assert_close(g_fused, g_loop, atol=1e-4, rtol=1e-4)
+
+
+def test_toy_networks_come_from_one_factory():
+    """models/toy.py: the labs' and benchmarks' private networks, built by name; the recall models read out one
+    symbol per sequence, and the linear RNN runs the hand-written Cell (torch has no linear kernel)."""
+    from seqviz.models.toy import TOYS, RecallRNN, build_toy
+
+    with pytest.raises(ValueError, match="unknown toy model"):
+        build_toy("nope")
+    torch.manual_seed(0)
+    x = torch.randn(3, 7, 16)
+    for kind, nonlinearity in (("rnn", "tanh"), ("rnn", "linear"), ("lstm", "tanh"), ("gru", "tanh")):
+        model = build_toy("recall-rnn", kind, 16, 12, 8, 7, nonlinearity)
+        assert isinstance(model, RecallRNN) and model(x).shape == (3, 8)
+        assert hasattr(model, "cell") == (nonlinearity == "linear")
+    lstm = build_toy("recall-rnn", "lstm", 16, 12, 8, 50)
+    b_f = lstm.rnn.bias_ih_l0[12:24]  # chrono initialisation: forget bias log U(1, T − 1)
+    assert bool((b_f >= 0).all() and (b_f <= math.log(49)).all())
+    assert torch.equal(lstm.rnn.bias_ih_l0[:12], -b_f)
+    assert build_toy("recall-encoder", 16, 12, 8, 7)(x).shape == (3, 8)
+    assert set(TOYS) >= {"looped-cell", "fused-rnn", "encoder", "torch-encoder", "torch-seq2seq"}
