@@ -53,13 +53,6 @@ class Step:
         """The page's URL with the preset and the step number (which draws the Back / Next bar)."""
         return f"{self.page}?" + urlencode({**self.params, "step": number})
 
-    @property
-    def reference(self) -> str | None:
-        """The corpus's French for the step's sentence when it is an example sentence, for the step page to show
-        beside the model's translation (seqviz.references finds it for any corpus sentence)."""
-        sentence = " ".join(str(self.params.get("sentence", "")).lower().split())
-        return next((e.reference for e in EXAMPLES if " ".join(e.sentence.lower().split()) == sentence), None)
-
 
 CAT = EXAMPLES[1].sentence
 LONG = EXAMPLES[6].sentence

