@@ -66,8 +66,9 @@ LESSON = (
          {"sentence": "I am eating", "model": "rnn-attention", "view": "Hidden states"}),
     Step("BPTT and vanishing gradients",
          "Training sends the error back through every step, multiplying by W_hh and tanh' each time. "
-         "With a spectral radius below one the gradient shrinks geometrically: the log-scale curve is a "
-         "straight line going down, and the theory's bound sits right above it.",
+         "With a spectral radius ρ below one the gradient shrinks at least geometrically: on the log scale a "
+         "linear RNN falls in a straight line of slope log ρ, and tanh only makes it steeper. Pascanu's bound "
+         "stays above the curve; the sentences under the figure say by how many decades.",
          "‖∂L/∂h_t‖ against t, with Pascanu's bound", "gradients",
          {"cell": "rnn", "rho": 0.9, "T": 200, "section": "time", "view": "curves"}),
     Step("LSTM and GRU gates",
