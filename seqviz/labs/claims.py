@@ -116,8 +116,8 @@ def length_claim(rows: Sequence[Mapping], model: str, metric: str = "BLEU", drop
         return f"{model} has no {metric} by length in its card."
     (b0, v0), (b1, v1) = values[0], values[-1]
     if v0 - v1 >= drop:
-        return (f"{model}'s {metric} falls from {v0:.0f} on {b0}-word sentences to {v1:.0f} on {b1}-word "
-                "ones: the longer the sentence, the less of it fits in the one vector.")
+        return (f"{model}'s {metric} falls from {v0:.0f} on sentences of {b0} words to {v1:.0f} on sentences of "
+                f"{b1} words: the longer the sentence, the less of it fits in the one vector.")
     return (f"{model}'s {metric} goes from {v0:.0f} ({b0} words) to {v1:.0f} ({b1} words): it does not fall "
             "much with length.")
 
@@ -133,7 +133,7 @@ def attention_keeps_claim(rows: Sequence[Mapping], plain: str, attention: Sequen
     scores = ", ".join(f"{m} {last[m][1]:.0f}" for m in attention if m in last)
     verdict = ("every attention model scores above it: looking back beats one vector" if not worse else
                f"{listed(worse)} does not beat it")
-    return f"On {bucket}-word sentences {metric} is {scores}, against {base:.0f} for the plain {plain}: {verdict}."
+    return f"On sentences of {bucket} words {metric} is {scores}, against {base:.0f} for the plain {plain}: {verdict}."
 
 
 def peak_share(pattern: np.ndarray) -> float:
