@@ -304,7 +304,7 @@ def context_vector(context: np.ndarray, n_src: int, title: str, per_row: int = 3
 
 
 def length_chart(rows: Sequence[Mapping], sentence_bucket: str | None = None, sentence_words: int | None = None,
-                 width: int = 400):
+                 width: int = 340):
     """BLEU above exact match, against source length, one line per model, from the cards' test buckets.
     rows: {model, bucket, order, n, metric, value} (labs.rnn.length_rows). Clicking the legend highlights models;
     a dotted rule marks the typed sentence's length bucket."""
@@ -334,8 +334,8 @@ def length_chart(rows: Sequence[Mapping], sentence_bucket: str | None = None, se
             layers.append(alt.Chart(mark).mark_text(align="left", dx=6, baseline="bottom", fontSize=FONT_SIZE,
                                                     color=INK).encode(x=x, y=alt.value(-4), text="label:N"))
         panels.append(alt.layer(*layers).properties(width=width, height=230))
-    # 400 px panels plus their axis labels fit the 560 px column of a 1024 px window with the sidebar open;
-    # the title is two lines, since Vega-Lite does not wrap it
+    # 340 px panels plus their axis labels (21 px in projector mode) fit the 560 px column of a 1024 px window
+    # with the sidebar open; the title is two lines, since Vega-Lite does not wrap it
     return alt.vconcat(*panels, spacing=36).properties(
         title=alt.TitleParams(["Test quality by source length:",
                                "the fixed context (dashed) falls off, attention holds"]))

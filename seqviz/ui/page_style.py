@@ -64,3 +64,10 @@ def grid_css(key: str, min_px: int = 260) -> str:
     return (f"<style>.st-key-{key} > [data-testid=stVerticalBlock], .st-key-{key}[data-testid=stVerticalBlock] "
             f"{{display: grid; grid-template-columns: repeat(auto-fill, minmax({min_px}px, 1fr)); "
             f"align-items: start; gap: 1rem}}</style>")
+
+
+def page_css() -> None:
+    """apply_classroom_css for the current projector setting; pages call it until the projector switch does."""
+    from seqviz.ui.charts import figure_scale
+
+    apply_classroom_css(figure_scale() > 1)

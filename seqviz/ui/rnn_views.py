@@ -13,7 +13,7 @@ from seqviz.labs import rnn as lab
 from seqviz.pages import ALL, RNN_ALIGNMENTS
 from seqviz.ui.charts import show_altair
 from seqviz.ui.models import available, load_cached
-from seqviz.ui.page_style import grid_css, show_sized
+from seqviz.ui.page_style import grid_css, page_css, show_sized
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror
 
@@ -125,6 +125,7 @@ def _gradients_link(cell: str, sentence: str) -> str:
 
 
 def hidden_states(run: lab.RNNRun) -> None:
+    page_css()
     st.subheader("Hidden states through time")
     st.caption("Each column is one step's hidden state h_t (every unit, top to bottom); red is negative, blue "
                "positive. Decoder columns are labelled by the token being written (hover shows the token read).")
@@ -179,6 +180,7 @@ def neurons(run: lab.RNNRun) -> None:
 
 
 def gates(run: lab.RNNRun) -> None:
+    page_css()
     st.subheader("Gates")
     if run.cell == "rnn":
         st.info(f"`{run.name}` is a vanilla {run.nonlinearity} RNN: it has no gates. Every step rewrites the whole "
@@ -210,6 +212,7 @@ def transformer_path() -> Path | None:
 
 
 def alignment(run: lab.RNNRun, sentence: str) -> None:
+    page_css()
     st.subheader("Alignment: where the decoder looks")
     if run.pattern is None:
         st.info(f"`{run.name}` has no attention: every decoder step receives the same vector h_T and cannot "
@@ -255,6 +258,7 @@ def transformer_cross(sentence: str) -> None:
 
 
 def bottleneck(run: lab.RNNRun, sentence: str) -> None:
+    page_css()
     st.subheader("The bottleneck: one vector for the whole sentence")
     plain = run if not run.attention else None
     if plain is None:
@@ -299,12 +303,20 @@ def _card_attention(path: Path) -> bool:
 
 
 def compare(sentence: str) -> None:
+    page_css()
     st.subheader("All models, one sentence")
     paths = available("rnn") + available("transformer")
     runs = runs_of(paths, sentence, "Running every model…")
-    st.dataframe([{"model": r.name, "what": r.label, "translation": r.translation, "NLL (nats)": round(r.loss, 3),
+    # five columns that fit a 560 px column (the sixth, a seventh scrolled out of view at 1024 px); a long
+    # translation is shown in full in each model's block below and on hover here
+    st.dataframe([{"model": r.name, "translation": r.translation, "NLL (nats)": round(r.loss, 3),
                    "NLL per token": round(r.loss / max(1, len(r.written)), 3), "time (ms)": round(r.ms, 1)}
-                  for r in runs.values()], hide_index=True, width="stretch")
+                  for r in runs.values()], hide_index=True, width="stretch",
+                 column_config={"model": st.column_config.TextColumn(width=112),
+                                "translation": st.column_config.TextColumn(width=170),
+                                "NLL (nats)": st.column_config.NumberColumn(width=80),
+                                "NLL per token": st.column_config.NumberColumn(width=80),
+                                "time (ms)": st.column_config.NumberColumn(width=76)})
     st.caption("NLL: negative log-likelihood of each model's own translation. Time: decode + trace when it was "
                "first computed (later visits come from the cache).")
     choice = st.radio("Transformer alignment", RNN_ALIGNMENTS, horizontal=True, key="rnn_compare_cross")
@@ -333,6 +345,7 @@ def compare(sentence: str) -> None:
 
 
 def gradient(run: lab.RNNRun, sentence: str) -> None:
+    page_css()
     st.subheader("Gradient through time on this sentence")
     rnn_paths = available("rnn")
     runs = runs_of(rnn_paths, sentence, "Tracing the RNN models…")
