@@ -30,6 +30,24 @@ SWITCHES = {c.url: c for c in (Control("lesson_questions", "questions", "flag", 
                                Control("lesson_answers", "answers", "flag", True, "Model answers in the questions"))}
 
 
+# The page's own figures that give a predict question away: blurred (CSS on their st-key-* class) until the
+# question is answered. Keys the page does not draw are harmless.
+PAGE_FIGURES: dict[tuple[int, int], tuple[str, ...]] = {
+    (1, 1): ("rnn_enc_states", "rnn_reading"), (2, 1): ("grad_curves", "grad_flow"),
+    (3, 2): ("rnn_gate_f", "rnn_gate_z"), (4, 1): ("rnn_context",),
+    (5, 1): tuple(f"rnn_compare_{i}" for i in range(8)), (6, 1): ("attn_qkv_scores",),
+    (7, 2): ("attn_model_view",), (8, 2): ("pos_wavelengths", "pos_waves"), (9, 1): ("attn_animation",),
+    (10, 1): ("compute_diagram",),
+}
+
+
+def blur_page_figures(keys: tuple[str, ...]) -> None:
+    """Blur the page's figures that show a predict question's answer (they clear once it is answered)."""
+    if keys:
+        rules = ", ".join(f".st-key-{key}" for key in keys)
+        st.html(f"<style>{rules} {{filter: blur(12px); pointer-events: none; user-select: none}}</style>")
+
+
 def flag(url: str) -> bool:
     """A teacher's on/off switch (?questions=0, ?answers=0): read from the link once per session through the
     registry's codec, then kept in session state, so it survives a move to another page."""
@@ -121,6 +139,10 @@ def show_question(a: lab.Answer, sentence: str, show_answers: bool) -> None:
                     status, text = "empty", "Give an answer first."
                 record = {"sentence": sentence, "given": given, "status": status, "text": text}
                 results()[tag] = record
+        if record is None or (record["status"] != "right" and not show_answers):
+            if a.mode == "predict":
+                blur_page_figures(PAGE_FIGURES.get((a.step, a.n), ()))
+                st.caption(":material/blur_on: The page's figure for this question stays blurred until you answer.")
         if record is None:
             return
         if record["status"] == "empty":
@@ -150,8 +172,8 @@ def show_step_questions(step_number: int, sentence: str, settings: dict[str, Any
             st.info(str(e), icon=":material/block:")
             answers = []
         if answers:
-            st.caption("The answers come from the live model on the sentence above: change the sentence and the "
-                       "questions and answers change with it.")
+            st.caption(f"The answers come from the live models on “{as_text(sentence)}”: change the sentence on the "
+                       "page and the questions and answers change with it.")
         for a in answers:
             show_question(a, sentence, show_answers)
     score_sidebar(score)

@@ -103,6 +103,11 @@ def test_each_question_right_and_wrong(step):
 def test_figure_hidden_until_answered_and_meaningless_offers_the_preset():
     at = open_step(5, "I am eating")
     assert not at.get("plotly_chart")  # predict first: nothing drawn yet
+    styles = " ".join(h.proto.body for h in at.get("html"))
+    assert ".st-key-rnn_compare_0" in styles and "blur(" in styles  # and the page's own figure is blurred
+    a = expected(5, "I am eating")[0]
+    answer(at, a, wrong_value(a))
+    assert "blur(" not in " ".join(h.proto.body for h in at.get("html"))  # answered: the page's figure clears
     at = open_step(7, "cat")
     texts = " ".join(m.value for m in at.markdown)
     assert "nothing to choose" in texts and "step=7" in texts
