@@ -62,3 +62,17 @@ def write(c: Control, value: object) -> None:
             del st.query_params[c.url]
     elif st.query_params.get(c.url) != text:
         st.query_params[c.url] = text
+
+
+def current_values(name: str | Page) -> dict[str, object]:
+    """The page's controls by URL name: the session's value, else the link's (decoded), else the default. For
+    code that runs before the page has restored its controls (the lesson questions above the page)."""
+    values: dict[str, object] = {}
+    for c in _page(name).controls:
+        if c.key in st.session_state:
+            values[c.url] = st.session_state[c.key]
+        elif st.query_params.get(c.url):
+            values[c.url] = decode(c, st.query_params[c.url])[0]
+        elif c.default is not None:
+            values[c.url] = c.default
+    return values
