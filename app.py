@@ -5,7 +5,7 @@ import streamlit as st
 from seqviz.checkpoints import use_one_thread
 from seqviz.pages import page as registry_page
 from seqviz.pages import sections
-from seqviz.ui.lesson_bar import lesson_bar, lesson_sentence
+from seqviz.ui.lesson_bar import lesson_bar, lesson_sentence, step_settings
 from seqviz.ui.projector import projector_toggle
 from seqviz.ui.questions import show_step_questions
 from seqviz.ui.share import apply_hidden, share_controls
@@ -24,6 +24,6 @@ projector_toggle()  # every page: the sidebar switch, kept in ?projector=1
 apply_hidden(current.name)  # a trimmed link (?hide=…) hides the controls a teacher ticked
 step = lesson_bar()  # a page opened from the lesson path shows "step n of 10", the step's text, Back and Next
 if step:  # and, under the step's text, its questions, answered by the live model on the page's sentence
-    show_step_questions(step, lesson_sentence(step), current_values(current))
+    show_step_questions(step, lesson_sentence(step), step_settings(step, current_values(current)))
 page.run()  # restores its controls from the link first and mirrors them back last (seqviz/ui/url_state.py)
 share_controls(current.name)  # after the page, so the link carries the state the page just mirrored

@@ -30,6 +30,18 @@ def lesson_sentence(n: int) -> str:
     return raw or LESSON[n - 1].params.get("sentence") or DEFAULT_SENTENCE
 
 
+def step_settings(n: int, values: dict[str, object]) -> dict[str, object]:
+    """The page's current values under step n's preset names, shaped like the preset (a list control the
+    preset names one value of, such as ?cell=rnn, gives its first item)."""
+    out = {}
+    for url, preset in LESSON[n - 1].params.items():
+        value = values.get(url, preset)
+        if isinstance(value, list | tuple) and not isinstance(preset, list | tuple):
+            value = value[0] if value else preset
+        out[url] = value
+    return out
+
+
 def lesson_bar() -> int | None:
     """Draw the bar for ?step=n and return n (None when the page was not opened from the lesson)."""
     n = current_step()
