@@ -11,6 +11,10 @@
     classroom.cold_load_s.PAGE                 one student: navigation to every chart drawn (attention, rnn, positional)
     classroom.new_sentence_s.PAGE              one student: Enter in the sentence box to every chart drawn
     classroom.ws_kb.PAGE                       what that cold load receives over the websocket (figures and all)
+    classroom.http_kb.PAGE                     and over HTTP: Streamlit's JavaScript bundle, fonts (cold browser cache)
+    classroom.server_cpu_per_session_nginx_s   server_cpu_per_session_s with nginx in front serving the bundle
+                                               (`seqviz serve --nginx-conf`); …_nginx_ratio: the two divided
+    classroom.http_kb_nginx                    the attention page's HTTP bytes through that nginx (gzipped bundle)
     classroom.charts.PAGE                      charts the page draws on that load
 Targets beside them (issue 23): 0.15 s, 0.05 s, 600 MB, 0.4 s, 1.5 s. Timing with Chromium on the same machine
 is noisy when other work runs; the load average is recorded with the results.
@@ -38,6 +42,7 @@ from seqviz.grammar import LESSON_PAIRS, generate_corpus
 from seqviz.lesson import LESSON
 
 CHROMIUM = os.environ.get("SEQVIZ_CHROMIUM", "/usr/bin/chromium")
+NGINX = "/usr/sbin/nginx"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 PORTS = range(8650, 8670)  # the ports this project's benchmarks and tests may serve on
@@ -195,15 +200,17 @@ def cold_load(browser, url: str) -> dict:
     """One student, a fresh browser context: seconds from navigation to every chart drawn, websocket bytes."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    received = [0]
+    received, requests = [0], []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda frame: received.__setitem__(
         0, received[0] + len(frame if isinstance(frame, (bytes, str)) else b""))))
+    page.on("requestfinished", lambda request: requests.append(request))
     start = time.perf_counter()
     page.goto(url, timeout=TIMEOUT_MS)
     drawn(page)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "ws_bytes": received[0], "charts": page.evaluate(CHARTS), "page": page,
-            "context": context}
+    http = sum(max(r.sizes()["responseBodySize"], 0) for r in requests)  # as sent: compressed when it was
+    return {"seconds": seconds, "ws_bytes": received[0], "http_bytes": http, "charts": page.evaluate(CHARTS),
+            "page": page, "context": context}
 
 
 def new_sentence(page, sentence: str) -> float:
@@ -230,6 +237,22 @@ def per_session_cpu(server: Server, browser, urls: list[str]) -> float:
     return seconds / len(urls)
 
 
+def behind_nginx(server: Server, browser, sentences: list[str], direct: float) -> dict:
+    """The same crowd through nginx serving the bundle from disk: what the app's process still pays."""
+    from seqviz.commands.serve import nginx_running
+
+    port = int(server.url.rsplit(":", 1)[1])
+    listen = free_port(range(8670, 8680))
+    with nginx_running([port], listen):
+        base = f"http://127.0.0.1:{listen}"
+        load = cold_load(browser, page_url(base, "attention", sentences[0]))
+        load["context"].close()
+        cpu = per_session_cpu(server, browser, [page_url(base, "attention", s) for s in sentences[1:]])
+    return {"classroom.server_cpu_per_session_nginx_s": round(cpu, 4),
+            "classroom.server_cpu_per_session_nginx_ratio": round(cpu / max(direct, 1e-9), 3),
+            "classroom.http_kb_nginx": round(load["http_bytes"] / 1024, 1)}
+
+
 def run(checkpoints: str | None = None, quick: bool = False) -> dict:
     """The classroom.* figures (see the module docstring). Needs Chromium; without it, says so in the result."""
     if not Path(CHROMIUM).exists():
@@ -240,7 +263,7 @@ def run(checkpoints: str | None = None, quick: bool = False) -> dict:
         base = server.url
         warm = cold_load(browser, page_url(base, "attention", "I am eating"))  # imports, model, JS bundle once
         warm["context"].close()
-        sentences = student_sentences(sum(sizes) + len(BROWSER_PAGES), seed=23)
+        sentences = student_sentences(2 * sum(sizes) + 2 * len(BROWSER_PAGES), seed=23)
         used = 0
         per_n = {}
         for n in sizes:
@@ -263,11 +286,14 @@ def run(checkpoints: str | None = None, quick: bool = False) -> dict:
             load = cold_load(browser, page_url(base, page_name, sentence))
             out[f"classroom.cold_load_s.{page_name}"] = round(load["seconds"], 3)
             out[f"classroom.ws_kb.{page_name}"] = round(load["ws_bytes"] / 1024, 1)
+            out[f"classroom.http_kb.{page_name}"] = round(load["http_bytes"] / 1024, 1)
             out[f"classroom.charts.{page_name}"] = load["charts"]
             if page_name != "positional":  # the positional page's sentence box is further down, in its model part
                 out[f"classroom.new_sentence_s.{page_name}"] = round(new_sentence(load["page"], sentences[used]), 3)
                 used += 1
             load["context"].close()
+        if Path(NGINX).exists():
+            out.update(behind_nginx(server, browser, sentences[used:used + sizes[-1]], per_n[sizes[-1]]))
         for url in lesson_urls(base):  # every lesson step once, so every model is loaded
             per_session_cpu(server, browser, [url])
         out["classroom.rss_mb"] = round(server.rss_mb(), 1)

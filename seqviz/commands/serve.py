@@ -20,7 +20,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit
@@ -161,6 +166,41 @@ def precompress_static(dest: Path, source: Path = STATIC_SOURCE) -> Path:
                 out.write(path.read_bytes())
     stamp.write_text(streamlit.__version__)
     return dest
+
+
+NGINX = "/usr/sbin/nginx"
+
+
+@contextmanager
+def nginx_running(ports: list[int], listen: int, nginx: str = NGINX) -> Iterator[Path]:
+    """A real nginx in front of `ports` on `listen`, with the config nginx_conf() writes, in a fresh prefix folder
+    (yielded: logs/access.log is there); stopped and removed on exit. Not pytest's tmp_path: that folder is
+    private to its user, and nginx's workers (www-data when started as root) must read the static bundle."""
+    prefix = Path(tempfile.mkdtemp(prefix="seqviz-nginx-"))
+    proc = None
+    try:
+        prepare_prefix(prefix)
+        static = precompress_static(prefix / "streamlit-static")
+        (prefix / "nginx.conf").write_text(nginx_conf(ports, listen, static))
+        proc = subprocess.Popen([nginx, "-p", str(prefix), "-c", "nginx.conf", "-g", "daemon off;"],
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{listen}/_stcore/health", timeout=5):
+                    break
+            except urllib.error.HTTPError:
+                break  # nginx answered (no replica is up yet: its 503 page)
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not start on port {listen} (is the port taken?)") from None
+                time.sleep(0.2)  # polling interval, not a wait for a result
+        yield prefix
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=20)
+        shutil.rmtree(prefix, ignore_errors=True)
 
 
 def replica_command(port: int, address: str = "127.0.0.1", extra: list[str] | None = None) -> list[str]:
