@@ -11,8 +11,7 @@ never on a shared cached model:
   own); its largest singular value σ_max is reported too, because Pascanu, Mikolov & Bengio (2013, §2.1)
   bound the gradient with it: ‖∂L/∂h_t‖ ≤ (γ σ_max)^(T−1−t) ‖∂L/∂h_{T−1}‖, γ = sup |f'| (1 for tanh).
 - `connectivity`: ‖∂h_{t'}/∂x_t‖ for every pair of steps (Distill's "memorization in RNNs" view).
-- `cliff_surface` / `descent_path`: Pascanu's single-unit RNN x_t = w σ(x_{t−1}) + b and its loss cliff.
-- `train_recall`: the live long-range experiment (recall the first symbol after T distractors).
+The cliff, the live recall experiment and the shipped models' gradients are in labs/gradients_learning.py.
 
 Plain numpy / dataclasses out; no streamlit here.
 """
