@@ -71,3 +71,21 @@ def page_css() -> None:
     from seqviz.ui.charts import figure_scale
 
     apply_classroom_css(figure_scale() > 1)
+
+
+def _luminance(rgb: tuple[int, ...]) -> float:
+    """WCAG relative luminance of an sRGB colour (0-255 channels)."""
+    channels = [c / 255 for c in rgb[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """WCAG contrast ratio of two sRGB colours, 1 to 21."""
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def ink_on(background: tuple[int, ...]) -> str:
+    """White or near-black (#1a1a1a), whichever reads better on `background`."""
+    return "white" if contrast(background, (255, 255, 255)) > contrast(background, (26, 26, 26)) else "#1a1a1a"
