@@ -253,3 +253,17 @@ def model_color(model_name: str, cell: str) -> str:
     if "plain" in model_name:
         return "#17becf"
     return COLORS.get(cell, style.INK)
+
+
+def forget_bias_claim(cell_norms: object, cell_norms_raised: object, bias: float, raised: float) -> str:
+    """What raising the LSTM's forget-gate bias did to ‖∂L/∂C_t‖, from the two measured curves (same setup)."""
+    t, logs = _finite_log10(cell_norms)
+    t2, logs2 = _finite_log10(cell_norms_raised)
+    if len(t) < 2 or len(t2) < 2:
+        return "The cell-state gradient has fewer than two finite, nonzero norms: nothing to compare."
+    drop, drop_raised = logs[-1] - logs[0], logs2[-1] - logs2[0]
+    head = (f"Over {int(t[-1] - t[0])} steps ‖∂L/∂C_t‖ falls by {decades(drop)} decades with forget bias {bias:g}; "
+            f"with {raised:g} the same cell falls by {decades(drop_raised)}")
+    if drop_raised < drop - TOUCH:
+        return head + ": a forget gate nearer one carries the gradient further back."
+    return head + ": raising the bias does not keep more gradient here."

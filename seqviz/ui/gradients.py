@@ -1,6 +1,8 @@
 """Gradients lab: vanishing and exploding gradients through time, measured with autograd (widgets -> lab -> figures)."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import streamlit as st
 
@@ -15,6 +17,7 @@ from seqviz.ui.charts import show_plotly
 from seqviz.ui.gradients_learning import clip_slider, section_cliff, section_experiment, section_trained
 from seqviz.ui.url_state import mirror, restore
 
+RAISE_BIAS = 2.0  # the LSTM view compares the forget bias with this much more
 GUESSES = (0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0, 1.01, 1.05, 1.1, 1.5, 2.0)
 
 st.title("Vanishing and exploding gradients")
@@ -193,9 +196,11 @@ def lstm_view() -> None:
         show_plotly(fig.saturation_bars(r.saturation, title="How often each gate is saturated"),
                     key="grad_lstm_sat")
     f_low, f_high = r.saturation["f"]
+    raised = gradients_of("lstm", replace(setup, forget_bias=float(fbias) + RAISE_BIAS))
     st.markdown(f"The cell state C_t = f⊙C_(t−1) + i⊙g carries the gradient through the forget gate alone. "
                 f"With forget bias {fbias:g}, f is above 0.9 at {100 * f_high:.0f}% and below 0.1 at "
-                f"{100 * f_low:.0f}% of steps × units: raise the bias and ‖∂L/∂C_t‖ decays more slowly.")
+                f"{100 * f_low:.0f}% of steps × units. "
+                + claims.forget_bias_claim(r.cell_grad_norms, raised.cell_grad_norms, fbias, fbias + RAISE_BIAS))
 
 
 def section_time() -> None:

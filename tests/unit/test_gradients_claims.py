@@ -122,3 +122,11 @@ def test_recall_verdict_follows_the_seeds():
     assert kind == "warning" and "ranges overlap" in text
     assert claims.recall_verdict([row("lstm", 50, [1.0])], 8, 512) is None
     assert claims.noise_margin(8, 512) == pytest.approx(3 * math.sqrt(0.125 * 0.875 / 512))
+
+
+def test_forget_bias_claim_both_ways():
+    kept = claims.forget_bias_claim(geometric(0.8), geometric(0.99), 1.0, 3.0)
+    assert kept.startswith("Over 100 steps ‖∂L/∂C_t‖ falls by 9.7 decades with forget bias 1; with 3 the same cell "
+                           "falls by 0.4") and "carries the gradient further back" in kept
+    assert "does not keep more gradient" in claims.forget_bias_claim(geometric(0.8), geometric(0.8), 1.0, 3.0)
+    assert "nothing to compare" in claims.forget_bias_claim(np.zeros(T), geometric(0.8), 1.0, 3.0)
