@@ -8,7 +8,7 @@ import time
 
 import streamlit as st
 
-from seqviz.figures import gradients as fig
+from seqviz.figures import gradients_learning as fig
 from seqviz.figures import gradients_text as claims
 from seqviz.figures.gradients_text import CELL_LABELS, COLORS, fmt_number
 from seqviz.inputs import InputError

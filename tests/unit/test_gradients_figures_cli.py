@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from seqviz.figures import gradients as fig
+from seqviz.figures import gradients_learning as learning_fig
 from seqviz.figures.gradients_text import CELL_LABELS
 from seqviz.figures.style import decode_array
 from seqviz.labs import gradients as lab
@@ -100,22 +101,22 @@ def test_saturation_bars_and_recall_chart_and_cliff():
     assert decode_array(f["data"][1]["y"]).tolist() == [20.0, 50.0, 0.0]
     rows = [{"cell": "rnn", "T": 10, "accuracy": 1.0, "loss": 0.0}, {"cell": "rnn", "T": 100, "accuracy": 0.125,
                                                                       "loss": 2.08}]
-    f = spec(fig.recall_chart(rows, 1 / 8, labels=CELL_LABELS))
+    f = spec(learning_fig.recall_chart(rows, 1 / 8, labels=CELL_LABELS))
     assert decode_array(f["data"][0]["y"]).tolist() == [100.0, 12.5]
     assert decode_array(f["data"][-1]["y"]).tolist() == [12.5, 12.5]
     s = learning.cliff_surface(21)
     path = learning.descent_path(*learning.CLIFF_START, learning.CLIFF_LR, 20, None)
-    f = spec(fig.cliff_figure(s.w, s.b, s.loss, [{"name": "free", "w": path.w, "b": path.b}]))
+    f = spec(learning_fig.cliff_figure(s.w, s.b, s.loss, [{"name": "free", "w": path.w, "b": path.b}]))
     np.testing.assert_allclose(decode_array(f["data"][0]["z"]), np.log10(np.maximum(s.loss, 1e-12)), rtol=1e-5)
     off = ~((path.w >= s.w[0]) & (path.w <= s.w[-1]) & (path.b >= s.b[0]) & (path.b <= s.b[-1]))
     assert ("off the map" in f["data"][1]["name"]) == bool(off.any())
 
 
 def test_trained_curves_escape_tokens():
-    f = spec(fig.trained_curves(["<script>", "▁b"], {"gru-plain": np.array([0.1, 1.0])}))
+    f = spec(learning_fig.trained_curves(["<script>", "▁b"], {"gru-plain": np.array([0.1, 1.0])}))
     assert f["layout"]["xaxis"]["ticktext"] == ["&lt;script&gt;", "▁b"]
     with pytest.raises(ValueError):
-        fig.trained_curves(["a"], {"m": np.array([1.0, 2.0])})
+        learning_fig.trained_curves(["a"], {"m": np.array([1.0, 2.0])})
 
 
 def test_cli_writes_norms_with_null_for_nonfinite(tmp_path, capsys):
