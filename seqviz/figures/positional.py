@@ -184,7 +184,10 @@ def model_inputs_figure(tokens: Sequence[str], embed: np.ndarray, pe: np.ndarray
     shown = min(d, max_dims)
     zmax = float(max(np.abs(a[:, :shown]).max() for a in arrays)) or 1.0
     titles = ["token embedding × √d", "+ PE rows", "= input of layer 1"]
-    fig = make_subplots(1, 3, subplot_titles=titles, shared_yaxes=True, horizontal_spacing=0.03)
+    # two-line panel titles and wider gaps: in a 560 px column the one-line titles ran into each other, and
+    # one panel's last tick label into the next one's first
+    fig = make_subplots(1, 3, subplot_titles=["token<br>embedding × √d", "+ PE<br>rows", "= input of<br>layer 1"],
+                        shared_yaxes=True, horizontal_spacing=0.08)
     for j, a in enumerate(arrays):
         fig.add_trace(go.Heatmap(z=_f32(a[:, :shown]), coloraxis="coloraxis",
                                  hovertemplate=f"{titles[j]}<br>%{{y}}, dim %{{x}}: %{{z:.3f}}<extra></extra>"),
@@ -199,6 +202,7 @@ def model_inputs_figure(tokens: Sequence[str], embed: np.ndarray, pe: np.ndarray
     fig.update_yaxes(style.token_axis(tokens, reverse=True), row=1, col=1)
     for ann in fig.layout.annotations:
         ann.font = dict(size=style.FONT_SIZE, color=style.INK)
+    fig.layout.margin.t = (fig.layout.margin.t or 0) + 2 * (style.FONT_SIZE + 6)  # the two-line panel titles
     return fig
 
 

@@ -5,8 +5,8 @@
   st.plotly_chart, it gives that one chart its width; the chart's element container (overflow-x: auto in
   Streamlit) then scrolls sideways inside the column instead.
 - `classroom_css(projector)`: captions, where most of the "how to read" text is, in dark ink (contrast ≥ 4.5:1
-  on white, where Streamlit's 60 % grey gives about 3.9:1); in projector mode they and the page's text grow
-  with the figures.
+  on white, where Streamlit's 60 % grey gives about 3.9:1), metric labels that wrap instead of being cut; in
+  projector mode the captions and the page's text grow with the figures.
 """
 from __future__ import annotations
 
@@ -33,7 +33,10 @@ def keep_width(px: int, where: object = None) -> None:
 def classroom_css(projector: bool) -> str:
     """Captions dark enough everywhere; in projector mode, text as big as the figures' letters."""
     css = (f"[data-testid=stCaptionContainer], [data-testid=stCaptionContainer] p "
-           f"{{color: {CAPTION_INK} !important; opacity: 1 !important}}")
+           f"{{color: {CAPTION_INK} !important; opacity: 1 !important}}"
+           # a metric's label wraps instead of ending in "…" ("Toeplitz defect of PE·PEᵀ" in a third of 560 px)
+           "[data-testid=stMetricLabel], [data-testid=stMetricLabel] * {white-space: normal !important; "
+           "overflow: visible !important; text-overflow: clip !important; height: auto !important}")
     if projector:
         px = PROJECTOR_TEXT_PX
         css += (f"[data-testid=stMain] [data-testid=stMarkdownContainer] p, [data-testid=stMain] li, "

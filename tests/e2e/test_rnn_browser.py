@@ -1,4 +1,5 @@
-"""The RNN page in a real Chromium: type a sentence, play the reading animation to its last frame, open Compare."""
+"""The RNN page in a real Chromium: type a sentence, play the reading animation to its last frame (where every
+column shows), open Compare."""
 import pytest
 
 from tests.e2e.conftest import assert_no_exception, hostile_input_is_text, open_page, settle
@@ -23,6 +24,12 @@ def test_rnn_page_in_chromium(chromium, server):
         "() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .annotation-text')]"
         ".some(a => a.textContent.includes('reading </s>'))", timeout=180000)
     assert_no_exception(page)
+    # issue 19.1: after Play the last column (</s>) is shown: the white cover of the last frame has no width
+    covers = page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')]"
+        ".filter(g => (g.layout.updatemenus || []).length && (g.layout.annotations || []).length)"
+        ".map(g => (g.layout.shapes || []).filter(s => s.fillcolor === 'white').map(s => [s.x0, s.x1]))")
+    assert covers and covers[0] and all(x0 == x1 for x0, x1 in covers[0]), covers
 
     page.locator("[data-testid=stButtonGroup] button", has_text="Compare").click()
     page.wait_for_function("() => location.search.includes('view=Compare')", timeout=180000)
