@@ -129,8 +129,9 @@ sweep: lab.Sweep | None = job.sweep if job is not None and not job.done else st.
 cfg = sweep.config if sweep is not None else None
 
 if sweep is None or not sweep.measured_lengths:
-    st.info("Press **Run** to measure. The default (lengths 16, 64, 256 and 1024 on 1 and all threads) "
-            f"takes under {BUDGET_S:.0f} s; nothing is measured until you ask.", icon=":material/speed:")
+    st.info(f"Press **Run** to measure. The default (lengths {', '.join(map(str, lab.DEFAULT_LENGTHS))} on "
+            f"{' and '.join(map(str, lab.default_threads()))} threads) is planned to fit in {BUDGET_S:.0f} s; "
+            "nothing is measured until you ask.", icon=":material/speed:")
 else:
     if sweep.cancelled and JOB not in st.session_state:
         st.warning(f"Stopped after {len(sweep.measured_lengths)} of {len(cfg.lengths)} lengths; the figures show "
