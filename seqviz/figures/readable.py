@@ -9,6 +9,8 @@ that no builder should have to remember, applied to the figure's JSON (DESIGN §
   they can name in full: whole decades, or 1-2-5 steps across a short range. No "2, 5" minor digits at 10 px.
 - The modebar keeps three buttons, stacked upright at the right edge, so it stays off the title.
 - Every axis has automargin, so no tick label or axis title is cut by a fixed margin.
+- Token labels on an x axis stand upright when they do not fit side by side, and when even upright ones would
+  touch, only every k-th is labelled; the hover still names every one, and the axis title says so.
 """
 from __future__ import annotations
 
@@ -45,6 +47,8 @@ def readable(spec: dict[str, Any]) -> None:
             layout[key].setdefault("automargin", True)  # tick labels and axis titles get the margin they need
         if layout[key].get("type") == "log":
             _fit_log_axis(layout[key], key, data, layout)
+        elif key.startswith("xaxis"):
+            _thin_ticks(layout[key], layout)
     legend_px = _legend_between(layout, data)
     _title_room(layout, spec.get("frames") or [], legend_px)
 
@@ -136,6 +140,28 @@ def _legend_between(layout: dict[str, Any], data: list[dict[str, Any]]) -> float
                   entrywidth=round(entry), entrywidthmode="pixels")
     legend.setdefault("font", {}).setdefault("size", size)
     return rows * (size * 1.5 + 6) + 12
+
+
+def _thin_ticks(axis: dict[str, Any], layout: dict[str, Any]) -> None:
+    """Upright, then every k-th, token labels on an x axis whose labels would collide (see the docstring)."""
+    values, text = axis.get("tickvals"), axis.get("ticktext")
+    if not isinstance(values, list) or not isinstance(text, list) or len(values) != len(text) or len(text) < 2:
+        return
+    size = float((axis.get("tickfont") or {}).get("size") or (layout.get("font") or {}).get("size") or TICK_SIZE)
+    width = layout.get("width") if isinstance(layout.get("width"), int | float) else COLUMN_PX
+    domain = axis.get("domain") or [0, 1]
+    spacing = (width - 140) * (domain[1] - domain[0]) / len(text)  # px between neighbouring labels
+    if max(visible_length(str(t)) for t in text) * size * CHAR_EM + 8 > spacing or axis.get("tickangle"):
+        axis["tickangle"] = -90  # upright boxes stack one per position; slanted ones overlapped
+    if axis.get("tickangle") == -90 and spacing < size * 1.3:
+        step = math.ceil(size * 1.3 / max(spacing, 1))
+        axis["tickvals"], axis["ticktext"] = values[::step], text[::step]
+        title = axis.get("title")
+        note = f"(every {step}th label; hover for all)" if step > 2 else "(every other label; hover for all)"
+        if isinstance(title, dict) and title.get("text"):
+            title["text"] = f"{title['text']} {note}"
+        else:
+            axis["title"] = {"text": note}
 
 
 def _axis_values(key: str, data: list[dict[str, Any]]) -> np.ndarray:

@@ -48,7 +48,7 @@ def classroom_css(projector: bool) -> str:
 
 def apply_classroom_css(projector: bool) -> None:
     """Once per run, from the projector switch (app.py / ui/projector.py)."""
-    st.markdown(classroom_css(projector), unsafe_allow_html=True)
+    st.html(classroom_css(projector))  # page-wide CSS: where it sits does not matter
 
 
 def show_sized(fig, key: str | None = None, **kwargs):  # noqa: ANN001, ANN201 — show_plotly's own signature

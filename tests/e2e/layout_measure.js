@@ -116,7 +116,7 @@
       }
       if (high > 0) {
         const span = ax.range[1] - ax.range[0], data = Math.log10(high / low);
-        if (Math.abs(span) > Math.max(data, 1) + 1.01)
+        if (Math.abs(span) > Math.ceil(Math.max(data, 1)) + 2.01)  // up to a decade of room each side
           add(name, `log axis ${id} spans ${Math.abs(span).toFixed(1)} decades for data of ${data.toFixed(1)}`);
       }
       for (const v of ax._vals || []) {

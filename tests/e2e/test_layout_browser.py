@@ -84,6 +84,15 @@ def cases(full: bool = bool(os.environ.get("SEQVIZ_LAYOUT_FULL"))) -> list:
 KNOWN = [
     (r"equation \"", "the RNN equations (labs/rnn.equations, shown by ui/rnn.py) are one display line each; "
                       "they need \\begin{aligned} with one equation a line"),
+    (r"^page /(attention|gradients|compute)?, .*caption \".*in projector mode",
+     "pages other than RNN and positional get projector-sized captions once ui/projector.projector_toggle calls "
+     "seqviz.ui.page_style.apply_classroom_css(on)"),
+    (r"^page /(attention|gradients|compute)?, .*table \(st\.dataframe\): columns cut",
+     "dataframes on Home, attention (Decoding), gradients and compute need column widths that fit 560 px "
+     "(st.column_config ... width=) or st.table; those ui files belong to their pages"),
+    (r"^page /gradients, .*(the modebar covers the title|runs out of its chart)",
+     "ui/gradients.py shows these figures in half-width st.columns without a width, so their titles are wrapped "
+     "for a full column: give the builders a width (or the figures the full column)"),
 ]
 
 
