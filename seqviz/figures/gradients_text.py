@@ -51,12 +51,13 @@ def _finite_log10(norms: object) -> tuple[np.ndarray, np.ndarray]:
 
 
 def rate_per_step(norms: object) -> float | None:
-    """The factor r with ‖∂L/∂h_t‖ ≈ c·r^(T−1−t): 10 to the minus least-squares slope of log10 ‖·‖ against t,
-    over the finite nonzero norms (the straight line the eye fits on the log plot). None below two points."""
+    """The factor r with ‖∂L/∂h_t‖ ≈ r^(T−1−t)·‖∂L/∂h_{T−1}‖, per step back in time: from the earliest and the latest
+    finite, nonzero norms, the same rule as labs.gradients.GradResult.slope_per_step (a test holds them equal), so
+    the table, the sentence and the questions quote one number. None below two such norms."""
     t, logs = _finite_log10(norms)
     if len(t) < 2:
         return None
-    return float(10 ** -np.polyfit(t, logs, 1)[0])
+    return float(10 ** ((logs[0] - logs[-1]) / (t[-1] - t[0])))
 
 
 def decay_claim(norms: object, rho: float, label: str) -> str:

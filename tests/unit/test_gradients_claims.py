@@ -26,6 +26,14 @@ def test_rate_per_step_reads_the_fitted_line_and_skips_what_has_no_log():
     assert claims.rate_per_step(np.array([0.0, 1.0])) is None
 
 
+def test_rate_per_step_is_the_labs_measured_factor():
+    from seqviz.labs import gradients as lab
+
+    for cell in ("rnn", "rnn-linear", "lstm"):
+        r = lab.gradient_through_time(cell, lab.Setup(T=60, hidden=8, rho=0.9))
+        assert claims.rate_per_step(r.grad_norms) == pytest.approx(r.slope_per_step(), rel=1e-9)
+
+
 def test_decay_claim_matches_rho_only_when_it_does():
     assert "that is ρ = 0.9" in claims.decay_claim(geometric(0.9), 0.9, "linear RNN")
     steeper = claims.decay_claim(geometric(0.6), 0.9, "tanh RNN")
