@@ -37,11 +37,15 @@ HOME_PAGE = "seqviz/ui/home.py"
 
 
 def sections() -> tuple[str, ...]:
-    """Every module in seqviz/benchmarks/ (each has run(checkpoints, quick) -> dict, keys prefixed "NAME."),
-    found on disk so a new page's benchmark needs no edit here."""
+    """The benchmark sections (modules of seqviz/benchmarks/ with run(checkpoints, quick) -> dict, keys prefixed
+    "NAME."): first each page's, in the registry's order (its `bench=`), then the tool sections no page owns
+    (the classroom), found on disk."""
     from seqviz import benchmarks
+    from seqviz.pages import PAGES
 
-    return tuple(sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__) if not m.name.startswith("_")))
+    pages = [p.bench.rsplit(".", 1)[1] for p in PAGES if p.bench]
+    tools = sorted(m.name for m in pkgutil.iter_modules(benchmarks.__path__) if not m.name.startswith("_"))
+    return tuple(pages + [name for name in tools if name not in pages])
 
 
 def median_ms(times: list[float], digits: int = 3) -> float:
