@@ -56,14 +56,14 @@ def curves(loss: Sequence[float], accuracy: Sequence[float], eval_steps: Sequenc
                  hovertemplate="step %{x}: held-out %{y:.1f}%<extra></extra>")]
     positive = loss[loss > 0] if len(loss) else np.array([1.0])
     low, high = (np.log10(positive.min()), np.log10(positive.max())) if len(positive) else (0, 1)
-    layout = base_layout(title, height=330,
+    layout = base_layout(title, height=350,
                          xaxis=value_axis("step", domain=[0, 0.44], anchor="y", range=[0, max(len(loss), 1) + 1]),
                          yaxis=value_axis("loss", type="log", anchor="x", range=[low - 0.05, high + 0.05]),
                          xaxis2=value_axis("step", domain=[0.56, 1], anchor="y2", range=[0, max(len(loss), 1) + 1]),
                          yaxis2=_pct_axis("accuracy"))
     layout["yaxis2"]["anchor"] = "x2"
-    layout.update(legend=dict(orientation="h", y=-0.25, font=dict(size=FONT_SIZE, color=INK)),
-                  margin=dict(l=60, r=20, t=layout["margin"]["t"] + 10, b=100))
+    layout.update(legend=dict(orientation="h", y=-0.32, yanchor="top", font=dict(size=FONT_SIZE, color=INK)),
+                  margin=dict(l=60, r=20, t=layout["margin"]["t"] + 10, b=110))
     return figure(data, layout)
 
 
@@ -199,15 +199,15 @@ def replay_curves(steps: Sequence[int], train_loss: Sequence[float], valid_loss:
                  line=dict(color="#ff7f0e"), xaxis="x", yaxis="y"),
             dict(type="scatter", x=steps, y=list(valid_bleu), name="validation BLEU", mode="lines+markers",
                  line=dict(color="#2a9d2a"), xaxis="x2", yaxis="y2")]
-    layout = base_layout(title, height=330, xaxis=value_axis("step", domain=[0, 0.44], anchor="y"),
+    layout = base_layout(title, height=350, xaxis=value_axis("step", domain=[0, 0.44], anchor="y"),
                          yaxis=value_axis("loss (nats per token)", anchor="x"),
                          xaxis2=value_axis("step", domain=[0.56, 1], anchor="y2"),
                          yaxis2=value_axis("BLEU", range=[0, 102], anchor="x2"))
     if current is not None:
         layout["shapes"] = [dict(type="line", x0=current, x1=current, y0=0, y1=1, xref=ref, yref="paper",
                                  line=dict(color=INK, dash="dot")) for ref in ("x", "x2")]
-    layout.update(legend=dict(orientation="h", y=-0.25, font=dict(size=FONT_SIZE, color=INK)),
-                  margin=dict(l=60, r=20, t=layout["margin"]["t"] + 10, b=100))
+    layout.update(legend=dict(orientation="h", y=-0.32, yanchor="top", font=dict(size=FONT_SIZE, color=INK)),
+                  margin=dict(l=60, r=20, t=layout["margin"]["t"] + 10, b=110))
     return figure(data, layout)
 
 

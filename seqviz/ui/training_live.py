@@ -76,21 +76,19 @@ def _new_run(cfg: LabConfig) -> LiveRun:
     return run
 
 
-def buttons(run: LiveRun, cfg: LabConfig) -> LiveRun:
+def buttons(run: LiveRun, cfg: LabConfig) -> None:
+    """Callbacks, so the buttons are drawn with the state the click produced (a callback runs before the script)."""
     status = run.status
     cols = st.columns(5)
-    if cols[0].button("Start", icon=":material/play_arrow:", disabled=status != "ready", key="train_start"):
-        run.start()
-    if cols[1].button("Pause", icon=":material/pause:", disabled=status not in ACTIVE, key="train_pause"):
-        run.pause()
-    if cols[2].button("Resume", icon=":material/resume:", disabled=status != "paused", key="train_resume"):
-        run.resume()
-    if cols[3].button("Step once", icon=":material/skip_next:", disabled=status not in ("ready", "paused"),
-                      key="train_step"):
-        run.step_once()
-    if cols[4].button("Reset", icon=":material/restart_alt:", key="train_reset"):
-        run = _new_run(cfg)
-    return run
+    cols[0].button("Start", icon=":material/play_arrow:", disabled=status != "ready", key="train_start",
+                   on_click=run.start)
+    cols[1].button("Pause", icon=":material/pause:", disabled=status not in ACTIVE, key="train_pause",
+                   on_click=run.pause)
+    cols[2].button("Resume", icon=":material/resume:", disabled=status != "paused", key="train_resume",
+                   on_click=run.resume)
+    cols[3].button("Step", icon=":material/skip_next:", help="One training step", key="train_step",
+                   disabled=status not in ("ready", "paused"), on_click=run.step_once)
+    cols[4].button("Reset", icon=":material/restart_alt:", key="train_reset", on_click=_new_run, args=(cfg,))
 
 
 def show() -> None:
@@ -104,8 +102,8 @@ def show() -> None:
         run = _new_run(cfg)
     elif run.trainer.cfg != cfg:
         st.info("The settings changed: press **Reset** to train with them.", icon=":material/info:")
-    run = buttons(run, cfg)
-    progress(run)
+    buttons(run, cfg)
+    progress(st.session_state[RUN])
 
 
 def _every() -> float | None:

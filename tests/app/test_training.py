@@ -51,10 +51,10 @@ def test_live_part_trains_and_draws():
     at.run()
     assert not at.exception
     specs = charts(at)
-    titles = [s["layout"]["title"]["text"] for s in specs]
+    titles = [s["layout"]["title"]["text"].replace("<br>", " ") for s in specs]
     curve = specs[0]["data"]
     assert len(decode_array(curve[0]["y"])) == 50  # one loss per step
-    heads = next(s for s, t in zip(specs, titles, strict=True) if "beside the ideal" in t)
+    heads = next(s for s, t in zip(specs, titles, strict=True) if "every head beside" in t)
     assert [a["text"] for a in heads["layout"]["annotations"]] == ["ideal", "layer 0 head 0", "layer 0 head 1"]
     assert any("across training" in t for t in titles)  # the animation, once the run has finished
     anim = next(s for s, t in zip(specs, titles, strict=True) if "across training" in t)
@@ -103,7 +103,7 @@ def test_replay_part(record_dir, monkeypatch):
     _record.clear()
     at = page(train_part="replay")
     assert at.select_slider[0].value == 4  # the last recorded step
-    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    titles = [c["layout"]["title"]["text"].replace("<br>", " ") for c in charts(at)]
     assert any("loss and validation BLEU" in t for t in titles) and any("across training" in t for t in titles)
     assert any(m.value.startswith("At step 0 the model writes") for m in at.markdown)
     at.select_slider[0].set_value(0).run()
