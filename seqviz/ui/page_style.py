@@ -32,7 +32,8 @@ def keep_width(px: int, where: object = None) -> None:
 
 def classroom_css(projector: bool) -> str:
     """Captions dark enough everywhere; in projector mode, text as big as the figures' letters."""
-    css = (f"[data-testid=stCaptionContainer], [data-testid=stCaptionContainer] p "
+    css = (f"[data-testid=stCaptionContainer], [data-testid=stCaptionContainer] p, "
+           f"[data-testid=stCaptionContainer] code "
            f"{{color: {CAPTION_INK} !important; opacity: 1 !important}}"
            # a metric's label wraps instead of ending in "…" ("Toeplitz defect of PE·PEᵀ" in a third of 560 px)
            "[data-testid=stMetricLabel], [data-testid=stMetricLabel] * {white-space: normal !important; "
