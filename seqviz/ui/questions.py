@@ -171,6 +171,10 @@ def show_step_questions(step_number: int, sentence: str, settings: dict[str, Any
         except LookupError as e:
             st.info(str(e), icon=":material/block:")
             answers = []
+        except Exception as e:  # noqa: BLE001 — a broken lab must not take the step's page down with it
+            st.error(f"The questions of step {step_number} could not be computed ({type(e).__name__}: {e}).",
+                     icon=":material/error:")
+            answers = []
         if answers:
             st.caption(f"The answers come from the live models on “{as_text(sentence)}”: change the sentence on the "
                        "page and the questions and answers change with it.")

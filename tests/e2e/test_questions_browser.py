@@ -1,8 +1,8 @@
 """The lesson questions and the worksheet in a real Chromium.
 
-One graded question per step is answered right in the browser (a predict question then reveals its figure), on
-the small page tests/e2e/questions_page.py that calls the ui functions the lesson bar and Home will call. The
-worksheet is downloaded, opened offline (every figure drawn, no network request at all) and printed to PDF."""
+One graded question per step is answered right on the step's own page of the running app (a predict question then
+reveals its figure). The worksheet widget runs on the small page tests/e2e/questions_page.py until Home calls it:
+the worksheet is downloaded, opened offline (every figure drawn, no network request at all) and printed to PDF."""
 from __future__ import annotations
 
 import re
@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from seqviz.checkpoints import load_checkpoint
+from seqviz.inputs import DEFAULT_SENTENCE
 from seqviz.labs import questions as lab
 from seqviz.lesson import CAT, LESSON
 from tests.conftest import ROOT, SHIPPED, shipped_available
@@ -76,23 +77,25 @@ def give(page, a: lab.Answer) -> None:
 
 
 @pytest.mark.parametrize("step", range(1, len(LESSON) + 1))
-def test_one_question_per_step_answered_right(chromium, questions_server, step):
-    sentence = CAT if step == 7 else "I am eating"
+def test_one_question_per_step_answered_right_on_the_step_page(chromium, server, step):
+    """The real app, opened from the lesson link: the questions sit under the step's text (app.py calls
+    show_step_questions), on the step's preset sentence."""
+    sentence = LESSON[step - 1].params.get("sentence", DEFAULT_SENTENCE)
     a = first_graded(step, sentence)
     page = chromium.new_page(viewport={"width": 1024, "height": 768})
-    page.goto(f"{questions_server}/?" + urlencode({"step": step, "sentence": sentence}))
+    page.goto(f"{server}/{LESSON[step - 1].link(step)}")
     settle(page, expect=f".st-key-question_{a.step}_{a.n}")
-    charts_before = page.locator(f".st-key-question_{a.step}_{a.n} [data-testid=stPlotlyChart]").count()
+    question = page.locator(f".st-key-question_{a.step}_{a.n}")
+    charts_before = question.locator("[data-testid=stPlotlyChart]").count()
     give(page, a)
     page.wait_for_selector(f".st-key-question_{a.step}_{a.n} [data-testid=stAlertContentSuccess]", timeout=300000)
     settle(page)
     assert_no_exception(page)
-    feedback = page.locator(f".st-key-question_{a.step}_{a.n} [data-testid=stAlertContentSuccess]").inner_text()
-    assert f"Right: {a.shown}." in feedback
+    assert f"Right: {a.shown}." in question.locator("[data-testid=stAlertContentSuccess]").inner_text()
     if a.mode == "predict" and a.plot is not None:
         assert charts_before == 0  # hidden until answered …
-        revealed = page.locator(f".st-key-question_{a.step}_{a.n} [data-testid=stPlotlyChart] .main-svg").count()
-        assert revealed or page.locator(f".st-key-question_{a.step}_{a.n} [data-testid=stDataFrame]").count()
+        revealed = question.locator("[data-testid=stPlotlyChart] .main-svg").count()
+        assert revealed or question.locator("[data-testid=stDataFrame]").count()  # … and drawn now
     assert "1 of" in page.locator(".st-key-question_score").inner_text()
     page.close()
 
