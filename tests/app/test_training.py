@@ -109,3 +109,23 @@ def test_replay_part(record_dir, monkeypatch):
     at.select_slider[0].set_value(0).run()
     assert not at.exception and any("**Step 0:**" in m.value for m in at.markdown)
     _record.clear()
+
+
+def test_upload_part_shows_a_finished_run_and_translates(tmp_path):
+    from seqviz.data import generate_corpus
+    from seqviz.labs import training_upload as up
+    from seqviz.labs.training_runner import LiveRun
+
+    pairs = [p for p in generate_corpus(400, seed=0) if len(p[0].split()) <= 10][:200]
+    folder = up.SessionFolder()
+    trainer = up.PairsTrainer(up.check_upload("".join(f"{a}\t{b}\n" for a, b in pairs).encode()), folder.path,
+                              up.UploadConfig(steps=4, report_every=2, vocab_size=300))
+    run = LiveRun(trainer)
+    run.start()
+    run.join(300)
+    at = page(train_part="upload", train_upload_run=run, train_upload_folder=folder)
+    assert any("Validation loss at step 4" in m.value for m in at.markdown)
+    assert at.session_state["train_upload_checkpoint"].endswith("your-pairs.safetensors")
+    at.text_input(key="train_upload_sentence").input("I am eating").run()
+    assert not at.exception and any(m.value.startswith("→ “") for m in at.markdown)
+    folder.remove()
