@@ -90,6 +90,9 @@ KNOWN = [
     (r"^page /(attention|gradients|compute)?, .*table \(st\.dataframe\): columns cut",
      "dataframes on Home, attention (Decoding), gradients and compute need column widths that fit 560 px "
      "(st.column_config ... width=) or st.table; those ui files belong to their pages"),
+    (r"^page /gradients, .*tick labels .* collide",
+     "ui/charts.show_plotly draws a px-wide figure at most as wide as the column, so a 40 px-a-token chart is "
+     "squeezed; it should call seqviz.ui.page_style.keep_width(width) first (the RNN and positional pages do)"),
     (r"^page /gradients, .*(the modebar covers the title|runs out of its chart)",
      "ui/gradients.py shows these figures in half-width st.columns without a width, so their titles are wrapped "
      "for a full column: give the builders a width (or the figures the full column)"),
