@@ -59,7 +59,8 @@ class View:
 
 class LiveRun:
     def __init__(self, cfg: LabConfig | object, alive: Callable[[], bool] | None = None,
-                 slots: threading.Semaphore = SLOTS, max_train_seconds: float = MAX_TRAIN_SECONDS, clock: Callable[[], float] = time.monotonic):
+                 slots: threading.Semaphore = SLOTS, max_train_seconds: float = MAX_TRAIN_SECONDS,
+                 clock: Callable[[], float] = time.monotonic):
         # a LabConfig builds the toy Trainer; anything else is a ready trainer with its interface
         # (advance, done, step, curves, snapshots, cfg), such as the upload part's PairsTrainer
         self.trainer = Trainer(cfg) if isinstance(cfg, LabConfig) else cfg
