@@ -265,12 +265,6 @@ def test_url_with_out_of_range_head_is_clamped(env):
     assert at.selectbox(key="attn_layer").value == 1 and at.selectbox(key="attn_head").value == 3
 
 
-def test_no_checkpoints(tmp_path, monkeypatch):
-    monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tmp_path))
-    at = AppTest.from_file(PAGE, default_timeout=300).run()
-    assert not at.exception and "make checkpoints" in at.error[0].value
-
-
 # ---------------------------------------------------------------- issue 10: labels, pickers, numbers
 
 

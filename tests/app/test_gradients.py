@@ -213,14 +213,6 @@ def test_trained_models_and_bad_sentences(tiny_dir, monkeypatch):
     assert not any("<script>" in t for t in ticks)
 
 
-def test_no_checkpoints_message(tmp_path, monkeypatch):
-    monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tmp_path))
-    at = AppTest.from_file(PAGE, default_timeout=300)
-    at.query_params["section"] = "trained"
-    at.run()
-    assert not at.exception and any("No trained checkpoints" in e.value for e in at.error)
-
-
 def test_experiment_settings_come_from_the_url(tiny_dir, monkeypatch):
     at = page(tiny_dir, monkeypatch, section="experiment", exp_models="gru,bogus", exp_T="5,10", exp_steps=100)
     assert widget(at, "multiselect", "grad_exp_models").value == ["gru"]
