@@ -18,6 +18,9 @@ from seqviz.labs.questions import (
 )
 
 TRANSFORMER = "transformer"
+AXIS_TITLES = {"encoder self": dict(row_title="source token", key_title="source token"),  # as the explorer names them
+               "decoder self": dict(row_title="writing", key_title="decoder input"),
+               "cross": dict(row_title="writing", key_title="source token")}
 
 
 def explored(ctx: Context) -> attention.Exploration:
@@ -83,7 +86,8 @@ def step7(ctx: Context) -> list[Answer]:
                               why=f"Writing “{word(rows[row])}”, layer {layer} head {head} puts "
                                   f"{pattern[row, col]:.0%} of its attention on “{word(keys[col])}”.",
                               plot=Plot("head_heatmap", dict(pattern=pattern, q_tokens=rows, k_tokens=keys,
-                                                             q_inputs=reads, title=f"{kind} · layer {layer} · head "
+                                                             q_inputs=reads, **AXIS_TITLES[kind],
+                                                             title=f"{kind} · layer {layer} · head "
                                                                                    f"{head}")),
                               at={"row": row, "col": col}))
     pats = ex.patterns["encoder self"]  # [layer, head, q, k]
@@ -154,7 +158,8 @@ def step9(ctx: Context) -> list[Answer]:
                               why=f"Writing “{word(written[row])}”, layer {last} puts {cross[row, col]:.0%} on "
                                   f"“{word(src[col])}”.",
                               plot=Plot("head_heatmap", dict(pattern=cross, q_tokens=written, k_tokens=src,
-                                                             q_inputs=read, title=f"cross-attention, layer {last}, "
+                                                             q_inputs=read, **AXIS_TITLES["cross"],
+                                                             title=f"cross-attention, layer {last}, "
                                                                                   "mean of the heads")),
                               at={"row": row, "col": col}))
     self_attn = ex.patterns["decoder self"][0, 0]  # [tgt, tgt], masked
@@ -166,7 +171,8 @@ def step9(ctx: Context) -> list[Answer]:
                           why=f"Step {t + 1} sees <s> and the {seen - 1} tokens already written; the mask gives every "
                               "later position exactly 0.",
                           plot=Plot("head_heatmap", dict(pattern=self_attn, q_tokens=written, k_tokens=read,
-                                                         q_inputs=read, title="decoder masked self-attention, "
+                                                         q_inputs=read, **AXIS_TITLES["decoder self"],
+                                                         title="decoder masked self-attention, "
                                                                               "layer 0, head 0")), at={"row": t}))
     answers.append(Answer(9, 3, "explain", "explain", "Why is the decoder's self-attention masked?",
                           model_answer="In training the decoder reads the whole reference translation at once. "
