@@ -13,6 +13,7 @@ from seqviz.ui.models import available, load_model, no_checkpoints_message
 from seqviz.ui.sentence import clip_input, shared_sentence
 from seqviz.ui.text import as_text, same_tab_link
 from seqviz.ui.url_state import mirror, restore
+from seqviz.ui.worksheet import worksheet_download
 
 restore("home")
 st.title("seqviz: look inside a translation model")
@@ -65,6 +66,8 @@ with right:
     link = "attention?" + urlencode({"sentence": sentence.strip() or DEFAULT_SENTENCE})
     st.markdown(f":material/visibility: [See every attention head on this sentence →]({link})")
 
+    st.subheader("A worksheet for the class")
+    worksheet_download()
     st.subheader("The models")
     rows = []
     for path in available():

@@ -2,6 +2,8 @@
 step's own text, so a student working alone has the whole step on the page it talks about."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
 from seqviz.inputs import DEFAULT_SENTENCE
@@ -42,16 +44,24 @@ def step_settings(n: int, values: dict[str, object]) -> dict[str, object]:
     return out
 
 
+KEPT = ("projector", "questions", "answers")  # a teacher's switches survive Back and Next (a full page load)
+
+
+def _kept(href: str) -> str:
+    extra = {name: st.query_params[name] for name in KEPT if name in st.query_params}
+    return href + (("&" if "?" in href else "?") + urlencode(extra) if extra else "")
+
+
 def lesson_bar() -> int | None:
     """Draw the bar for ?step=n and return n (None when the page was not opened from the lesson)."""
     n = current_step()
     if n is None:
         return None
     step = LESSON[n - 1]
-    back = (same_tab_link(f"← Back: {LESSON[n - 2].title}", LESSON[n - 2].link(n - 1)) if n > 1
-            else same_tab_link("← The lesson path", "./"))
-    following = (same_tab_link(f"Next: {LESSON[n].title} →", LESSON[n].link(n + 1)) if n < len(LESSON)
-                 else same_tab_link("Back to the lesson path →", "./"))
+    back = (same_tab_link(f"← Back: {LESSON[n - 2].title}", _kept(LESSON[n - 2].link(n - 1))) if n > 1
+            else same_tab_link("← The lesson path", _kept("./")))
+    following = (same_tab_link(f"Next: {LESSON[n].title} →", _kept(LESSON[n].link(n + 1))) if n < len(LESSON)
+                 else same_tab_link("Back to the lesson path →", _kept("./")))
     with st.container(border=True, key="lesson_bar"):
         left, middle, right = st.columns([3, 4, 3], vertical_alignment="center")
         left.markdown(back, unsafe_allow_html=True)

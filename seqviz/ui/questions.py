@@ -15,19 +15,13 @@ import streamlit as st
 from seqviz.figures.questions import final_frame, question_figure
 from seqviz.labs import questions as lab
 from seqviz.lesson import LESSON
-from seqviz.pages import APP_CONTROLS, Control, decode
+from seqviz.pages import APP_CONTROLS, decode
 from seqviz.ui.charts import show_plotly
 from seqviz.ui.models import available, load_cached
 from seqviz.ui.text import as_text, same_tab_link
 
 RESULTS = "question_results"  # session key: "step_n" -> {"sentence", "given", "status", "text"}
 ICONS = {"right": ":material/check_circle:", "wrong": ":material/cancel:", "unmarked": ":material/lightbulb:"}
-
-
-# The teacher's two switches, as the registry will declare them in pages.APP_CONTROLS (the lead adds them; until
-# then these local copies are used, read through the registry's own codec).
-SWITCHES = {c.url: c for c in (Control("lesson_questions", "questions", "flag", True, "Questions in the lesson steps"),
-                               Control("lesson_answers", "answers", "flag", True, "Model answers in the questions"))}
 
 
 # The page's own figures that give a predict question away: blurred (CSS on their st-key-* class) until the
@@ -51,7 +45,7 @@ def blur_page_figures(keys: tuple[str, ...]) -> None:
 def flag(url: str) -> bool:
     """A teacher's on/off switch (?questions=0, ?answers=0): read from the link once per session through the
     registry's codec, then kept in session state, so it survives a move to another page."""
-    c = next((c for c in APP_CONTROLS if c.url == url), SWITCHES[url])
+    c = next(c for c in APP_CONTROLS if c.url == url)  # the teacher's switches, declared in the registry
     if not isinstance(st.session_state.get(c.key), bool):
         raw = st.query_params.get(c.url)
         st.session_state[c.key] = bool(c.default) if raw is None else bool(decode(c, raw)[0])
