@@ -42,6 +42,10 @@ PE_OFF = {"encoder.hook_pos": lambda _name, pe: torch.zeros_like(pe),
 SNAPSHOTS = 40  # frames of the attention animation (figures keep at most about 60)
 PROBE_SEED, EVAL_SEED, EVAL_SIZE = 1234, 4321, 128  # 128: a snapshot costs about one training step
 MAX_LEN = 32  # n ≤ 24 plus </s>
+# The page's slider ranges and choices (the page registry's Controls read these too)
+LAYERS_RANGE, STEPS_RANGE, SEED_RANGE = (1, 4), (50, 3000), (0, 9999)
+HEAD_CHOICES, D_MODEL_CHOICES = (1, 2, 4, 8), (16, 32, 64, 128)
+LR_CHOICES, BATCH_CHOICES = (3e-4, 1e-3, 3e-3, 1e-2, 3e-2), (8, 16, 32, 64, 128)
 _BUILD_LOCK = threading.Lock()  # build_model draws from torch's global generator: one seeded build at a time
 
 

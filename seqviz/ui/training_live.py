@@ -6,16 +6,28 @@ import streamlit as st
 
 from seqviz.figures import training as fig
 from seqviz.labs import training_claims as claims
-from seqviz.labs.training import MODEL_LABELS, MODELS, LabConfig
+from seqviz.labs.training import (
+    BATCH_CHOICES,
+    D_MODEL_CHOICES,
+    HEAD_CHOICES,
+    LAYERS_RANGE,
+    LR_CHOICES,
+    MODEL_LABELS,
+    MODELS,
+    SEED_RANGE,
+    STEPS_RANGE,
+    LabConfig,
+)
 from seqviz.labs.training_runner import CORES, STATUS_TEXT, LiveRun, View
 from seqviz.labs.training_tasks import IDEAL_NAMES, N_RANGE, TASKS, symbol_names
 from seqviz.ui.charts import show_plotly
 
 RUN, HISTORY = "train_run", "train_history"
 # The controls' defaults (the registry's Control defaults say the same): reverse on 8 symbols, the tiny Transformer
-DEFAULTS = {"train_task": "reverse", "train_n": 8, "train_k": 1, "train_model": "transformer", "train_layers": 1,
-            "train_heads": 2, "train_pe": True, "train_d_model": 64, "train_lr": 3e-3, "train_batch": 64,
-            "train_steps": 400, "train_seed": 0}
+_D = LabConfig()
+DEFAULTS = {"train_task": _D.task, "train_n": _D.n, "train_k": _D.k, "train_model": _D.model,
+            "train_layers": _D.n_layers, "train_heads": _D.n_heads, "train_pe": _D.pe, "train_d_model": _D.d_model,
+            "train_lr": _D.lr, "train_batch": _D.batch_size, "train_steps": _D.steps, "train_seed": _D.seed}
 ACTIVE = ("running", "waiting")
 FINISHED = ("done", "stopped", "timeout", "left", "error")
 
@@ -47,18 +59,18 @@ def controls() -> LabConfig | None:
         model = st.selectbox("Model", MODELS, format_func=lambda m: MODEL_LABELS[m].removeprefix("the "),
                              key="train_model")
         if model == "transformer":
-            layers = st.slider("Layers", 1, 4, key="train_layers")
-            heads = st.select_slider("Heads", (1, 2, 4, 8), key="train_heads")
+            layers = st.slider("Layers", *LAYERS_RANGE, key="train_layers")
+            heads = st.select_slider("Heads", HEAD_CHOICES, key="train_heads")
             pe = st.toggle("Positional encoding", key="train_pe")
         else:
             layers, heads, pe = st.session_state["train_layers"], st.session_state["train_heads"], True
-        d_model = st.select_slider("d_model (the GRU's hidden size is twice this)", (16, 32, 64, 128),
+        d_model = st.select_slider("d_model (the GRU's hidden size is twice this)", D_MODEL_CHOICES,
                                    key="train_d_model")
         st.subheader("Training")
-        lr = st.select_slider("Learning rate", (3e-4, 1e-3, 3e-3, 1e-2, 3e-2), key="train_lr")
-        batch = st.select_slider("Batch size", (8, 16, 32, 64, 128), key="train_batch")
-        steps = st.slider("Steps", 50, 3000, step=50, key="train_steps")
-        seed = st.number_input("Seed", 0, 9999, key="train_seed")
+        lr = st.select_slider("Learning rate", LR_CHOICES, key="train_lr")
+        batch = st.select_slider("Batch size", BATCH_CHOICES, key="train_batch")
+        steps = st.slider("Steps", *STEPS_RANGE, step=50, key="train_steps")
+        seed = st.number_input("Seed", *SEED_RANGE, key="train_seed")
     try:
         return LabConfig(task=task, n=n, k=k, model=model, n_layers=layers, n_heads=heads, d_model=d_model, pe=pe,
                          lr=lr, batch_size=batch, steps=steps, seed=int(seed))
