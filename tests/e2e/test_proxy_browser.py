@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -20,7 +17,6 @@ import pytest
 from seqviz.benchmarks.classroom import drawn, free_port, student_sentences, wait_healthy
 from seqviz.commands import serve
 
-NGINX = "/usr/sbin/nginx"
 STUDENTS = 10
 # Preset cookie values make the spread over the two replicas the same in every run (a fresh random id per browser,
 # as nginx gives it, spreads just as well but by chance); test_cookie_is_set checks nginx's own assignment.
@@ -38,34 +34,22 @@ def replicas_of(log: str, sticky: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def proxy(server_checkpoints):
-    if not Path(NGINX).exists():
+    if not Path(serve.NGINX).exists():
         if os.environ.get("CI"):
-            pytest.fail(f"{NGINX} is missing; .ci/run installs it with apt-get install nginx")
-        pytest.skip(f"{NGINX} is missing (apt-get install nginx; .ci/run installs it)")
-    # not pytest's tmp_path: it is private to its user, and nginx's workers (www-data when started as root) must
-    # read the static bundle; prepare_prefix opens this folder to them
-    prefix = Path(tempfile.mkdtemp(prefix="seqviz-nginx-"))
+            pytest.fail(f"{serve.NGINX} is missing; .ci/run installs it with apt-get install nginx")
+        pytest.skip(f"{serve.NGINX} is missing (apt-get install nginx; .ci/run installs it)")
     first = free_port(range(8650, 8668))
     ports = [first, free_port(range(first + 1, 8670))]
     listen = free_port(range(8670, 8680))
-    procs = serve.start_replicas(ports, checkpoints=str(server_checkpoints), log_dir=prefix)
-    nginx = None
+    procs = serve.start_replicas(ports, checkpoints=str(server_checkpoints))
     try:
-        for port in ports:
-            wait_healthy(f"http://127.0.0.1:{port}", procs[ports.index(port)])
-        serve.prepare_prefix(prefix)
-        static = serve.precompress_static(prefix / "streamlit-static")
-        (prefix / "nginx.conf").write_text(serve.nginx_conf(ports, listen, static))
-        nginx = subprocess.Popen([NGINX, "-p", str(prefix), "-c", "nginx.conf", "-g", "daemon off;"],
-                                 stderr=subprocess.PIPE, text=True)
-        wait_healthy(f"http://127.0.0.1:{listen}", nginx)
-        yield {"url": f"http://127.0.0.1:{listen}", "ports": ports, "procs": procs, "log": prefix / "logs/access.log"}
+        for port, proc in zip(ports, procs, strict=True):
+            wait_healthy(f"http://127.0.0.1:{port}", proc)
+        with serve.nginx_running(ports, listen) as prefix:
+            yield {"url": f"http://127.0.0.1:{listen}", "ports": ports, "procs": procs,
+                   "log": prefix / "logs/access.log"}
     finally:
-        if nginx is not None:
-            nginx.terminate()
-            nginx.wait(timeout=20)
         serve.stop(procs)
-        shutil.rmtree(prefix, ignore_errors=True)
 
 
 def test_cookie_is_set(proxy, chromium):
