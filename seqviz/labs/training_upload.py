@@ -254,3 +254,13 @@ def translate(trainer: PairsTrainer, sentence: str) -> str:
     ids = trainer.tokenizer.encode(sentence)[:MAX_LEN] + [EOS]
     trainer.model.eval()
     return trainer.tokenizer.decode(greedy_batch(trainer.model, [ids])[0])
+
+
+SESSION_KEY = "train_upload_checkpoint"  # the session-state key holding the trained model's path
+
+
+def session_checkpoint(state) -> Path | None:
+    """The session's own trained model (a .safetensors path loadable with load_checkpoint), or None. Other pages'
+    model pickers call this with st.session_state to offer it, for that session only."""
+    path = state.get(SESSION_KEY)
+    return Path(path) if path and Path(path).is_file() else None

@@ -10,7 +10,7 @@ from seqviz.labs import training_upload as up
 from seqviz.labs.training_runner import STATUS_TEXT, LiveRun
 from seqviz.ui.charts import show_plotly
 
-RUN, FOLDER, CHECKPOINT = "train_upload_run", "train_upload_folder", "train_upload_checkpoint"
+RUN, FOLDER, CHECKPOINT = "train_upload_run", "train_upload_folder", up.SESSION_KEY
 ACTIVE = ("running", "waiting")
 
 

@@ -51,6 +51,7 @@ def test_trains_into_a_session_folder_that_is_removed():
     assert run.status == "done" and [r.step for r in trainer.reports] == [3, 6]
     assert trainer.reports[-1].valid_loss > 0 and isinstance(trainer.reports[-1].sample, str)
     saved = trainer.save()
+    assert up.session_checkpoint({up.SESSION_KEY: str(saved)}) == saved and up.session_checkpoint({}) is None
     assert saved.parent == path and load_checkpoint(saved).model.config.vocab_size == trainer.tokenizer.vocab_size
     assert not list(path.glob("*.pkl")) and not list(path.glob("*.pt"))
     del folder, run, trainer
