@@ -70,7 +70,7 @@ LESSON = (
          "linear RNN falls in a straight line of slope log ρ, and tanh only makes it steeper. Pascanu's bound "
          "stays above the curve; the sentences under the figure say by how many decades.",
          "‖∂L/∂h_t‖ against t, with Pascanu's bound", "gradients",
-         {"cell": "rnn", "rho": 0.9, "T": 200, "section": "time", "view": "curves"}),
+         {"cell": "rnn,rnn-linear", "rho": 0.9, "T": 100, "section": "time", "view": "curves"}),
     Step("LSTM and GRU gates",
          "Gates are small sigmoids that decide what to keep: C_t = f⊙C_{t−1} + i⊙g. A unit whose forget gate f "
          "stays near one carries its memory forward, so information (and gradient) crosses many steps; at f = 0.5 "

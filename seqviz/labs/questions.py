@@ -188,7 +188,9 @@ def gradient_curve(cell: str, T: int, rho: float) -> gradients.GradResult:
 
 def step2(ctx: Context) -> list[Answer]:
     p = ctx.params(2)
-    cell, T, rho = p.get("cell", "rnn"), int(p.get("T", 200)), float(p.get("rho", 0.9))
+    cells = p.get("cell", "rnn")  # the preset may name several cells ("rnn,rnn-linear"): ask about the first
+    cell = (cells.split(",") if isinstance(cells, str) else list(cells) or ["rnn"])[0]
+    T, rho = int(p.get("T", 200)), float(p.get("rho", 0.9))
     r = gradient_curve(cell, T, rho)
     k = steps_below(r.grad_norms)
     rate = r.slope_per_step()

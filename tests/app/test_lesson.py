@@ -40,7 +40,7 @@ def test_step_link_applies_its_preset(number):
         if param in step.params:
             assert at.session_state[key] == step.params[param], (param, at.session_state[key])
     if step.page == "gradients":
-        assert at.session_state["grad_cells"] == [step.params["cell"]]
+        assert at.session_state["grad_cells"] == step.params["cell"].split(",")
     assert any(f"Step {number} of {len(LESSON)}" in m.value for m in at.markdown)
 
 
