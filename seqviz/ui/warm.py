@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -116,9 +117,17 @@ def _run_niced() -> None:
     LOG.info("seqviz: %d lesson results warmed", len(done))
 
 
-def start_warming() -> threading.Thread:
-    """Start warming once per process (later calls return the same thread at once)."""
+def wanted() -> bool:
+    """SEQVIZ_WARM=1 or 0 decides; by default a server warms and a pytest process does not (AppTest runs pages
+    inside pytest's own process, where 40 s of warming would compete with the tests it runs)."""
+    return os.environ.get("SEQVIZ_WARM", "0" if "pytest" in sys.modules else "1") == "1"
+
+
+def start_warming() -> threading.Thread | None:
+    """Start warming once per process (later calls return the same thread at once); None when not wanted()."""
     global _started
+    if not wanted():
+        return None
     with _lock:
         if _started is None:
             _started = threading.Thread(target=_run_niced, name="seqviz-warm", daemon=True)

@@ -60,12 +60,21 @@ def test_jobs_cover_every_warmed_step_and_every_example():
 
 def test_start_warming_runs_once_per_process(monkeypatch):
     calls = []
+    monkeypatch.setenv("SEQVIZ_WARM", "1")
     monkeypatch.setattr(warm, "_started", None)
     monkeypatch.setattr(warm, "warm", lambda: calls.append(1) or [])
     first = warm.start_warming()
     assert warm.start_warming() is first
     first.join(timeout=60)
     assert calls == [1]
+
+
+def test_not_in_pytest_unless_asked(monkeypatch):
+    monkeypatch.delenv("SEQVIZ_WARM", raising=False)
+    assert not warm.wanted()  # this is a pytest process
+    assert warm.start_warming() is None
+    monkeypatch.setenv("SEQVIZ_WARM", "1")
+    assert warm.wanted()
 
 
 def test_a_failing_job_is_skipped(monkeypatch):
