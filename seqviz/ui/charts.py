@@ -6,6 +6,7 @@ from typing import Any
 import streamlit as st
 
 from seqviz.figures import style
+from seqviz.ui.page_style import keep_width
 
 PROJECTOR_SCALE = 1.5
 
@@ -21,6 +22,8 @@ def show_plotly(fig: Any, key: str | None = None, **kwargs: Any) -> Any:
     A figure whose layout sets a width wider than the column scrolls sideways instead of being squeezed.
     """
     fig = style.scaled(fig, figure_scale())
+    if fig.layout.width:  # Streamlit squeezes a chart to its column: keep its px width, scrolling sideways
+        keep_width(int(fig.layout.width))
     width = "content" if fig.layout.width else "stretch"
     return st.plotly_chart(fig, key=key, theme=None, width=width,
                            config={"displaylogo": False, "responsive": True}, **kwargs)

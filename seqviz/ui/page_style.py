@@ -52,29 +52,12 @@ def apply_classroom_css(projector: bool) -> None:
     st.html(classroom_css(projector))  # page-wide CSS: where it sits does not matter
 
 
-def show_sized(fig, key: str | None = None, **kwargs):  # noqa: ANN001, ANN201 — show_plotly's own signature
-    """charts.show_plotly, keeping a px-wide figure at its width (scaled like the projector scales it) in a block
-    that scrolls sideways. Until show_plotly does this itself, pages call this one."""
-    from seqviz.ui.charts import figure_scale, show_plotly
-
-    if fig.layout.width:
-        keep_width(round(fig.layout.width * figure_scale()))
-    return show_plotly(fig, key=key, **kwargs)
-
-
 def grid_css(key: str, min_px: int = 260) -> str:
     """CSS that lays the blocks of the keyed container st.container(key=key) in a grid: as many columns of at
     least `min_px` as fit (two in a 564 px column, three in a 940 px one), each block as tall as it needs."""
     return (f"<style>.st-key-{key} > [data-testid=stVerticalBlock], .st-key-{key}[data-testid=stVerticalBlock] "
             f"{{display: grid; grid-template-columns: repeat(auto-fill, minmax({min_px}px, 1fr)); "
             f"align-items: start; gap: 1rem}}</style>")
-
-
-def page_css() -> None:
-    """apply_classroom_css for the current projector setting; pages call it until the projector switch does."""
-    from seqviz.ui.charts import figure_scale
-
-    apply_classroom_css(figure_scale() > 1)
 
 
 def _luminance(rgb: tuple[int, ...]) -> float:

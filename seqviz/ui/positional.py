@@ -13,9 +13,8 @@ from seqviz.inputs import InputError
 from seqviz.labs import positional as lab
 from seqviz.labs import positional_model as model_lab
 from seqviz.pages import POSITIONAL_BASES as BASES
+from seqviz.ui.charts import show_plotly
 from seqviz.ui.models import available, load_cached, load_model, no_checkpoints_message
-from seqviz.ui.page_style import page_css
-from seqviz.ui.page_style import show_sized as show_plotly  # keeps px-wide figures at their width
 from seqviz.ui.sentence import clip_input, shared_sentence
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror, restore
@@ -238,7 +237,6 @@ st.caption("PE(pos, 2i) = sin(pos / base^(2i/d)), PE(pos, 2i+1) = cos(pos / base
            "10,000, why many frequencies, why an offset is a rotation, and why a Transformer without it cannot "
            "tell word order.")
 restore("positional")  # every control from a pasted link, clamped with a message
-page_css()  # dark captions; bigger text in projector mode
 formula_section()
 model_section()
 mirror("positional")  # every control this run drew, into the link

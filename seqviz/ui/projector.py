@@ -4,6 +4,7 @@ from __future__ import annotations
 import streamlit as st
 
 from seqviz.pages import APP_CONTROLS, encode
+from seqviz.ui.page_style import apply_classroom_css
 
 PROJECTOR = next(c for c in APP_CONTROLS if c.url == "projector")
 
@@ -19,4 +20,5 @@ def projector_toggle() -> bool:
         st.query_params[PROJECTOR.url] = encode(PROJECTOR, True)
     elif not on and PROJECTOR.url in st.query_params:
         del st.query_params[PROJECTOR.url]
+    apply_classroom_css(on)  # captions in dark ink on every page; in projector mode the page's text grows too
     return on

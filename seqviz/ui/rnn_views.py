@@ -11,9 +11,9 @@ from seqviz.checkpoints import CheckpointError, read_card
 from seqviz.figures import rnn as fig
 from seqviz.labs import rnn as lab
 from seqviz.pages import ALL, RNN_ALIGNMENTS
-from seqviz.ui.charts import show_altair
+from seqviz.ui.charts import show_altair, show_plotly
 from seqviz.ui.models import available, load_cached
-from seqviz.ui.page_style import grid_css, ink_on, page_css, show_sized
+from seqviz.ui.page_style import grid_css, ink_on
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror
 
@@ -128,18 +128,17 @@ def _gradients_link(cell: str, sentence: str) -> str:
 
 
 def hidden_states(run: lab.RNNRun) -> None:
-    page_css()
     st.subheader("Hidden states through time")
     st.caption("Each column is one step's hidden state h_t (every unit, top to bottom); red is negative, blue "
                "positive. Decoder columns are labelled by the token being written (hover shows the token read).")
-    show_sized(fig.states_heatmap(run.enc_states, run.src_tokens, f"Encoder states h_t of {run.name}"),
+    show_plotly(fig.states_heatmap(run.enc_states, run.src_tokens, f"Encoder states h_t of {run.name}"),
                 key="rnn_enc_states")
-    show_sized(fig.states_heatmap(run.dec_states, run.written, f"Decoder states s_t of {run.name}", read=run.read),
+    show_plotly(fig.states_heatmap(run.dec_states, run.written, f"Decoder states s_t of {run.name}", read=run.read),
                 key="rnn_dec_states")
     st.subheader("Reading the sentence, one token at a time")
     st.caption("Press ▶ Play or drag the slider: the new column h_t appears as the boxed token is read, and the "
                "panel gives the update's own numbers. The lower plot tracks ‖h_t‖ and how far h_t moved.")
-    show_sized(fig.reading_animation(run.enc_states, run.src_tokens, lab.animation_numbers(run),
+    show_plotly(fig.reading_animation(run.enc_states, run.src_tokens, lab.animation_numbers(run),
                                       EQUATIONS[run.cell]), key="rnn_reading")
     neurons(run)
 
@@ -175,15 +174,14 @@ def neurons(run: lab.RNNRun) -> None:
                                 "difference": st.column_config.NumberColumn(format="%+.3f")})
     st.caption("Red: the unit is negative at that token, blue: positive, white: near 0. A unit that lights up "
                "on one kind of word (plural nouns, verbs, the end of the sentence) is a candidate detector.")
-    show_sized(fig.neuron_words(run.enc_states[:, unit], run.src_tokens, f"Unit {unit} on the source"),
+    show_plotly(fig.neuron_words(run.enc_states[:, unit], run.src_tokens, f"Unit {unit} on the source"),
                 key="rnn_neuron_src")
-    show_sized(fig.neuron_words(run.dec_states[:, unit], run.written, f"Unit {unit} on the translation "
+    show_plotly(fig.neuron_words(run.dec_states[:, unit], run.written, f"Unit {unit} on the translation "
                                  "(decoder; each token as it is written)", read=run.read), key="rnn_neuron_tgt")
     mirror("rnn", only=("unit", "word"))  # a fragment rerun does not reach app.py's mirror
 
 
 def gates(run: lab.RNNRun) -> None:
-    page_css()
     st.subheader("Gates")
     if run.cell == "rnn":
         st.info(f"`{run.name}` is a vanilla {run.nonlinearity} RNN: it has no gates. Every step rewrites the whole "
@@ -205,7 +203,7 @@ def gates(run: lab.RNNRun) -> None:
         else:
             figure = fig.gate_figure(values, tokens, f"{side} {lab.GATE_NAMES[letter]}", read=read)
         with left:
-            show_sized(figure, key=f"rnn_gate_{letter}")
+            show_plotly(figure, key=f"rnn_gate_{letter}")
         right.markdown(GUIDES[letter])
 
 
@@ -215,7 +213,6 @@ def transformer_path() -> Path | None:
 
 
 def alignment(run: lab.RNNRun, sentence: str) -> None:
-    page_css()
     st.subheader("Alignment: where the decoder looks")
     if run.pattern is None:
         st.info(f"`{run.name}` has no attention: every decoder step receives the same vector h_T and cannot "
@@ -224,7 +221,7 @@ def alignment(run: lab.RNNRun, sentence: str) -> None:
     else:
         st.caption("Row t: the attention a_t over the source while writing token t (rows sum to 100%). "
                    "Press ▶ to watch the decoder write one token per frame.")
-        show_sized(fig.alignment_heatmap(run.pattern, run.src_tokens, run.written,
+        show_plotly(fig.alignment_heatmap(run.pattern, run.src_tokens, run.written,
                                           f"{run.name}: attention while decoding", read=run.read, animate=True),
                     key="rnn_alignment")
     st.subheader("The same sentence in the Transformer")
@@ -255,13 +252,12 @@ def transformer_cross(sentence: str) -> None:
         "mean over heads" if head_i is None else f"head {head_i}")
     st.caption(f"The Transformer's cross-attention on the same sentence ({where}); it translated it as "
                f"“{as_text(tr.translation)}”.")
-    show_sized(fig.alignment_heatmap(lab.pick_cross(tr.layers, layer_i, head_i), tr.src_tokens, tr.written,
+    show_plotly(fig.alignment_heatmap(lab.pick_cross(tr.layers, layer_i, head_i), tr.src_tokens, tr.written,
                                       f"{tr.name}: cross-attention, {where}", read=tr.read),
                 key="rnn_transformer_cross")
 
 
 def bottleneck(run: lab.RNNRun, sentence: str) -> None:
-    page_css()
     st.subheader("The bottleneck: one vector for the whole sentence")
     plain = run if not run.attention else None
     if plain is None:
@@ -276,7 +272,7 @@ def bottleneck(run: lab.RNNRun, sentence: str) -> None:
                    f"step. That is these {plain.context.shape[0]} numbers, for this sentence of "
                    f"{len(plain.src_tokens)} tokens, and it would be the same size for a sentence of 100. "
                    "Everything the translation needs has to fit in here.")
-        show_sized(fig.context_vector(plain.context, len(plain.src_tokens), f"h_T of {plain.name}: the whole "
+        show_plotly(fig.context_vector(plain.context, len(plain.src_tokens), f"h_T of {plain.name}: the whole "
                                        "sentence, as the decoder sees it"), key="rnn_context")
         if plain is not run:
             st.caption(f"(Shown for `{plain.name}`; `{run.name}` gets h_T too, but its attention also reads every "
@@ -306,7 +302,6 @@ def _card_attention(path: Path) -> bool:
 
 
 def compare(sentence: str) -> None:
-    page_css()
     st.subheader("All models, one sentence")
     paths = available("rnn") + available("transformer")
     runs = runs_of(paths, sentence, "Running every model…")
@@ -343,19 +338,18 @@ def compare(sentence: str) -> None:
                 last = choice.startswith("last")
                 pattern = lab.pick_cross(run.layers, run.layers.shape[0] - 1 if last else None)
                 title = f"{run.name}: cross-attention, {'last layer' if last else 'all layers'}, mean of heads"
-            show_sized(fig.alignment_heatmap(pattern, run.src_tokens, run.written, title, read=run.read,
+            show_plotly(fig.alignment_heatmap(pattern, run.src_tokens, run.written, title, read=run.read,
                                              compact=True), key=f"rnn_compare_{i}")
 
 
 def gradient(run: lab.RNNRun, sentence: str) -> None:
-    page_css()
     st.subheader("Gradient through time on this sentence")
     rnn_paths = available("rnn")
     runs = runs_of(rnn_paths, sentence, "Tracing the RNN models…")
     curves = {name: r.grad_norms for name, r in runs.items() if r.grad_norms is not None}
     curves.setdefault(run.name, run.grad_norms)
     cells = {name: (r.label.split()[0].lower() if r.label else "") for name, r in runs.items()}
-    show_sized(fig.gradient_chart(curves, run.src_tokens, run.name, cells), key="rnn_gradient")
+    show_plotly(fig.gradient_chart(curves, run.src_tokens, run.name, cells), key="rnn_gradient")
     ratios = ", ".join(f"`{name}` {lab.decay_ratio(v):.2g}" for name, v in curves.items())
     st.caption("‖∂L/∂h_t‖: how strongly the loss of the translation depends on the encoder state after token t "
                "(L is the NLL of each model's own translation). Without attention, the gradient reaches early "
