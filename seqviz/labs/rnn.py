@@ -101,23 +101,23 @@ def describe(config) -> str:
 def equations(config) -> list[str]:
     """The model's equations in LaTeX, from its config: the cell, then how the decoder reads the source."""
     act = {"tanh": r"\tanh", "relu": r"\mathrm{ReLU}", "linear": ""}.get(config.nonlinearity, r"\tanh")
+    # one equation per line: a 1024 px projector column holds about 60 characters of LaTeX
     cell = {
         "rnn": [rf"h_t = {act}\left(W_{{hx}} x_t + W_{{hh}} h_{{t-1}} + b_h\right)"],
-        "lstm": [r"i_t = \sigma(W_i [x_t; h_{t-1}] + b_i),\; f_t = \sigma(W_f [x_t; h_{t-1}] + b_f),\; "
-                 r"o_t = \sigma(W_o [x_t; h_{t-1}] + b_o)",
-                 r"\tilde C_t = \tanh(W_g [x_t; h_{t-1}] + b_g),\quad C_t = f_t \odot C_{t-1} + i_t \odot \tilde C_t,"
-                 r"\quad h_t = o_t \odot \tanh(C_t)"],
-        "gru": [r"r_t = \sigma(W_r [x_t; h_{t-1}] + b_r),\quad z_t = \sigma(W_z [x_t; h_{t-1}] + b_z)",
-                r"n_t = \tanh\left(W_{nx} x_t + b_{nx} + r_t \odot (W_{nh} h_{t-1} + b_{nh})\right),\quad "
+        "lstm": [r"i_t = \sigma(W_i [x_t; h_{t-1}] + b_i)", r"f_t = \sigma(W_f [x_t; h_{t-1}] + b_f)",
+                 r"o_t = \sigma(W_o [x_t; h_{t-1}] + b_o)", r"\tilde C_t = \tanh(W_g [x_t; h_{t-1}] + b_g)",
+                 r"C_t = f_t \odot C_{t-1} + i_t \odot \tilde C_t", r"h_t = o_t \odot \tanh(C_t)"],
+        "gru": [r"r_t = \sigma(W_r [x_t; h_{t-1}] + b_r)", r"z_t = \sigma(W_z [x_t; h_{t-1}] + b_z)",
+                r"n_t = \tanh\left(W_{nx} x_t + b_{nx} + r_t \odot (W_{nh} h_{t-1} + b_{nh})\right)",
                 r"h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}"],
     }[config.cell]
     decoder = [r"s_t = \mathrm{cell}\left([y_{t-1};\, h_T],\; s_{t-1}\right)"]
     if config.attention:
-        decoder += [r"a_t^i = \mathrm{softmax}_i\left(h_i^\top W_a s_t\right),\quad c_t = \sum_i a_t^i h_i,\quad "
+        decoder += [r"a_t^i = \mathrm{softmax}_i\left(h_i^\top W_a s_t\right)", r"c_t = \sum_i a_t^i h_i",
                     r"p(y_t) = \mathrm{softmax}\left(W_{out} \tanh(W_c [s_t; c_t])\right)"]
     else:
-        decoder += [r"p(y_t) = \mathrm{softmax}\left(W_{out} \tanh(W_c [s_t; h_T])\right)"
-                    r"\quad\text{(no attention: } h_T \text{ is all the decoder sees)}"]
+        decoder += [r"p(y_t) = \mathrm{softmax}\left(W_{out} \tanh(W_c [s_t; h_T])\right)",
+                    r"\text{(no attention: } h_T \text{ is all the decoder sees)}"]
     return cell + decoder
 
 
