@@ -40,8 +40,12 @@ def replay_claim(record: TrainingRecord, index: int = 0) -> str:
     first_step, last_step = int(record.steps[0]), int(record.steps[-1])
     start = f"At step {first_step} the model writes {_quote(example.translations[0])}"
     learned = first_correct(example, record.steps)
-    if learned is not None and example.translations[-1] == example.reference:
-        middle = f"; from step {learned} it writes the reference {_quote(example.reference)}"
+    later = [t for s, t in zip(record.steps, example.translations, strict=True) if learned is not None and s >= learned]
+    if learned is not None and all(t == example.reference for t in later):
+        middle = f"; from step {learned} on it writes the reference {_quote(example.reference)}"
+    elif learned is not None and example.translations[-1] == example.reference:
+        middle = (f"; it first writes the reference {_quote(example.reference)} at step {learned}, wavers, and "
+                  f"ends on it at step {last_step}")
     else:
         middle = (f"; at step {last_step} it writes {_quote(example.translations[-1])}, not the reference "
                   f"{_quote(example.reference)}")

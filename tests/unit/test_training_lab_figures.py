@@ -36,9 +36,14 @@ def test_replay_claim_when_the_model_learns():
     r = record(["", "je je je", "je mange", "je mange"], sharp=True)
     assert first_correct(r.examples[0], r.steps) == 100
     assert peak_weight(r.examples[0].cross).tolist() == [0.25, 0.25, 0.25, 1.0]
-    assert replay_claim(r) == ("At step 0 the model writes nothing (it ends at once); from step 100 it writes the "
+    assert replay_claim(r) == ("At step 0 the model writes nothing (it ends at once); from step 100 on it writes the "
                                "reference “je mange”. The cross-attention sharpens: the average row's largest "
                                "weight rises from 25% (uniform would be 25%) to 100%.")
+
+
+def test_replay_claim_when_the_model_wavers():
+    r = record(["", "je mange", "je je", "je mange"], sharp=True)
+    assert "it first writes the reference “je mange” at step 50, wavers, and ends on it at step 150" in replay_claim(r)
 
 
 def test_replay_claim_when_it_does_not():

@@ -1,5 +1,6 @@
 """`train_model(record_every=N)`: the replay record's contents, and that recording leaves training unchanged."""
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -58,3 +59,21 @@ def test_record_rejects_rnn_and_garbage(tmp_path):
     bad.write_bytes(b"not a zip")
     with pytest.raises(ValueError, match="not a training record"):
         load_record(bad)
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "checkpoints"
+
+
+@pytest.mark.skipif(not (SHIPPED / "transformer.record.npz").is_file(), reason="no shipped training record")
+def test_shipped_record():
+    path = SHIPPED / "transformer.record.npz"
+    assert path.stat().st_size <= 3_000_000
+    r = load_record(path)
+    card = json.loads((SHIPPED / "transformer.json").read_text())
+    assert r.steps[0] == 0 and r.steps[-1] == card["training"]["steps"] and 30 <= len(r.steps) <= 60
+    assert r.meta["training"]["seed"] == card["training"]["seed"]
+    for metric in ("bleu", "exact_match"):  # the recorded retrain lands within half a point of the shipped card
+        assert abs(r.meta["metrics"]["test"]["overall"][metric] - card["metrics"]["test"]["overall"][metric]) <= 0.5
+    seed = r.examples[0]
+    assert seed.sentence == "I am eating" and seed.translations[-1] == seed.reference == "je mange"
+    assert seed.translations[0] != seed.reference and r.valid_loss[-1] < r.valid_loss[0] / 10
