@@ -89,8 +89,7 @@ def formula_section() -> None:
         else:
             st.info("Choose dimensions to trace above.", icon=":material/show_chart:")
         show_plotly(figs.wavelength_chart(e.wavelengths, L, base=base), key="pos_wavelengths")
-        st.caption(f"Pair 0 turns every 2π ≈ 6.28 positions; the last pair every {e.wavelengths[-1]:,.0f}. "
-                   "Fast pairs tell neighbours apart, slow pairs tell far-apart positions apart.")
+        st.caption(as_text(lab.speed_claim(e.wavelengths)))  # computed from the wavelengths the chart draws
     with relative:
         m = [*st.columns(2), *st.columns(2)]  # two a row: in four, the labels were cut at 1024 px
         m[0].metric("Toeplitz defect of PE·PEᵀ", fmt(e.toeplitz_defect),
@@ -116,9 +115,7 @@ def formula_section() -> None:
         show_plotly(figs.closest_rows_chart(e.sweep_bases, list(e.sweep_dims), e.sweep, length=L,
                                             current=(base, e.closest_distance) if L >= 2 else None, current_d=d),
                     key="pos_sweep")
-        st.caption("With few dimensions (d = 2, 4, 8) two far-apart positions get nearly the same row: the model "
-                   "could not tell them apart. More pairs, and a base large enough that the slowest wave is longer "
-                   "than the sentence, keep every row distinct.")
+        st.caption(as_text(lab.closest_claim(e.sweep_dims, e.sweep, L)))  # from the sweep the chart draws
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading what training recorded about its corpus…")
@@ -219,12 +216,12 @@ def model_section() -> None:
         st.markdown("\n".join(f"- **{label}:** {as_text(text_) or '(empty)'}"
                               for label, text_ in result.translations.items()))
         st.caption("PE is switched off by a hook edit on `encoder.hook_pos` (zeros), so the shared model is never "
-                   "changed. Without it the decoder's cross-attention sees the source as a set of words: the "
-                   "shuffled sentence gets the same translation as the original.")
+                   "changed.")
+        st.caption(as_text(model_lab.order_claim(result)))  # what these four translations show
         on, off = cached_profile(path, mtime, tuple(facts.sentences))
         st.caption(f"Averaged over {len(facts.sentences)} sentences ({facts.note}); padding is never a query or "
-                   "a key. Heads with a bright −1 or +1 column attend to the previous or next token: "
-                   "with PE off they cannot.")
+                   "a key.")
+        st.caption(as_text(model_lab.offset_claim(on, off, lab.OFFSETS)))  # from the profile the figure draws
         show_plotly(figs.offset_profile_figure(on, off, lab.OFFSETS), key="pos_profile")
         st.download_button("Offset profile (JSON)", json.dumps({"offsets": list(lab.OFFSETS),
                                                                 "pe_on": on.tolist(), "pe_off": off.tolist()}),
