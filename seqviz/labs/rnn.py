@@ -153,12 +153,6 @@ def animation_numbers(run: RNNRun) -> dict[str, np.ndarray]:
     return numbers
 
 
-def decay_ratio(norms: np.ndarray) -> float:
-    """‖∂L/∂h_1‖ / ‖∂L/∂h_T‖: how much of the last step's gradient is left at the first step."""
-    norms = np.asarray(norms, dtype=np.float64)
-    return float(norms[0] / norms[-1]) if len(norms) and norms[-1] > 0 else float("nan")
-
-
 def gate_arrays(t: Trace, stack: str, cell: str) -> dict[str, np.ndarray]:
     out = {g: t[act_name(stack, leaf=f"gate_{g}")] for g in GATES[cell]}
     if cell == "lstm":

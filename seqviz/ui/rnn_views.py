@@ -226,7 +226,6 @@ def alignment(run: lab.RNNRun, sentence: str) -> None:
                     key="rnn_alignment")
     st.subheader("The same sentence in the Transformer")
     transformer_cross(sentence)
-    st.caption("Adjectives move in French (“the red apples” → “les pommes rouges”): look for the crossing in both.")
 
 
 @st.fragment
@@ -350,10 +349,9 @@ def gradient(run: lab.RNNRun, sentence: str) -> None:
     curves.setdefault(run.name, run.grad_norms)
     cells = {name: (r.label.split()[0].lower() if r.label else "") for name, r in runs.items()}
     show_plotly(fig.gradient_chart(curves, run.src_tokens, run.name, cells), key="rnn_gradient")
-    ratios = ", ".join(f"`{name}` {lab.decay_ratio(v):.2g}" for name, v in curves.items())
     st.caption("‖∂L/∂h_t‖: how strongly the loss of the translation depends on the encoder state after token t "
                "(L is the NLL of each model's own translation). Without attention, the gradient reaches early "
-               "tokens only back through every later step, multiplied by W_hh and the tanh slope each time: "
-               "watch the curve fall towards the start. First-step ÷ last-step gradient: " + ratios + ".")
+               "tokens only back through every later step, multiplied by W_hh and the tanh slope each time; the "
+               "sentence below says which curves fall, from the numbers drawn.")
     st.markdown(f"[:material/science: Try this cell in the gradients lab]({_gradients_link(run.cell, sentence)}) "
                 f"(opens with the {run.cell.upper()} cell selected).")
