@@ -21,6 +21,7 @@ from seqviz.checkpoints import (
 )
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
+TOOL_COMMANDS = ("seqviz.commands.serve",)  # commands that belong to no page
 
 
 def checkpoint_path(args, default: str = "transformer") -> Path:
@@ -95,11 +96,13 @@ def cmd_train(args) -> int:
     cfg = TrainConfig(**({"steps": args.steps} if args.steps else {}))
     start = time.perf_counter()
     if args.all:
+        if args.record_every:
+            raise ValueError("--record-every records one model's training: use it with --model NAME")
         paths = train_all(args.out, args.data, args.seed, cfg, workers=args.workers)
     else:
         if not args.model:
             raise ValueError("say which model to train: --model {" + ",".join(MODEL_NAMES) + "} or --all")
-        paths = [train_model(args.model, args.out, args.data, args.seed, cfg)]
+        paths = [train_model(args.model, args.out, args.data, args.seed, cfg, record_every=args.record_every)]
     for p in paths:
         print(f"wrote {p}")
     print(f"total wall time: {time.perf_counter() - start:.0f} s")
@@ -157,8 +160,9 @@ def cmd_app(args) -> int:
     if args.checkpoints:
         env[ENV_VAR] = str(Path(args.checkpoints).resolve())
     command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
-               "--browser.gatherUsageStats", "false"]
-    return subprocess.call(command, env=env)
+               "--browser.gatherUsageStats", "false", *[a for a in args.streamlit if a != "--"]]
+    # from the repository root, so Streamlit reads .streamlit/config.toml (no Deploy button, the classroom theme)
+    return subprocess.call(command, env=env, cwd=APP.parent)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -203,6 +207,9 @@ def parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0)
     sp.add_argument("--steps", type=int)
     sp.add_argument("--workers", type=int, default=2)
+    sp.add_argument("--record-every", type=int, default=0, metavar="N",
+                    help="every N steps record losses, BLEU, greedy translations and attention of the lesson's "
+                         "examples into NAME.record.npz beside the checkpoint (the training lab replays it)")
     sp.set_defaults(func=cmd_train)
 
     sp = sub.add_parser("eval", help="exact match and BLEU by sentence length")
@@ -225,18 +232,25 @@ def parser() -> argparse.ArgumentParser:
 
     from seqviz.pages import PAGES
 
-    for module in [p.command for p in PAGES if p.command]:  # a page's own command, found through the registry
+    for module in [p.command for p in PAGES if p.command] + list(TOOL_COMMANDS):  # pages' commands: the registry
         importlib.import_module(module).register(sub)
 
     sp = sub.add_parser("app", help="start the Streamlit app")
     sp.add_argument("--checkpoints", default=None, help="directory of checkpoints to list in the app")
     sp.add_argument("--port", type=int, default=8501)
+    sp.add_argument("streamlit", nargs=argparse.REMAINDER, metavar="-- STREAMLIT_OPTION",
+                    help="Streamlit's own options after --, e.g. seqviz app -- --server.address 0.0.0.0")
     sp.set_defaults(func=cmd_app)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    p = parser()
+    args, unknown = p.parse_known_args(argv)
+    if unknown and args.command == "app":  # `seqviz app --server.address 0.0.0.0`: Streamlit's own options
+        args.streamlit = [*unknown, *args.streamlit]
+    elif unknown:
+        p.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         return args.func(args)
     except (CheckpointError, ValueError, FileNotFoundError) as e:

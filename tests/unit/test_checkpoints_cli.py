@@ -128,3 +128,19 @@ def test_eval_takes_checkpoint_path_too(tiny_dir):
     assert checkpoint_path(args) == tiny_dir / "gru-plain.safetensors"
     args = parser().parse_args(["eval", "--checkpoints", str(tiny_dir)])
     assert checkpoint_path(args) == tiny_dir / "transformer.safetensors"
+
+
+def test_app_passes_streamlits_own_options_and_reads_the_repo_config(monkeypatch):
+    """`seqviz app --server.address 0.0.0.0` (a classroom) reaches Streamlit, run from the repository root so
+    .streamlit/config.toml applies; an unknown option of another command is still an error."""
+    import subprocess
+
+    from seqviz import cli
+
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda command, **kw: calls.append((command, kw.get("cwd"))) or 0)
+    assert cli.main(["app", "--server.address", "0.0.0.0"]) == 0
+    command, cwd = calls[-1]
+    assert command[-2:] == ["--server.address", "0.0.0.0"] and (cwd / ".streamlit" / "config.toml").is_file()
+    with pytest.raises(SystemExit):
+        cli.main(["translate", "--bogus", "x"])
