@@ -21,14 +21,16 @@ from seqviz.figures.style import (
     escape,
     escape_all,
     figure,
+    label_angle,
     label_px,
+    title_margin,
     to_percent,
     token_axis,
     value_axis,
 )
 
 CELL_PX = 24
-COLUMN_PX = 680  # the main column at 1024 px with the sidebar open
+COLUMN_PX = 560  # the main column at 1024 px with the sidebar open
 MAX_FRAMES = 60
 RIGHT, WRONG = "#2a9d2a", "#d62728"
 
@@ -69,7 +71,7 @@ def curves(loss: Sequence[float], accuracy: Sequence[float], eval_steps: Sequenc
 
 def _panel_grid(n_panels: int, n_q: int, n_k: int, left: int) -> tuple[int, int, int]:
     """(cell px, panels per row, rows) so the grid fits the column where it can."""
-    cell = CELL_PX if n_k > 12 else 30
+    cell = CELL_PX
     panel = n_k * cell + left
     per_row = max(1, min(n_panels, COLUMN_PX // panel))
     return cell, per_row, -(-n_panels // per_row)
@@ -92,9 +94,13 @@ def heads_vs_ideal(patterns: Sequence[tuple[str, np.ndarray]], ideal: np.ndarray
     q_tokens = check_tokens(q_tokens, n_q, "q_tokens", "the query axis")
     left = label_px(q_tokens) + 30
     cell, per_row, rows = _panel_grid(len(panels), n_q, n_k, left)
-    width, row_h, top = per_row * (n_k * cell + left) + 120, n_q * cell + 70, 40 + (30 if title else 0)
+    angle = label_angle(k_tokens, cell)
+    width = per_row * (n_k * cell + left) + 120
+    chars = max(20, (width - 20) // 10)
+    row_h = n_q * cell + (label_px(k_tokens) if angle else FONT_SIZE) + 50  # the panel, its x labels, the next title
+    top = (title_margin(title, chars) if title else 10) + 30
     height = top + rows * row_h
-    layout = base_layout(title, height=height, width=width)
+    layout = base_layout(title, height=height, width=width, title_chars=chars)
     data, annotations = [], []
     for i, (label, p) in enumerate(panels):
         r, c = divmod(i, per_row)
@@ -106,7 +112,7 @@ def heads_vs_ideal(patterns: Sequence[tuple[str, np.ndarray]], ideal: np.ndarray
         data.append(dict(type="heatmap", z=to_percent(p), coloraxis="coloraxis", xaxis=f"x{suffix}",
                          yaxis=f"y{suffix}", hovertemplate=f"{escape(label)}: %{{y}} → %{{x}}: %{{z}}%<extra></extra>"))
         layout[f"xaxis{suffix}"] = value_axis("", domain=[x0, x1], anchor=f"y{suffix}",
-                                              **token_axis(k_tokens, angle=-90 if cell < 30 else 0))
+                                              **token_axis(k_tokens, angle=angle))
         layout[f"yaxis{suffix}"] = value_axis("", domain=[max(y0, 0), y1], anchor=f"x{suffix}",
                                               **token_axis(q_tokens, reverse=True))
         annotations.append(dict(x=(x0 + x1) / 2, y=y1, xref="paper", yref="paper", yanchor="bottom", yshift=4,
@@ -154,10 +160,12 @@ def attention_animation(frames: np.ndarray, steps: Sequence[int], k_tokens: Sequ
     keep = frame_indices(len(frames))
     cell = max(CELL_PX, min(40, 480 // max(n_q, n_k)))
     left = label_px(q_tokens) + 60
-    width, top = max(420, left + n_k * cell + 130), 70 + (30 if title else 0)
-    below = (label_px(k_tokens) if cell < 30 else FONT_SIZE) + 150
+    width = max(520, left + n_k * cell + 130)
+    top = (title_margin(title, max(20, (width - 20) // 10)) if title else 10) + 40
+    below = (label_px(k_tokens) if label_angle(k_tokens, cell) else FONT_SIZE) + 190
     layout = base_layout(title, height=top + n_q * cell + below, width=width,
-                         xaxis=value_axis("source", **token_axis(k_tokens, angle=-90 if cell < 30 else 0)),
+                         title_chars=max(20, (width - 20) // 10),
+                         xaxis=value_axis("source", **token_axis(k_tokens, angle=label_angle(k_tokens, cell))),
                          yaxis=value_axis("writing", **token_axis(q_tokens, reverse=True)))
 
     def caption(i: int) -> list[dict]:
@@ -168,13 +176,14 @@ def attention_animation(frames: np.ndarray, steps: Sequence[int], k_tokens: Sequ
     layout.update(
         coloraxis=attention_coloraxis(), annotations=caption(keep[-1]),
         margin=dict(l=left, r=10, t=top, b=below),
-        updatemenus=[dict(type="buttons", showactive=False, x=0, y=0, xanchor="left", yanchor="top", pad=dict(t=90),
+        updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=0, xanchor="left",
+                          yanchor="top", pad=dict(t=below - 120),
                           buttons=[dict(label="▶ play", method="animate",
                                         args=[None, dict(frame=dict(duration=400, redraw=True), fromcurrent=True,
                                                          transition=dict(duration=0))]),
                                    dict(label="❚❚ pause", method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0, redraw=False))])])],
-        sliders=[dict(active=len(keep) - 1, x=0.25, len=0.75, y=0, yanchor="top", pad=dict(t=70),
+        sliders=[dict(active=len(keep) - 1, x=0, len=1, y=0, yanchor="top", pad=dict(t=below - 70),
                       currentvalue=dict(prefix="step ", font=dict(size=FONT_SIZE, color=INK)),
                       steps=[dict(label=str(steps[i]), method="animate",
                                   args=[[str(steps[i])], dict(mode="immediate", frame=dict(duration=0, redraw=True))])

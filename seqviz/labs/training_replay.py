@@ -56,3 +56,8 @@ def replay_claim(record: TrainingRecord, index: int = 0) -> str:
         attention = (f". The cross-attention stays spread out: the average row's largest weight goes from "
                      f"{100 * peaks[0]:.0f}% to {100 * peaks[-1]:.0f}% (uniform would be {100 * uniform:.0f}%).")
     return start + middle + attention
+
+
+def sharpest_layer(cross: np.ndarray) -> int:
+    """The layer whose heads end the run looking most at one token each: [point, layer, head, q, k] -> layer."""
+    return int(np.argmax(cross[-1].max(-1).mean(axis=(1, 2))))

@@ -33,8 +33,8 @@ def show() -> None:
     step = st.select_slider("Training step", steps, value=steps[-1], key="train_replay_step")
     point = steps.index(step)
     n_layers = example.cross.shape[1]
-    layer = st.radio("Layer", range(n_layers), horizontal=True, format_func=lambda i: f"layer {i}",
-                     key="train_replay_layer")
+    layer = st.radio("Layer", range(n_layers), index=replay.sharpest_layer(example.cross), horizontal=True,
+                     format_func=lambda i: f"layer {i}", key="train_replay_layer")
     st.markdown(f"**Step {step}:** the model writes “{example.translations[point]}” "
                 f"(reference: “{example.reference}”)")
     show_plotly(fig.replay_curves(steps, record.train_loss, record.valid_loss, record.valid_bleu, current=step,
