@@ -73,7 +73,7 @@ def _panel_grid(n_panels: int, n_q: int, n_k: int, left: int) -> tuple[int, int,
     """(cell px, panels per row, rows) so the grid fits the column where it can."""
     cell = CELL_PX
     panel = n_k * cell + left
-    per_row = max(1, min(n_panels, COLUMN_PX // panel))
+    per_row = max(1, min(n_panels, (COLUMN_PX - 120) // panel))  # 120: the colour bar
     return cell, per_row, -(-n_panels // per_row)
 
 
@@ -92,7 +92,7 @@ def heads_vs_ideal(patterns: Sequence[tuple[str, np.ndarray]], ideal: np.ndarray
             raise ValueError(f"{label}: shape {p.shape} differs from {(n_q, n_k)}")
     k_tokens = check_tokens(k_tokens, n_k, "k_tokens", "the key axis")
     q_tokens = check_tokens(q_tokens, n_q, "q_tokens", "the query axis")
-    left = label_px(q_tokens) + 30
+    left = label_px(q_tokens) + 20
     cell, per_row, rows = _panel_grid(len(panels), n_q, n_k, left)
     angle = label_angle(k_tokens, cell)
     width = per_row * (n_k * cell + left) + 120
@@ -190,6 +190,9 @@ def attention_animation(frames: np.ndarray, steps: Sequence[int], k_tokens: Sequ
                              for i in keep])])
     trace = dict(type="heatmap", z=to_percent(frames[keep[-1]]), coloraxis="coloraxis", x=list(range(n_k)),
                  y=list(range(n_q)), hovertemplate="%{z}%<extra></extra>")
+    if label_angle(k_tokens, cell):  # upright labels: the axis title goes below them
+        layout["xaxis"]["title"]["standoff"] = label_px(k_tokens) - FONT_SIZE
+        layout["xaxis"]["automargin"] = False
     fig = figure([trace], layout)
     fig.frames = [go.Frame(name=str(steps[i]), data=[dict(type="heatmap", z=to_percent(frames[i]))],
                            layout=dict(annotations=caption(i))) for i in keep]
