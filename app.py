@@ -9,7 +9,7 @@ from seqviz.ui.lesson_bar import lesson_bar, lesson_sentence, step_settings
 from seqviz.ui.projector import projector_toggle
 from seqviz.ui.questions import show_step_questions
 from seqviz.ui.share import apply_hidden, share_controls
-from seqviz.ui.url_state import current_values
+from seqviz.ui.url_state import FULL_RUN, current_values
 
 use_one_thread()  # small models on a shared 2-core machine: one intra-op thread per process (README, Benchmarks)
 st.set_page_config(page_title="seqviz: inside sequence models", page_icon=":material/search:", layout="wide")
@@ -25,5 +25,7 @@ apply_hidden(current.name)  # a trimmed link (?hide=…) hides the controls a te
 step = lesson_bar()  # a page opened from the lesson path shows "step n of 10", the step's text, Back and Next
 if step:  # and, under the step's text, its questions, answered by the live model on the page's sentence
     show_step_questions(step, lesson_sentence(step), step_settings(step, current_values(current)))
+st.session_state[FULL_RUN] = True  # a fragment that changes the link while this is False reruns the app
 page.run()  # restores its controls from the link first and mirrors them back last (seqviz/ui/url_state.py)
 share_controls(current.name)  # after the page, so the link carries the state the page just mirrored
+st.session_state[FULL_RUN] = False

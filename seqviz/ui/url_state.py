@@ -45,23 +45,36 @@ def _same(c: Control, value: object) -> bool:
     return encode(c, value) == encode(c, c.default)
 
 
-def mirror(name: str | Page, only: tuple[str, ...] | None = None) -> None:
+FULL_RUN = "_seqviz_full_run"  # app.py: True while the whole app runs, False after it (a fragment runs alone)
+
+
+def mirror(name: str | Page, only: tuple[str, ...] | None = None) -> bool:
     """Write the page's controls (or those whose URL names are in `only`) into the link, only what changed;
-    a value equal to its default leaves the link."""
+    a value equal to its default leaves the link. Returns whether the link changed.
+
+    A fragment that changed the link reruns the whole app: the sidebar's share link is drawn outside the
+    fragment and would otherwise still show the view before the click (the results come from the caches)."""
+    changed = False
     for c in _page(name).controls:
         if not c.mirror or c.key not in st.session_state or (only is not None and c.url not in only):
             continue  # not shown in this run: the link keeps the last value, and restore() brings it back
-        write(c, st.session_state[c.key])
+        changed |= write(c, st.session_state[c.key])
+    if changed and st.session_state.get(FULL_RUN) is False:
+        st.rerun(scope="app")
+    return changed
 
 
-def write(c: Control, value: object) -> None:
-    """One control's value into the link, if it changed (a default leaves the link)."""
+def write(c: Control, value: object) -> bool:
+    """One control's value into the link, if it changed (a default leaves the link); True when it did."""
     text = None if _same(c, value) else encode(c, value)
     if text is None:
         if c.url in st.query_params:
             del st.query_params[c.url]
+            return True
     elif st.query_params.get(c.url) != text:
         st.query_params[c.url] = text
+        return True
+    return False
 
 
 def current_values(name: str | Page) -> dict[str, object]:

@@ -45,3 +45,16 @@ def test_attention_explorer_in_chromium(chromium, server, server_checkpoints):
 
     hostile_input_is_text(page, box, dialogs)
     page.close()
+
+
+def test_share_link_follows_a_view_picked_in_the_fragment(chromium, server):
+    """The views are a fragment: a click reruns only it, and the sidebar's share link (drawn outside it) must
+    still carry the new view (url_state.mirror reruns the app when a fragment changed the link)."""
+    page, _ = open_page(chromium, server + "/attention")
+    page.locator("[data-testid=stButtonGroup] button", has_text="QKV walkthrough").click()
+    settle(page)
+    page.get_by_text("Share this view").click()
+    link = page.locator("[data-testid=stSidebar] code").last
+    link.wait_for()
+    assert "view=QKV+walkthrough" in link.inner_text()
+    page.close()
