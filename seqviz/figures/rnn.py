@@ -337,8 +337,8 @@ def length_chart(rows: Sequence[Mapping], sentence_bucket: str | None = None, se
     # 340 px panels plus their axis labels (21 px in projector mode) fit the 560 px column of a 1024 px window
     # with the sidebar open; the title is three short lines, since Vega-Lite does not wrap it
     return alt.vconcat(*panels, spacing=36).properties(
-        title=alt.TitleParams(["Test quality by source length:", "the fixed context (dashed)",
-                               "falls off, attention holds"]))
+        title=alt.TitleParams(["Test quality by source length:", "the fixed-context model dashed,",
+                               "the attention models solid"]))  # what the data says: the sentence under it
 
 
 def gradient_chart(curves: Mapping[str, np.ndarray], tokens: Sequence[str], chosen: str,

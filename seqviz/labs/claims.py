@@ -207,7 +207,8 @@ def gradient_claim(curves: Mapping[str, np.ndarray]) -> str:
     rising = [n for n, r in ratios.items() if r >= 1]
     text = "First-step ÷ last-step gradient: " + ", ".join(f"{n} {r:.2g}" for n, r in ratios.items()) + ". "
     if falling and not rising:
-        return text + "Every curve falls towards the start: early words reach the loss only through every later step."
+        return text + ("Every curve is lower at the first word than at the last (it need not fall at every step: a "
+                       "model with attention also reads early states directly).")
     if rising and not falling:
         return text + ("No curve falls towards the start here: with attention the decoder reads early states "
                        "directly, so their gradient does not have to cross every later step.")

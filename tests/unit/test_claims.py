@@ -71,7 +71,7 @@ def test_crossing_claim_both_ways():
 
 def test_gradient_claim_names_falling_and_rising_curves():
     down, up = np.array([0.1, 0.5, 1.0]), np.array([2.0, 1.0, 1.0])
-    assert "Every curve falls" in C.gradient_claim({"a": down})
+    assert "Every curve is lower at the first word" in C.gradient_claim({"a": down})
     assert "No curve falls" in C.gradient_claim({"a": up})
     mixed = C.gradient_claim({"a": down, "b": up})
     assert "a falls" in mixed and "b does not" in mixed
