@@ -99,9 +99,10 @@ LESSON = (
          "Several heads run side by side, each with its own Q, K and V, and they learn different jobs. The preset "
          "opens a cross-attention head that aligns the translation with the source: find the row where writing "
          "“il” looks at “it”, and “chat” at “cat”. Then click the encoder's tiles for a head that looks at the "
-         "previous word, a bright line just under the diagonal. No head here links “it” to “cat”: resolving the "
+         "previous word, a strong line just under the diagonal. No head here links “it” to “cat”: resolving the "
          "pronoun is not a job this small model learned.",
-         "the head below the model view: one row per French word, bright where it looks in the English",
+         "the head below the model view: one row per French word, strongest (see the colour bar) where it looks "
+         "in the English",
          "attention", {"sentence": CAT, "view": "Model view", "kind": "cross", "layer": 1, "head": 0}),
     Step("Positional encoding",
          "Self-attention alone does not know word order, so each position gets a fixed pattern of sines and "
