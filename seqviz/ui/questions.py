@@ -15,7 +15,7 @@ import streamlit as st
 from seqviz.figures.questions import final_frame, question_figure
 from seqviz.labs import questions as lab
 from seqviz.lesson import LESSON
-from seqviz.pages import APP_CONTROLS, decode
+from seqviz.pages import APP_CONTROLS, decode, page
 from seqviz.ui.charts import show_plotly
 from seqviz.ui.models import available, load_cached
 from seqviz.ui.text import as_text, same_tab_link
@@ -169,9 +169,12 @@ def show_step_questions(step_number: int, sentence: str, settings: dict[str, Any
             st.error(f"The questions of step {step_number} could not be computed ({type(e).__name__}: {e}).",
                      icon=":material/error:")
             answers = []
-        if answers:
+        if answers and page(LESSON[step_number - 1].page).reads_sentence:
             st.caption(f"The answers come from the live models on “{as_text(sentence)}”: change the sentence on the "
                        "page and the questions and answers change with it.")
+        elif answers:  # the gradients and compute steps read the page's settings, not a sentence
+            st.caption("The answers come from the page's own live computation at its current settings: move them "
+                       "and the answers change with them.")
         for a in answers:
             show_question(a, sentence, show_answers)
     score_sidebar(score)
