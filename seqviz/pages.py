@@ -20,6 +20,9 @@ from seqviz.labs import compute as compute_lab
 from seqviz.labs import gradients as gradients_lab
 from seqviz.labs import gradients_learning as learning_lab
 from seqviz.labs import positional as positional_lab
+from seqviz.labs import training as training_lab
+from seqviz.labs.training_tasks import N_RANGE as TRAINING_N
+from seqviz.labs.training_tasks import TASKS as TRAINING_TASKS
 
 KINDS = ("number", "choice", "list", "text", "flag")
 
@@ -110,6 +113,7 @@ POSITIONAL_BASES = tuple(sorted({int(round(m * 10 ** e)) for e in range(1, 5) fo
 COMPUTE_BATCHES = (1, 2, 4, 8, 16, 32)
 MAX_THREADS = 64  # a link may ask for any thread count up to this; the page keeps those the machine has
 
+TRAINING_PARTS = ("live", "replay", "upload")
 ALL = -1  # "every layer / every head (mean)" in a layer or head picker
 
 
@@ -223,6 +227,24 @@ PAGES: tuple[Page, ...] = (
              Control("compute_shown", "shown", "number", None, "Threads shown", 1, MAX_THREADS),
              Control("compute_run_on_arrival", "run", "flag", False, "Run on arrival", mirror=False),
          ), command="seqviz.commands.compute", bench="seqviz.benchmarks.compute"),
+    Page("training", "Training lab", "Training", ":material/model_training:", "training", "seqviz.ui.training",
+         controls=(
+             Control("train_part", "part", "choice", "live", "Part", choices=TRAINING_PARTS, hide="view switcher"),
+             Control("train_task", "task", "choice", "reverse", "Task", choices=TRAINING_TASKS),
+             Control("train_n", "n", "number", 8, "Sequence length n", *TRAINING_N),
+             Control("train_k", "k", "number", 1, "Shift k", 1, TRAINING_N[1] - 1),
+             Control("train_model", "model", "choice", "transformer", "Model", choices=training_lab.MODELS,
+                     hide="model picker"),
+             Control("train_layers", "layers", "number", 1, "Layers", *training_lab.LAYERS_RANGE),
+             Control("train_heads", "heads", "choice", 2, "Heads", choices=training_lab.HEAD_CHOICES),
+             Control("train_pe", "pe", "flag", True, "Positional encoding"),
+             Control("train_d_model", "d_model", "choice", 64, "d_model", choices=training_lab.D_MODEL_CHOICES),
+             Control("train_lr", "lr", "choice", 3e-3, "Learning rate", choices=training_lab.LR_CHOICES),
+             Control("train_batch", "batch", "choice", 64, "Batch size", choices=training_lab.BATCH_CHOICES),
+             Control("train_steps", "steps", "number", 400, "Steps", *training_lab.STEPS_RANGE, step=50),
+             Control("train_seed", "seed", "number", 0, "Seed", *training_lab.SEED_RANGE, hide="advanced settings"),
+             Control("train_replay_example", "example", "number", 0, "Example sentence", 0, 7),
+         ), command="seqviz.commands.playground", bench="seqviz.benchmarks.training"),
 )
 
 # Controls every page shares, read by app.py: the projector switch, and a teacher's switches for the lesson's

@@ -6,6 +6,7 @@ from pathlib import Path
 import streamlit as st
 
 from seqviz.checkpoints import CheckpointError, Loaded, checkpoint_dir, find_checkpoints, load_checkpoint, read_card
+from seqviz.labs.training_upload import session_checkpoint
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=8)
@@ -24,8 +25,12 @@ def load_model(path: Path) -> Loaded | None:
 
 
 def available(kind: str | None = None) -> list[Path]:
-    """Checkpoints in the configured directory, optionally only one kind (from the card)."""
+    """Checkpoints in the configured directory (plus the model this session trained on its own sentence pairs),
+    optionally only one kind (from the card)."""
     paths = find_checkpoints(checkpoint_dir())
+    own = session_checkpoint(st.session_state)  # trained on this session's own pairs (the training lab)
+    if own is not None and kind in (None, "transformer"):
+        paths = [*paths, own]  # this session only: another student's session has its own, or none
     if kind is None:
         return paths
     keep = []

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seqviz.pages import PAGES
-from seqviz.ui import training_live, training_replay
+from seqviz.pages import TRAINING_PARTS
+from seqviz.ui import training_live, training_replay, training_upload
 from seqviz.ui.url_state import mirror, restore
 
 PAGE = "training"
-PARTS = {"live": "Live: a toy task", "replay": "Replay: the shipped Transformer learning French",
-         "upload": "Your own sentence pairs"}
-REGISTERED = any(p.name == PAGE for p in PAGES)  # until the lead registers the page, its keys stay session-only
+PARTS = dict(zip(TRAINING_PARTS, ("Live: a toy task", "Replay: the shipped Transformer learning French",
+                                   "Your own sentence pairs"), strict=True))
 
 st.title("Training lab")
 st.caption("Every other page shows a model that is already trained. Here you watch one learn.")
-if REGISTERED:
-    restore(PAGE)
+restore(PAGE)
 part = st.radio("Part", list(PARTS), format_func=PARTS.get, horizontal=True, key="train_part",
                 label_visibility="collapsed")
 if part == "live":
@@ -24,11 +22,5 @@ if part == "live":
 elif part == "replay":
     training_replay.show()
 else:
-    try:
-        from seqviz.ui import training_upload
-    except ImportError:
-        st.info("Training on your own sentence pairs is not available in this version.")
-    else:
-        training_upload.show()
-if REGISTERED:
-    mirror(PAGE)
+    training_upload.show()
+mirror(PAGE)

@@ -40,6 +40,11 @@ CASES = [
     ("attention", {"view": "What if"}, {"off_kind": "decoder self"}),
     ("positional", {}, {"d": 64, "L": 50, "base": 1000, "layout": "concatenated", "rows": "stride", "p": 7,
                         "k": 3, "dims": [2, 3], "shuffle": 4, "sentence": CAT}),
+    ("training", {}, {"task": "sort", "n": 6, "layers": 2, "heads": 4, "pe": False, "d_model": 32, "lr": 0.01,
+                      "batch": 32, "steps": 200, "seed": 5}),
+    ("training", {"task": "shift"}, {"k": 2, "model": "gru-attention"}),
+    ("training", {}, {"part": "replay"}),
+    ("training", {"part": "replay"}, {"example": 1}),
     ("compute", {}, {"lengths": [8, 16], "threads": [1], "reps": 2, "batch": 4, "budget": False, "fresh": True}),
 ]
 # Controls whose widget appears only after something is run or ticked: set from a link, checked in the state.
