@@ -88,10 +88,17 @@ def what_if_tab(path: str, mtime: float, sentence: str, beam: int, ex, n_layers:
         s["cmp_kind"] = kinds_off[0]
     cmp_kind = cols[0].selectbox("Compare attention", kinds_off, format_func=LABELS.get,
                                  **bind("cmp_kind", "attn_cmp_kind", kinds_off))
-    layers_off = sorted({layer for k, layer, _ in chosen if k == cmp_kind})
-    if s["cmp_layer"] not in layers_off:
-        s["cmp_layer"] = layers_off[0]
-    cmp_layer = cols[1].selectbox("Layer", layers_off, **bind("cmp_layer", "attn_cmp_layer", layers_off))
+    # A head's attention is computed before its output is zeroed, so its own layer's map cannot change: the
+    # default is the layer after the first one switched off, where the change first shows.
+    first_off = min(layer for k, layer, _ in chosen if k == cmp_kind)
+    layers_all = list(range(n_layers))
+    if s["cmp_layer"] not in layers_all:
+        s["cmp_layer"] = min(first_off + 1, n_layers - 1)
+    cmp_layer = cols[1].selectbox("Layer", layers_all, **bind("cmp_layer", "attn_cmp_layer", layers_all))
+    if cmp_layer <= first_off:
+        st.caption(f"Layer {cmp_layer} computes its attention before the switched-off heads' output is zeroed, "
+                   "so its map can only change through the translation itself: pick a later layer to see what "
+                   "the missing heads changed downstream.")
     heads_here = [h for k, layer, h in chosen if k == cmp_kind and layer == cmp_layer]
     before_avg = head_average(ex.patterns[cmp_kind])[cmp_layer]
     after_avg = head_average(after.patterns[cmp_kind])[cmp_layer]

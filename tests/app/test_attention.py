@@ -187,7 +187,10 @@ def test_what_if_switches_heads_off(env):
     assert "better" not in badge[0].replace("not better or worse", "")  # no suggestion of improvement
     # the comparison map shows a kind and layer whose heads were switched off, with its own pickers
     assert at.selectbox(key="attn_cmp_kind").options == ["cross-attention (decoder → source)"]
-    assert at.selectbox(key="attn_cmp_layer").value == 0
+    # layers 0 and 1 are off: the default is the layer after the first one, where a change can first show
+    assert at.selectbox(key="attn_cmp_layer").value == 1
+    at.selectbox(key="attn_cmp_layer").set_value(0).run()
+    assert any("computes its attention before" in c.value for c in at.caption)
     at.selectbox(key="attn_cmp_layer").set_value(1).run()
     spec = titled(at, "cross-attention (decoder → source), layer 1, average of all 4 heads")
     np.testing.assert_allclose(decode_array(spec["data"][1]["z"]), np.round(100 * after.patterns["cross"][1].mean(0)),
