@@ -17,11 +17,12 @@ def test_students_get_different_sentences_in_the_corpus_grammar():
 
 
 def test_cpu_and_memory_are_read_from_proc():
-    proc = subprocess.Popen([sys.executable, "-c", "import sys; sum(range(3_000_000)); sys.stdin.read()"],
-                            stdin=subprocess.PIPE)
+    code = "import sys; sum(range(3_000_000)); print('ready', flush=True); sys.stdin.read()"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
+        assert proc.stdout.readline() == b"ready\n"  # the interpreter is up and has worked
         server = classroom.Server(proc, "http://127.0.0.1:0")
-        assert server.cpu_s() >= 0 and server.rss_mb() > 1
+        assert server.cpu_s() > 0 and server.rss_mb() > 1
     finally:
         proc.communicate(b"")
 
