@@ -100,7 +100,7 @@ def parse_heads(text: str) -> tuple[tuple[str, int, int], ...]:
     return tuple(sorted(set(heads)))
 
 
-@st.cache_data(max_entries=64, show_spinner="Decoding and tracing…")
+@st.cache_data(max_entries=24, ttl="2h", show_spinner="Decoding and tracing…")  # up to 14 MB an entry
 def cached_explore(path: str, mtime: float, sentence: str, beam: int, ablate: tuple = ()) -> Exploration:
     """Pure in its arguments, so every session shares results; the model comes from cache_resource."""
     return explore(load_cached(path, mtime), sentence, beam, ablate)

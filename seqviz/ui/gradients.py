@@ -61,12 +61,12 @@ setup = lab.Setup(T=int(T), hidden=int(hidden), rho=float(rho), init=init, forge
 
 # ---------------------------------------------------------------- cached computations
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_data(max_entries=64, ttl="2h", show_spinner=False)
 def gradients_of(cell: str, setup: lab.Setup) -> lab.GradResult:
     return lab.gradient_through_time(cell, setup)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl="2h", show_spinner=False)
 def connectivity_of(cell: str, setup: lab.Setup) -> np.ndarray:
     return lab.connectivity(cell, setup)
 

@@ -27,7 +27,7 @@ def default_dims(d: int) -> list[int]:
     return sorted({0, 1, q, q + 1, d - 2, d - 1} & set(range(d)))
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl="2h", show_spinner=False)
 def cached_explore(settings: lab.Settings) -> lab.Explored:
     return lab.explore(settings)
 
@@ -118,26 +118,26 @@ def formula_section() -> None:
         st.caption(as_text(lab.closest_claim(e.sweep_dims, e.sweep, L)))  # from the sweep the chart draws
 
 
-@st.cache_data(max_entries=8, show_spinner="Reading what training recorded about its corpus…")
+@st.cache_data(max_entries=8, ttl="2h", show_spinner="Reading what training recorded about its corpus…")
 def cached_facts(path: str, mtime: float) -> model_lab.TrainingFacts:
     loaded = load_cached(path, mtime)
     return model_lab.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len,
                                     directory=loaded.path.parent)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_data(max_entries=32, ttl="2h", show_spinner=False)
 def cached_inputs(path: str, mtime: float, sentence: str) -> model_lab.ModelInputs:
     loaded = load_cached(path, mtime)
     return model_lab.model_inputs(loaded.model, loaded.tokenizer, sentence)
 
 
-@st.cache_data(max_entries=32, show_spinner="Running the encoder on the sentence and a shuffled copy…")
+@st.cache_data(max_entries=32, ttl="2h", show_spinner="Running the encoder on the sentence and a shuffled copy…")
 def cached_shuffle(path: str, mtime: float, sentence: str, seed: int) -> model_lab.Shuffle:
     loaded = load_cached(path, mtime)
     return model_lab.shuffle_experiment(loaded.model, loaded.tokenizer, sentence, seed)
 
 
-@st.cache_data(max_entries=8, show_spinner="Measuring every encoder head over the test sentences…")
+@st.cache_data(max_entries=8, ttl="2h", show_spinner="Measuring every encoder head over the test sentences…")
 def cached_profile(path: str, mtime: float, sentences: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     loaded = load_cached(path, mtime)
     return (model_lab.offset_profile(loaded.model, loaded.tokenizer, list(sentences)),

@@ -57,7 +57,7 @@ def model_files() -> tuple[tuple[str, str, float], ...]:
     return tuple((p.stem, str(p), p.stat().st_mtime) for p in available())
 
 
-@st.cache_data(max_entries=128, show_spinner="Asking the model…")
+@st.cache_data(max_entries=128, ttl="2h", show_spinner="Asking the model…")
 def step_answers(step: int, sentence: str, files: tuple[tuple[str, str, float], ...],
                  settings: tuple[tuple[str, Any], ...] = ()) -> list[lab.Answer]:
     """The step's questions with their answers on `sentence` and the page's `settings` (over the step's preset);

@@ -49,19 +49,19 @@ GUIDES = {
 # ---------------------------------------------------------------- state and caches
 
 
-@st.cache_data(max_entries=64, show_spinner="Decoding and tracing…")
+@st.cache_data(max_entries=64, ttl="2h", show_spinner="Decoding and tracing…")
 def cached_analyse(path: str, mtime: float, sentence: str) -> lab.RNNRun:
     """Pure in path + mtime + sentence, so every session shares it; the model comes from cache_resource."""
     return lab.analyse(load_cached(path, mtime), sentence)
 
 
-@st.cache_data(max_entries=160, show_spinner=False)
+@st.cache_data(max_entries=160, ttl="2h", show_spinner=False)
 def cached_run(path: str, mtime: float, sentence: str) -> lab.ModelRun:
     """One model of either kind on one sentence (the Compare and Gradient views), timed when first computed."""
     return lab.run_model(load_cached(path, mtime), sentence)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_data(max_entries=8, ttl="2h", show_spinner=False)
 def cached_cards(paths: tuple[str, ...], mtimes: tuple[float, ...]) -> dict[str, dict]:
     cards = {}
     for path in paths:
