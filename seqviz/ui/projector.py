@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seqviz.pages import APP_CONTROLS, encode
+from seqviz.pages import APP_CONTROLS
 from seqviz.ui.page_style import apply_classroom_css
+from seqviz.url_codec import encode
 
 PROJECTOR = next(c for c in APP_CONTROLS if c.url == "projector")
 

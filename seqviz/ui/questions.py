@@ -15,10 +15,11 @@ import streamlit as st
 from seqviz.figures.questions import final_frame, question_figure
 from seqviz.labs import questions as lab
 from seqviz.lesson import LESSON
-from seqviz.pages import APP_CONTROLS, decode, page
+from seqviz.pages import APP_CONTROLS, page
 from seqviz.ui.charts import show_plotly
 from seqviz.ui.models import available, load_cached
 from seqviz.ui.text import as_text, same_tab_link
+from seqviz.url_codec import decode
 
 RESULTS = "question_results"  # session key: "step_n" -> {"sentence", "given", "status", "text"}
 ICONS = {"right": ":material/check_circle:", "wrong": ":material/cancel:", "unmarked": ":material/lightbulb:"}

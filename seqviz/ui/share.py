@@ -10,8 +10,9 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from seqviz.pages import SENTENCE_KEY, Page, encode, page
+from seqviz.pages import SENTENCE_KEY, Page, page
 from seqviz.ui.text import as_text
+from seqviz.url_codec import encode
 
 
 def _slug(label: str) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from seqviz.pages import Control, Page, decode, encode, page, widget_value
+from seqviz.pages import Control, Page, page
+from seqviz.url_codec import decode, encode, widget_value
 
 
 def _page(name: str | Page) -> Page:

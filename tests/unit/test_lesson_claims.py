@@ -29,7 +29,8 @@ from seqviz.labs import positional_model as order_lab
 from seqviz.labs import rnn as rnn_lab
 from seqviz.labs.attention import explore, qkv_walkthrough
 from seqviz.lesson import LESSON
-from seqviz.pages import decode, page
+from seqviz.pages import page
+from seqviz.url_codec import decode
 from tests.conftest import SHIPPED, shipped_available
 
 pytestmark = pytest.mark.skipif(not shipped_available(), reason="the lesson's claims are about the shipped models")

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from seqviz.lesson import LESSON, Step
-from seqviz.pages import APP_CONTROLS, PAGES, RESERVED_URLS, Control, decode, encode, page, sections
+from seqviz.pages import APP_CONTROLS, PAGES, RESERVED_URLS, Control, page, sections
+from seqviz.url_codec import decode, encode
 from tests.conftest import ROOT
 
 ALL_CONTROLS = [(p.name, c) for p in PAGES for c in p.controls]
