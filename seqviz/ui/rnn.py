@@ -1,5 +1,6 @@
 """RNN seq2seq: hidden states through time, gates, alignment, the fixed-context bottleneck, and all five
-models side by side on the sentence you type. Widgets -> labs.rnn -> figures.rnn; the views are in rnn_views."""
+models side by side on the sentence you type. Widgets -> labs.rnn -> figures.rnn; the views are in rnn_views (one
+model) and rnn_models (every model), the cached runs in rnn_runs."""
 from __future__ import annotations
 
 import streamlit as st
@@ -9,6 +10,8 @@ from seqviz.inputs import InputError, without_controls
 from seqviz.labs import rnn as lab
 from seqviz.pages import RNN_VIEWS as VIEWS
 from seqviz.ui import rnn_claims
+from seqviz.ui import rnn_models as models
+from seqviz.ui import rnn_runs as runs
 from seqviz.ui import rnn_views as views
 from seqviz.ui.claim_notes import reference_line
 from seqviz.ui.models import available, load_model
@@ -56,7 +59,7 @@ if not text.strip():
             icon=":material/edit:")
     st.stop()
 try:
-    run = views.cached_analyse(str(path), path.stat().st_mtime, text)
+    run = runs.cached_analyse(str(path), path.stat().st_mtime, text)
 except InputError as e:
     st.info(str(e), icon=":material/edit:")
     st.stop()
@@ -76,10 +79,10 @@ elif view == "Gates":
 elif view == "Alignment":
     views.alignment(run, text)
 elif view == "Bottleneck":
-    views.bottleneck(run, text)
+    models.bottleneck(run, text)
 elif view == "Compare":
-    views.compare(text)
+    models.compare(text)
 else:
-    views.gradient(run, text)
+    models.gradient(run, text)
 rnn_claims.show(view, run, text)  # the view's computed sentence, from the arrays its figure drew
 mirror("rnn")  # every control this run drew, into the link (a page that stopped early keeps the last)

@@ -8,7 +8,7 @@ from seqviz.labs import claims
 from seqviz.labs import rnn as lab
 from seqviz.pages import ALL
 from seqviz.references import example_reference
-from seqviz.ui import rnn_views as views
+from seqviz.ui import rnn_runs
 from seqviz.ui.claim_notes import claim
 from seqviz.ui.models import available
 
@@ -27,10 +27,10 @@ def alignment(run: lab.RNNRun, sentence: str) -> None:
     """Does each alignment cross (a change of word order)? The RNN's, and the Transformer's as picked."""
     if run.pattern is not None:
         claim(claims.crossing_claim(run.pattern, run.src_tokens, run.written, run.name))
-    path = views.transformer_path()
+    path = rnn_runs.transformer_path()
     if path is None:
         return
-    tr = views.cached_run(str(path), path.stat().st_mtime, sentence)
+    tr = rnn_runs.cached_run(str(path), path.stat().st_mtime, sentence)
     layer, head = (st.session_state.get(k, ALL) for k in ("rnn_layer_pick", "rnn_head_pick"))
     shown = lab.pick_cross(tr.layers, None if layer == ALL else int(layer), None if head == ALL else int(head))
     claim(claims.crossing_claim(shown, tr.src_tokens, tr.written, "The Transformer"))
@@ -39,7 +39,7 @@ def alignment(run: lab.RNNRun, sentence: str) -> None:
 def bottleneck() -> None:
     """Does the plain model's score fall with length, and do the attention models keep theirs?"""
     paths = available()
-    cards = views.cached_cards(tuple(map(str, paths)), tuple(p.stat().st_mtime for p in paths))
+    cards = rnn_runs.cached_cards(tuple(map(str, paths)), tuple(p.stat().st_mtime for p in paths))
     rows = lab.length_rows(cards)
     rnn = [p.stem for p in available("rnn") if p.stem in cards]
     plain = [name for name in rnn if not cards[name].get("config", {}).get("attention", True)]
@@ -54,7 +54,7 @@ def bottleneck() -> None:
 def compare(sentence: str) -> None:
     """How sharp each model's alignment is (the Transformer's as the radio picks), and each translation against
     the corpus's reference when the sentence is an example."""
-    runs = views.runs_of(available("rnn") + available("transformer"), sentence, "Running every model…")
+    runs = rnn_runs.runs_of(available("rnn") + available("transformer"), sentence, "Running every model…")
     last = str(st.session_state.get("rnn_compare_cross", "")).startswith("last")
     patterns = {name: (lab.pick_cross(r.layers, r.layers.shape[0] - 1 if last else None) if r.layers is not None
                        else r.pattern) for name, r in runs.items()}
@@ -66,7 +66,7 @@ def compare(sentence: str) -> None:
 
 def gradient(run: lab.RNNRun, sentence: str) -> None:
     """Which models' ‖∂L/∂h_t‖ curves fall towards the start of the sentence."""
-    runs = views.runs_of(available("rnn"), sentence, "Tracing the RNN models…")
+    runs = rnn_runs.runs_of(available("rnn"), sentence, "Tracing the RNN models…")
     curves = {name: r.grad_norms for name, r in runs.items() if r.grad_norms is not None}
     curves.setdefault(run.name, run.grad_norms)
     claim(claims.gradient_claim(curves))

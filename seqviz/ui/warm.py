@@ -55,7 +55,7 @@ def _attention(label: str, sentence: str, model: str | None = None, beam: int = 
 
 
 def _rnn(label: str, sentence: str, model: str | None = None, view: str | None = None) -> list[Job]:
-    from seqviz.ui.rnn_views import cached_analyse, cached_run
+    from seqviz.ui.rnn_runs import cached_analyse, cached_run
 
     path = _model("rnn", model)
     if path is None:

@@ -9,15 +9,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from seqviz.lesson import EXAMPLES, LESSON
-from seqviz.ui import attention_state, rnn_views, warm
+from seqviz.ui import attention_state, rnn_runs, warm
 from seqviz.ui.models import available, load_cached
 from tests.conftest import ROOT, shipped_available
 
 pytestmark = pytest.mark.skipif(not shipped_available(), reason="the lesson presets name the shipped models")
 PAGE_FILES = {"rnn": "rnn.py", "attention": "attention.py"}
 WARMED_PAGES = tuple(PAGE_FILES)
-CACHED = {"cached_explore": (attention_state, "cached_explore"), "cached_analyse": (rnn_views, "cached_analyse"),
-          "cached_run": (rnn_views, "cached_run")}
+CACHED = {"cached_explore": (attention_state, "cached_explore"), "cached_analyse": (rnn_runs, "cached_analyse"),
+          "cached_run": (rnn_runs, "cached_run")}
 
 
 def fingerprint(value, digest=None) -> str:
