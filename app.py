@@ -10,10 +10,8 @@ from seqviz.ui.projector import projector_toggle
 from seqviz.ui.questions import show_step_questions
 from seqviz.ui.share import apply_hidden, share_controls
 from seqviz.ui.url_state import FULL_RUN, current_values
-from seqviz.ui.warm import start_warming
 
 use_one_thread()  # small models on a shared 2-core machine: one intra-op thread per process (README, Benchmarks)
-start_warming()  # once per process, in a low-priority background thread: the lesson's and examples' results cached
 st.set_page_config(page_title="seqviz: inside sequence models", page_icon=":material/search:", layout="wide")
 
 page = st.navigation({
