@@ -85,7 +85,8 @@ with st.container(border=True):
     c3, c4 = st.columns(2)
     reps = c3.slider("Repetitions (the median is plotted)", 1, 9, key="compute_reps")
     batch = int(c4.select_slider("Batch (sequences per pass)", BATCHES, key="compute_batch"))
-    c5, c8, c6, c7 = st.columns([1, 1, 1.4, 1.6], vertical_alignment="center")
+    c6, c7 = st.columns(2, vertical_alignment="center")  # toggles on their own row: projector letters need it
+    c5, c8, _ = st.columns([1, 1, 2], vertical_alignment="center")
     c6.toggle(f"Fit in {BUDGET_S:.0f} s", key="compute_budget",
               help="Long lengths get fewer repetitions (at least one) so the sweep ends in time.")
     c7.toggle("Measure again", key="compute_fresh",
