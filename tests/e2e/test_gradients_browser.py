@@ -26,7 +26,7 @@ def test_rho_slider_changes_the_curve(chromium, server):
     slider.press("Home")  # ρ = 0.1
     page.wait_for_function("() => location.search.includes('rho=0.1')", timeout=300000)
     settle(page, expect="[data-testid=stPlotlyChart] .main-svg")
-    page.wait_for_function(f"() => ({CURVE_JS})('RNN (linear)') && ({CURVE_JS})('RNN (linear)')[0] !== {before[0]}",
+    page.wait_for_function(f"() => ({CURVE_JS})('linear RNN') && ({CURVE_JS})('linear RNN')[0] !== {before[0]}",
                            timeout=300000)
     after = page.evaluate(CURVE_JS, "linear RNN")
     assert after[-1] == pytest.approx(1.0, rel=1e-4)

@@ -70,9 +70,13 @@ def give(page, a: lab.Answer) -> None:
         box.locator("input").fill(a.fmt.format(a.value).rstrip("%"))
     elif len(a.choices) <= 6:
         box.get_by_text(str(a.value), exact=True).click()
-    else:
+    else:  # type to filter the list, then pick: a freshly loaded page's first click may not open it
         box.locator("input").click()
-        page.get_by_role("option", name=str(a.value), exact=True).click()
+        box.locator("input").press_sequentially(str(a.value))
+        option = page.get_by_role("option", name=str(a.value), exact=True)
+        if not option.is_visible():
+            box.locator("input").click()
+        option.click()
     page.locator(f".st-key-question_check_{a.step}_{a.n} button").click()
 
 
