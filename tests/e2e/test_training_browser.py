@@ -13,9 +13,10 @@ PROGRESS_STEP = """() => {
   return m ? Number(m[1]) : null;
 }"""
 CURVE_LENGTH = """() => {
+  // _fullData: plotly.js's decoded traces (the figure JSON may carry arrays as base64 bdata)
   const plot = [...document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')]
-    .find(p => p.data && p.data.some(t => t.name === 'loss'));
-  return plot ? plot.data.find(t => t.name === 'loss').y.length : null;
+    .find(p => p._fullData && p._fullData.some(t => t.name === 'loss'));
+  return plot ? plot._fullData.find(t => t.name === 'loss').y.length : null;
 }"""
 
 
