@@ -14,6 +14,7 @@ from seqviz.decode import greedy
 from seqviz.inputs import prepare_source
 from seqviz.labs.positional import OFFSETS
 from seqviz.models.hooks import HookContext, hook_context
+from seqviz.names import act_name
 from seqviz.tokenizer import EOS
 
 # ------------------------------------------------------------------------------------------- the trained model
@@ -23,7 +24,8 @@ def zero_pe(_name: str, x: torch.Tensor) -> torch.Tensor:
     return torch.zeros_like(x)
 
 
-PE_OFF = {"encoder.hook_pos": zero_pe}
+PE_POS, PE_EMBED = act_name("encoder", leaf="pos"), act_name("encoder", leaf="embed")
+PE_OFF = {PE_POS: zero_pe}
 
 
 @dataclass(frozen=True)
@@ -49,8 +51,8 @@ def model_inputs(model, tokenizer, sentence: str) -> ModelInputs:
     prepared = prepare_source(tokenizer, sentence, model.config.max_len)
     with hook_context(HookContext(record=True)) as context:
         model.encode(torch.tensor([prepared.ids]))
-    embed = context.records["encoder.hook_embed"][-1][0].float().numpy()
-    pe = context.records["encoder.hook_pos"][-1][0].float().numpy()
+    embed = context.records[PE_EMBED][-1][0].float().numpy()
+    pe = context.records[PE_POS][-1][0].float().numpy()
     table = model.encoder.pos.table.float().numpy().copy()
     return ModelInputs(tokenizer.pieces(prepared.ids), embed, pe, embed + pe, float(model.embed_scale), table,
                        prepared.dropped)
