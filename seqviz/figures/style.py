@@ -7,7 +7,7 @@ scale factor (`scaled`, in figures/projector.py) that the projector mode raises 
 
 The other jobs live beside it and are re-exported here, so `style.NAME` keeps working for every builder:
 input checks and escaping (checks.py), Plotly without validation (plotly_raw.py), the projector rewriter
-(projector.py, loaded on first use because it builds on this module).
+(projector.py, which builds on this module: import it from there).
 
 Nothing here imports torch or streamlit (docs/architecture.md): builders take numpy arrays and
 token lists and return plain Plotly / Altair objects.
@@ -25,18 +25,6 @@ from seqviz.figures.plotly_raw import colorscale, decode_array, figure, subplot_
 
 __all__ = ["as_array", "check_tokens", "colorscale", "decode_array", "escape", "escape_all", "figure",
            "subplot_grid"]  # re-exported; the names defined below are public as usual
-_PROJECTOR = ("HIGH_CONTRAST", "altair_style", "scaled")
-
-
-def __getattr__(name: str) -> Any:
-    """style.scaled, style.altair_style, style.HIGH_CONTRAST: from projector.py, which imports this module."""
-    if name in _PROJECTOR:
-        from seqviz.figures import projector
-
-        return getattr(projector, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 # Readable from the back of a classroom: nothing below 14 px, in dark ink.
 FONT_SIZE = 14
 TICK_SIZE = 14

@@ -5,7 +5,7 @@ from typing import Any
 
 import streamlit as st
 
-from seqviz.figures import style
+from seqviz.figures import projector
 from seqviz.ui.page_style import keep_width
 
 PROJECTOR_SCALE = 1.5
@@ -21,7 +21,7 @@ def show_plotly(fig: Any, key: str | None = None, **kwargs: Any) -> Any:
 
     A figure whose layout sets a width wider than the column scrolls sideways instead of being squeezed.
     """
-    fig = style.scaled(fig, figure_scale())
+    fig = projector.scaled(fig, figure_scale())
     if fig.layout.width:  # Streamlit squeezes a chart to its column: keep its px width, scrolling sideways
         keep_width(int(fig.layout.width))
     width = "content" if fig.layout.width else "stretch"
@@ -31,4 +31,4 @@ def show_plotly(fig: Any, key: str | None = None, **kwargs: Any) -> Any:
 
 def show_altair(chart: Any, key: str | None = None, **kwargs: Any) -> Any:
     """st.altair_chart in the shared style (dark labels, projector scale)."""
-    return st.altair_chart(style.altair_style(chart, figure_scale()), key=key, theme=None, **kwargs)
+    return st.altair_chart(projector.altair_style(chart, figure_scale()), key=key, theme=None, **kwargs)

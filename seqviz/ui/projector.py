@@ -12,7 +12,7 @@ PROJECTOR = next(c for c in APP_CONTROLS if c.url == "projector")
 
 def projector_toggle() -> bool:
     """Every figure's fonts and lines grow by charts.PROJECTOR_SCALE and sequential colour scales turn
-    high-contrast (figures.style.scaled). Kept in the link through the same codec as every control."""
+    high-contrast (figures.projector.scaled). Kept in the link through the same codec as every control."""
     if PROJECTOR.key not in st.session_state:
         st.session_state[PROJECTOR.key] = st.query_params.get(PROJECTOR.url) == encode(PROJECTOR, True)
     on = st.sidebar.toggle(PROJECTOR.label, key=PROJECTOR.key, help="Large fonts, thick lines and a high-contrast "

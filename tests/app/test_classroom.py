@@ -72,11 +72,11 @@ def test_a_bad_step_is_a_one_line_notice():
 
 
 def test_projector_scale_raises_every_font_in_a_figure():
-    from seqviz.figures import style
+    from seqviz.figures import projector
     from seqviz.figures.attention import head_heatmap
 
     fig = head_heatmap([[0.5, 0.5], [0.2, 0.8]], ["a", "b"], ["c", "d"], "t")
-    big = json.loads(style.scaled(fig, 1.5).to_json())
+    big = json.loads(projector.scaled(fig, 1.5).to_json())
     small = json.loads(fig.to_json())
     assert big["layout"]["font"]["size"] == 1.5 * small["layout"]["font"]["size"]
     assert big["layout"]["coloraxis"]["colorscale"] != small["layout"]["coloraxis"]["colorscale"]

@@ -471,7 +471,7 @@ def test_score_steps_share_one_scale_per_quantity_and_print_every_number():
 
 def test_vector_heatmap_rows_of_eight_and_scaled_figures_grow():
     from seqviz.figures.matrices import vector_heatmap
-    from seqviz.figures.style import scaled
+    from seqviz.figures.projector import scaled
 
     fig = vector_heatmap(np.arange(20, dtype=float), "x", fmt=".0f", zrange=(-20, 20))
     figure = spec(fig)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from seqviz.figures import positional as pos
-from seqviz.figures import rnn, style
+from seqviz.figures import projector, rnn, style
 from seqviz.figures.matrices import matrix_heatmap, score_steps
 from tests.helpers import softmax_rows
 
@@ -18,7 +18,7 @@ PROTANOPIA = np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.0
 DEUTERANOPIA = np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
                          [-0.011820, 0.042940, 0.968881]])
 VISIONS = {"normal": np.eye(3), "protanopia": PROTANOPIA, "deuteranopia": DEUTERANOPIA}
-SEQUENTIAL = [style.ATTENTION_COLORSCALE, style.SALIENCY_COLORSCALE, style.HIGH_CONTRAST]
+SEQUENTIAL = [style.ATTENTION_COLORSCALE, style.SALIENCY_COLORSCALE, projector.HIGH_CONTRAST]
 
 
 def srgb(color: str) -> np.ndarray:
@@ -112,10 +112,10 @@ def test_sequential_scales_run_monotonically_in_lightness(name, vision):
 
 
 def test_projector_scale_runs_light_to_dark_and_reaches_the_figure():
-    lightness = [color[0] for color in seen(style.colorscale(style.HIGH_CONTRAST), "normal")]
+    lightness = [color[0] for color in seen(style.colorscale(projector.HIGH_CONTRAST), "normal")]
     assert (np.diff(lightness) < 0).all() and lightness[0] > 90 and lightness[-1] < 10
-    fig = style.scaled(rnn.alignment_heatmap(softmax_rows((3, 4)), TOKENS[:4], TOKENS[:3], "a"), 1.5)
-    assert fig.to_plotly_json()["layout"]["coloraxis"]["colorscale"] == style.colorscale(style.HIGH_CONTRAST)
+    fig = projector.scaled(rnn.alignment_heatmap(softmax_rows((3, 4)), TOKENS[:4], TOKENS[:3], "a"), 1.5)
+    assert fig.to_plotly_json()["layout"]["coloraxis"]["colorscale"] == style.colorscale(projector.HIGH_CONTRAST)
 
 
 @pytest.mark.parametrize("vision", list(VISIONS))
@@ -132,7 +132,7 @@ def test_diverging_ends_stay_apart_under_colour_blindness(vision):
 
 def test_no_figure_carries_a_streamlit_placeholder_colour():
     figures = [make() for make in SIGNED_FIGURES.values()]
-    figures.append(style.scaled(rnn.alignment_heatmap(softmax_rows((3, 4)), TOKENS[:4], TOKENS[:3], "a"), 1.5))
+    figures.append(projector.scaled(rnn.alignment_heatmap(softmax_rows((3, 4)), TOKENS[:4], TOKENS[:3], "a"), 1.5))
     for fig in figures:
         spec = fig.to_plotly_json()
         text = json.dumps({"data": spec["data"], "layout": spec["layout"] | {"template": None}}, default=str)

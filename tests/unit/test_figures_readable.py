@@ -1,15 +1,15 @@
-"""The last pass over every figure (figures/readable.py through style.scaled): titles, legends, log axes, modebar."""
+"""The last pass over every figure (figures/readable.py through projector.scaled): titles, legends, log axes, modebar."""
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from seqviz.figures import rnn, style
+from seqviz.figures import projector, rnn, style
 from seqviz.figures.positional import wavelength_chart
 from seqviz.figures.readable import COLUMN_PX, MODEBAR_PX, readable, visible_length, wrap_visible
 
 
 def shown(fig, factor=1.0) -> dict:
-    return style.scaled(fig, factor).to_plotly_json()["layout"]
+    return projector.scaled(fig, factor).to_plotly_json()["layout"]
 
 
 def test_wrap_keeps_words_and_counts_what_a_reader_sees():
@@ -72,6 +72,6 @@ def test_every_figure_gets_a_short_modebar_and_automargin():
 def test_scaled_leaves_the_builders_figure_alone():
     fig = go.Figure(go.Scatter(y=[1]), layout=style.base_layout("t"))
     before = fig.to_plotly_json()
-    style.scaled(fig, 1.5)
-    style.scaled(fig, 1.0)
+    projector.scaled(fig, 1.5)
+    projector.scaled(fig, 1.0)
     assert fig.to_plotly_json() == before
