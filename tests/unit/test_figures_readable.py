@@ -1,4 +1,4 @@
-"""The last pass over every figure (figures/readable.py through projector.scaled): titles, legends, log axes, modebar."""
+"""The last pass over every figure (figures/readable.py via projector.scaled): titles, legends, log axes, modebar."""
 import numpy as np
 import plotly.graph_objects as go
 import pytest
