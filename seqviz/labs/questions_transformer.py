@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from seqviz.inputs import prepare_source
-from seqviz.labs import attention, claims, compute, compute_reading, positional
+from seqviz.labs import attention, attention_claims, compute, compute_reading, positional
 from seqviz.labs.questions import (
     Answer,
     Context,
@@ -70,7 +70,8 @@ def step7(ctx: Context) -> list[Answer]:
     ex = explored(ctx)
     rows, reads, keys = ex.axes(kind)
     pattern = ex.patterns[kind][layer, head]  # [q, k]: the head the preset opens below the model view
-    row = next((claims.find_token(rows, w) for w in LINK_WORDS if claims.find_token(rows, w) is not None), None)
+    found_rows = (attention_claims.find_token(rows, w) for w in LINK_WORDS)
+    row = next((r for r in found_rows if r is not None), None)
     if row is None:
         row = confident_word(pattern, rows)
     answers = []
@@ -97,9 +98,10 @@ def step7(ctx: Context) -> list[Answer]:
     prompt = "Predict: which encoder head looks most at the previous word (the largest mean weight just below the " \
              "diagonal)?"
     if len(src) >= 3:
-        found = claims.previous_token_head(pats)
+        found = attention_claims.previous_token_head(pats)
         answers.append(Answer(7, 2, "choice", "predict", prompt, head_label(found.layer, found.head), choices=heads,
-                              why=claims.previous_token_claim(found),  # the step's own claim, tested both ways
+                              # the step's own claim, tested both ways
+                              why=attention_claims.previous_token_claim(found),
                               plot=Plot("model_view", dict(patterns={"encoder self": pats},
                                                            tokens={"encoder self": (src, src)})),
                               at={"layer": found.layer, "head": found.head}))

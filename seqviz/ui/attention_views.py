@@ -13,7 +13,7 @@ import streamlit as st
 from seqviz import figures, notebook
 from seqviz.figures import style
 from seqviz.figures.matrices import score_steps, vector_heatmap
-from seqviz.labs import claims
+from seqviz.labs import attention_claims
 from seqviz.labs.attention import (
     attention_rollout,
     head_average,
@@ -59,7 +59,7 @@ def translation_chips(ex, beam: int) -> None:
     st.markdown(f"**Translation:** {html.escape(ex.translation) or '(empty)'}", unsafe_allow_html=True)
     left, right = st.columns([3, 2])
     left.markdown("".join(chips), unsafe_allow_html=True)
-    right.caption(as_text(claims.confidence_note(ex.probs)))
+    right.caption(as_text(attention_claims.confidence_note(ex.probs)))
     if beam > 1 and ex.candidates:
         st.caption(f"Beam search (width {beam}) finished with these candidates; it keeps the best score, "
                    "log p divided by length^0.6 (so long translations are not punished for every extra word).")
@@ -99,8 +99,8 @@ def model_view_tab(ex, n_layers: int, n_heads: int) -> None:
                "The red frame is the head shown below: click another tile to open it.")
     fig = figures.model_view(ex.patterns, ex.tokens, selected=(s["kind"], s["layer"], s["head"]))
     show_wide(fig, key="attn_model_view", on_select="rerun", selection_mode="points")
-    claim(claims.previous_token_claim(claims.previous_token_head(ex.patterns["encoder self"])))
-    claim(claims.sharpest_claim(claims.sharpest_head(ex.patterns["cross"])))
+    claim(attention_claims.previous_token_claim(attention_claims.previous_token_head(ex.patterns["encoder self"])))
+    claim(attention_claims.sharpest_claim(attention_claims.sharpest_head(ex.patterns["cross"])))
     kind, layer, head = selectors(n_layers, n_heads)
     rows, inputs, keys = ex.axes(kind)
     pattern = ex.patterns[kind][layer, head]  # [q, k]
@@ -108,7 +108,7 @@ def model_view_tab(ex, n_layers: int, n_heads: int) -> None:
     title = f"{LABELS[kind]} · layer {layer} · head {head}"
     show_wide(figures.head_heatmap(pattern, rows, keys, title, q_inputs=reads, row_title=ROW_TITLE[kind],
                                      key_title=KEY_TITLE[kind]), key="attn_head_heatmap")
-    claim(f"Layer {layer} head {head}: " + claims.head_claim(pattern, rows, keys, kind))
+    claim(f"Layer {layer} head {head}: " + attention_claims.head_claim(pattern, rows, keys, kind))
     st.caption(style.TOKEN_NOTE)
     with st.container(key="attn_lines_scroll"):
         st.html("<style>.st-key-attn_lines_scroll{overflow-x:auto}</style>")
@@ -145,8 +145,8 @@ def decoding_tab(ex, n_layers: int, n_heads: int) -> None:
     show_wide(fig, key="attn_animation")
     shown = ex.patterns["cross"][layer].mean(0) if head == ALL else ex.patterns["cross"][layer, head]
     rows, _, keys = ex.axes("cross")
-    claim(claims.cross_claim(shown, keys, rows))
-    claim(claims.mask_claim(ex.patterns["decoder self"]))
+    claim(attention_claims.cross_claim(shown, keys, rows))
+    claim(attention_claims.mask_claim(ex.patterns["decoder self"]))
     st.caption(style.TOKEN_NOTE)
     steps = ex.trace.meta.get("steps") or []
     if steps:
@@ -205,7 +205,7 @@ def qkv_tab(loaded, ex, n_layers: int, n_heads: int) -> None:
                 key="attn_qkv_z")
     show_wide(vector_heatmap(w["output"], f"the head's output: its share of Concat(heads)·W_O, {d_model} numbers",
                                fmt=".1f", zrange=ranges["output"]), key="attn_qkv_out")
-    claim(claims.qkv_claim(claims.qkv_error(w["q"], w["K"], w["V"], w["softmax"],
+    claim(attention_claims.qkv_claim(attention_claims.qkv_error(w["q"], w["K"], w["V"], w["softmax"],
                                             ex.trace.get(kind, layer, "z")[head, query], w["mask"])))
 
 

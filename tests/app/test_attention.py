@@ -360,21 +360,21 @@ def plain(text):
 
 
 def test_each_view_prints_its_claim_computed_from_the_trace(env):
-    from seqviz.labs import claims
+    from seqviz.labs import attention_claims
 
     ex = expected(env)
     at = run("I am eating", view="Model view", kind="encoder self", layer="1", head="2")
     rows, _, keys = ex.axes("encoder self")
-    want = claims.head_claim(ex.patterns["encoder self"][1, 2], rows, keys, "encoder self")
+    want = attention_claims.head_claim(ex.patterns["encoder self"][1, 2], rows, keys, "encoder self")
     texts = [plain(c.value) for c in at.caption]
     assert any(t.endswith("Layer 1 head 2: " + want) for t in texts), texts
-    assert any(claims.previous_token_claim(claims.previous_token_head(ex.patterns["encoder self"])) in t
-               for t in texts)
+    previous = attention_claims.previous_token_head(ex.patterns["encoder self"])
+    assert any(attention_claims.previous_token_claim(previous) in t for t in texts)
     assert any(f"largest probability here is {max(ex.probs):.0%}" in t for t in texts)
     at = run("I am eating", view="Decoding")
     rows, _, keys = ex.axes("cross")
     last = ex.patterns["cross"].shape[0] - 1
-    want = claims.cross_claim(ex.patterns["cross"][last].mean(0), keys, rows)
+    want = attention_claims.cross_claim(ex.patterns["cross"][last].mean(0), keys, rows)
     texts = [plain(c.value) for c in at.caption]
     assert any(t.endswith(want) for t in texts) and any("no step looks at a word" in t for t in texts)
     at = run("I am eating", view="QKV walkthrough")

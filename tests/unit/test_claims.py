@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from seqviz.labs import attention_claims as A
 from seqviz.labs import claims as C
 from seqviz.labs.positional import Settings, closest_claim, explore, speed_claim
 from seqviz.labs.positional_model import Shuffle, offset_claim, order_claim
@@ -80,14 +81,14 @@ def test_gradient_claim_names_falling_and_rising_curves():
 def test_qkv_error_matches_the_formula_and_catches_a_wrong_trace():
     rng = np.random.default_rng(0)
     q, K, V = rng.normal(size=4), rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
-    w = C.softmax(K @ q / 2.0)
-    errors = C.qkv_error(q, K, V, w, w @ V)
-    assert max(errors) < 1e-12 and "The figure is the formula" in C.qkv_claim(errors)
-    bad = C.qkv_error(q, K, V, np.full(5, 0.2), w @ V)
-    assert bad[0] > 0.01 and "is not the formula" in C.qkv_claim(bad)
+    w = A.softmax(K @ q / 2.0)
+    errors = A.qkv_error(q, K, V, w, w @ V)
+    assert max(errors) < 1e-12 and "The figure is the formula" in A.qkv_claim(errors)
+    bad = A.qkv_error(q, K, V, np.full(5, 0.2), w @ V)
+    assert bad[0] > 0.01 and "is not the formula" in A.qkv_claim(bad)
     mask = np.array([1, 1, 0, 0, 0])
-    masked = C.softmax(np.where(mask > 0, K @ q / 2.0, -np.inf))
-    assert max(C.qkv_error(q, K, V, masked, masked @ V, mask)) < 1e-12
+    masked = A.softmax(np.where(mask > 0, K @ q / 2.0, -np.inf))
+    assert max(A.qkv_error(q, K, V, masked, masked @ V, mask)) < 1e-12
 
 
 def test_previous_token_head_is_found_and_judged_both_ways():
@@ -95,41 +96,41 @@ def test_previous_token_head_is_found_and_judged_both_ways():
     shifted = np.eye(6, k=-1)
     shifted[0, 0] = 1
     patterns[1, 2] = 0.8 * shifted + 0.2 / 6
-    found = C.previous_token_head(patterns)
+    found = A.previous_token_head(patterns)
     assert (found.layer, found.head) == (1, 2) and found.score == pytest.approx(0.8 + 0.2 / 6)
-    assert "layer 1 head 2 is a previous-word head" in C.previous_token_claim(found)
-    flat = C.previous_token_head(np.full((1, 2, 6, 6), 1 / 6))
-    assert "No encoder self-attention head prefers" in C.previous_token_claim(flat)
+    assert "layer 1 head 2 is a previous-word head" in A.previous_token_claim(found)
+    flat = A.previous_token_head(np.full((1, 2, 6, 6), 1 / 6))
+    assert "No encoder self-attention head prefers" in A.previous_token_claim(flat)
 
 
 def test_link_head_both_ways_and_missing_words():
     rows, keys = ["▁le", "▁chat", "il"], ["▁the", "▁cat", "▁it"]
     patterns = np.full((2, 2, 3, 3), 1 / 3)
     patterns[1, 0, 2] = [0.05, 0.05, 0.9]
-    found = C.link_head(patterns, rows, keys, "il", "it")
+    found = A.link_head(patterns, rows, keys, "il", "it")
     assert (found.layer, found.head, round(found.score, 2)) == (1, 0, 0.9)
-    assert "layer 1 head 0: writing “il” puts 90%" in C.link_claim(found, "il", "it")
-    weak = C.link_head(patterns, rows, keys, "chat", "cat")
-    assert "No cross-attention head links" in C.link_claim(weak, "chat", "cat")
-    assert C.link_head(patterns, rows, keys, "chien", "dog") is None
-    assert "not in this sentence" in C.link_claim(None, "chien", "dog")
+    assert "layer 1 head 0: writing “il” puts 90%" in A.link_claim(found, "il", "it")
+    weak = A.link_head(patterns, rows, keys, "chat", "cat")
+    assert "No cross-attention head links" in A.link_claim(weak, "chat", "cat")
+    assert A.link_head(patterns, rows, keys, "chien", "dog") is None
+    assert "not in this sentence" in A.link_claim(None, "chien", "dog")
 
 
 def test_mask_and_cross_claims_both_ways():
     causal = softmax_rows((2, 2, 4, 4), causal=True)
-    assert C.mask_leak(causal) == 0 and "no step looks at a word" in C.mask_claim(causal)
-    assert "the mask is not working" in C.mask_claim(softmax_rows((1, 1, 4, 4)))
+    assert A.mask_leak(causal) == 0 and "no step looks at a word" in A.mask_claim(causal)
+    assert "the mask is not working" in A.mask_claim(softmax_rows((1, 1, 4, 4)))
     src, written = ["▁a", "▁b", "▁c"], ["▁x", "▁y", "▁z"]
     moving = np.eye(3) * 0.9 + 0.1 / 3
-    assert C.cross_moves(moving) == 3 and "moves over 3 of the 3" in C.cross_claim(moving, src, written)
+    assert A.cross_moves(moving) == 3 and "moves over 3 of the 3" in A.cross_claim(moving, src, written)
     still = np.tile([0.8, 0.1, 0.1], (3, 1))
-    assert "does not move" in C.cross_claim(still, src, written)
+    assert "does not move" in A.cross_claim(still, src, written)
 
 
 def test_confidence_note_both_ways():
-    assert "largest probability here is 91%" in C.confidence_note([0.91, 0.88])
-    assert "reaches 99%, above it" in C.confidence_note([0.99, 0.5])
-    assert C.confidence_note([]) == ""
+    assert "largest probability here is 91%" in A.confidence_note([0.91, 0.88])
+    assert "reaches 99%, above it" in A.confidence_note([0.99, 0.5])
+    assert A.confidence_note([]) == ""
 
 
 def test_reference_claim_scores_and_names_exact_matches():
@@ -179,22 +180,22 @@ def test_head_claim_both_ways():
     rows = keys = ["▁we", "▁eat", "▁the", "▁the"]
     previous = np.eye(4, k=-1) * 0.9 + 0.1 / 4
     previous[0] = 0.25
-    text = C.head_claim(previous, rows, keys, "encoder self")
+    text = A.head_claim(previous, rows, keys, "encoder self")
     assert "3 of its 4 rows put at least 50%" in text and "“eat” → “we” 92%; “the” → “eat” 92%;" in text
     assert "previous token: " in text
-    flat = C.head_claim(np.full((4, 4), 0.25), rows, keys, "cross")
+    flat = A.head_claim(np.full((4, 4), 0.25), rows, keys, "cross")
     assert "No row puts half" in flat and "previous" not in flat
     with pytest.raises(ValueError):
-        C.head_claim(np.full((3, 4), 0.25), rows, keys, "cross")
+        A.head_claim(np.full((3, 4), 0.25), rows, keys, "cross")
 
 
 def test_sharpest_head_both_ways():
     patterns = np.full((2, 2, 3, 3), 1 / 3)
     patterns[0, 1] = np.eye(3) * 0.9 + 0.1 / 3
-    found = C.sharpest_head(patterns)
+    found = A.sharpest_head(patterns)
     assert (found.layer, found.head) == (0, 1) and "layer 0 head 1: each row puts on average 93%" in \
-        C.sharpest_claim(found)
-    assert "No cross-attention head focuses" in C.sharpest_claim(C.sharpest_head(np.full((1, 2, 3, 3), 1 / 3)))
+        A.sharpest_claim(found)
+    assert "No cross-attention head focuses" in A.sharpest_claim(A.sharpest_head(np.full((1, 2, 3, 3), 1 / 3)))
 
 
 def test_whole_word_joins_the_pieces_of_a_word():

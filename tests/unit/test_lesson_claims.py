@@ -20,6 +20,7 @@ from seqviz.figures import compute_text as compute_claims
 from seqviz.figures import gradients_text as gradient_claims
 from seqviz.figures.rnn import reading_animation
 from seqviz.figures.style import decode_array
+from seqviz.labs import attention_claims as A
 from seqviz.labs import claims as C
 from seqviz.labs import compute as compute_lab
 from seqviz.labs import compute_reading as reading
@@ -145,8 +146,8 @@ def test_step_6_the_walkthrough_is_softmax_of_qk_over_root_d_times_v(models):
     holds(6, np.allclose(reference, t.get(kind, layer, "z")[head], atol=1e-5), "the head's z is not SDPA's")
     for query in range(len(ex.axes(kind)[0])):
         w = qkv_walkthrough(loaded, t, kind, layer, head, query)
-        errors = C.qkv_error(w["q"], w["K"], w["V"], w["softmax"], t.get(kind, layer, "z")[head, query], w["mask"])
-        holds(6, max(errors) < 1e-4, f"query {query}: {C.qkv_claim(errors)}")
+        errors = A.qkv_error(w["q"], w["K"], w["V"], w["softmax"], t.get(kind, layer, "z")[head, query], w["mask"])
+        holds(6, max(errors) < 1e-4, f"query {query}: {A.qkv_claim(errors)}")
 
 
 def test_step_7_the_named_heads_do_what_the_step_says(models):
@@ -155,14 +156,14 @@ def test_step_7_the_named_heads_do_what_the_step_says(models):
     rows, _, keys = ex.axes(p["kind"])
     pattern = ex.patterns[p["kind"]][p["layer"], p["head"]]
     for french, english in (("il", "it"), ("chat", "cat")):
-        i, j = C.find_token(rows, french), C.find_token(keys, english)
+        i, j = A.find_token(rows, french), A.find_token(keys, english)
         weight = pattern[i, j] if i is not None and j is not None else 0.0
         holds(7, weight >= C.LINK_MIN, f"layer {p['layer']} head {p['head']}: writing “{french}” puts {weight:.0%} "
               f"on “{english}” (the step needs at least {C.LINK_MIN:.0%})")
-    found = C.previous_token_head(ex.patterns["encoder self"])
-    holds(7, found.score >= C.PREVIOUS_FACTOR * found.baseline, C.previous_token_claim(found))
+    found = A.previous_token_head(ex.patterns["encoder self"])
+    holds(7, found.score >= A.PREVIOUS_FACTOR * found.baseline, A.previous_token_claim(found))
     src = ex.axes("encoder self")[0]
-    no_link = C.link_head(ex.patterns["encoder self"], src, src, "it", "cat")
+    no_link = A.link_head(ex.patterns["encoder self"], src, src, "it", "cat")
     holds(7, no_link is not None and no_link.score < C.LINK_MIN,
           "an encoder head now links “it” to “cat”: the step says none does")
 
@@ -180,11 +181,11 @@ def test_step_8_low_dimensions_fast_and_no_order_without_pe(models):
 def test_step_9_the_decoder_is_masked_and_cross_attention_moves(models):
     p = step(9).params
     ex = explore(models("transformer"), p["sentence"])
-    holds(9, C.mask_leak(ex.patterns["decoder self"]) <= C.MASK_TOL, C.mask_claim(ex.patterns["decoder self"]))
+    holds(9, A.mask_leak(ex.patterns["decoder self"]) <= A.MASK_TOL, A.mask_claim(ex.patterns["decoder self"]))
     cross = ex.patterns["cross"]
     holds(9, np.allclose(cross.sum(-1), 1, atol=1e-5), "cross-attention rows do not sum to 1")
     shown = cross[-1].mean(0)  # the Decoding view opens on the last layer, all heads
-    holds(9, C.cross_moves(shown) >= MIN_MOVES, f"the peak visits {C.cross_moves(shown)} source tokens")
+    holds(9, A.cross_moves(shown) >= MIN_MOVES, f"the peak visits {A.cross_moves(shown)} source tokens")
 
 
 # ---------------------------------------------------------------- steps 2 and 10: the gradients and compute pages

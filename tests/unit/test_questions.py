@@ -12,7 +12,7 @@ import pytest
 from seqviz.checkpoints import load_checkpoint
 from seqviz.figures.questions import final_frame, question_figure
 from seqviz.labs import questions as q
-from seqviz.labs.claims import previous_token_scores
+from seqviz.labs.attention_claims import previous_token_scores
 from seqviz.labs.questions_transformer import head_label
 from seqviz.lesson import CAT, LESSON
 from tests.conftest import SHIPPED, shipped_available
