@@ -1,7 +1,8 @@
 """Claims are computed (DESIGN §3): every sentence the RNN page and the lesson state about a figure is written
 here (the Transformer heads' claims are in attention_claims.py), from the same arrays the figure draws. Each
-function returns the claim when the numbers bear it out and a different, honest sentence when they do not; `tests/unit/test_claims.py` feeds both cases and
-`tests/unit/test_lesson_claims.py` runs them on the shipped models.
+function returns the claim when the numbers bear it out and a different, honest sentence when they do not;
+`tests/unit/test_claims.py` feeds both cases and `tests/unit/test_lesson_claims.py` runs them on the shipped
+models.
 
 numpy only (no torch, no Streamlit), so a figure's caption and its test read the same arrays.
 """
