@@ -13,23 +13,14 @@ from seqviz.inputs import InputError
 from seqviz.labs import positional as lab
 from seqviz.labs import positional_model as model_lab
 from seqviz.pages import POSITIONAL_BASES as BASES
+from seqviz.ui import positional_runs as runs
 from seqviz.ui.charts import show_plotly
-from seqviz.ui.models import available, load_cached, load_model, no_checkpoints_message
+from seqviz.ui.models import available, load_model, no_checkpoints_message
 from seqviz.ui.sentence import clip_input, shared_sentence
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror, restore
 
 ROW_LABELS = {"average": "average blocks", "stride": "every n-th row"}
-
-
-def default_dims(d: int) -> list[int]:
-    q = 2 * (d // 8)
-    return sorted({0, 1, q, q + 1, d - 2, d - 1} & set(range(d)))
-
-
-@st.cache_data(max_entries=32, ttl="2h", show_spinner=False)
-def cached_explore(settings: lab.Settings) -> lab.Explored:
-    return lab.explore(settings)
 
 
 def fmt(x: float) -> str:
@@ -54,7 +45,7 @@ def formula_section() -> None:
     st.session_state["pos_p"] = min(st.session_state.get("pos_p", 0), L - 1)
     st.session_state["pos_k"] = min(st.session_state.get("pos_k", 5), max(1, L - 1))
     if "pos_dims" not in st.session_state:  # no link asked for dimensions: a spread that depends on d
-        st.session_state["pos_dims"] = default_dims(d)
+        st.session_state["pos_dims"] = list(runs.default_dims(d))
     st.session_state["pos_dims"] = [x for x in st.session_state["pos_dims"] if x < d][: lab.MAX_DIMS]
     c = st.columns([2, 2, 5])
     p = c[0].slider("Position p", 0, max(1, L - 1), key="pos_p", disabled=L < 2)
@@ -63,8 +54,7 @@ def formula_section() -> None:
                             help="Even dimensions are sines, odd ones cosines (interleaved layout).")
     mirror("positional", only=("d", "L", "base", "layout", "rows", "p", "k", "dims"))  # a fragment rerun
 
-    s = lab.Settings(d_model=d, length=L, base=float(base), layout=layout, p=p, k=k, dims=tuple(dims), rows=rows)
-    e = cached_explore(s)
+    e = runs.cached_explore(int(d), int(L), float(base), layout, int(p), int(k), tuple(int(x) for x in dims), rows)
     if e.notes:
         st.info("Downsampled so the page stays quick (a screen cannot show more): " + " ".join(e.notes),
                 icon=":material/compress:")
@@ -118,32 +108,6 @@ def formula_section() -> None:
         st.caption(as_text(lab.closest_claim(e.sweep_dims, e.sweep, L)))  # from the sweep the chart draws
 
 
-@st.cache_data(max_entries=8, ttl="2h", show_spinner="Reading what training recorded about its corpus…")
-def cached_facts(path: str, mtime: float) -> model_lab.TrainingFacts:
-    loaded = load_cached(path, mtime)
-    return model_lab.training_facts(loaded.card, loaded.tokenizer, loaded.model.config.max_len,
-                                    directory=loaded.path.parent)
-
-
-@st.cache_data(max_entries=32, ttl="2h", show_spinner=False)
-def cached_inputs(path: str, mtime: float, sentence: str) -> model_lab.ModelInputs:
-    loaded = load_cached(path, mtime)
-    return model_lab.model_inputs(loaded.model, loaded.tokenizer, sentence)
-
-
-@st.cache_data(max_entries=32, ttl="2h", show_spinner="Running the encoder on the sentence and a shuffled copy…")
-def cached_shuffle(path: str, mtime: float, sentence: str, seed: int) -> model_lab.Shuffle:
-    loaded = load_cached(path, mtime)
-    return model_lab.shuffle_experiment(loaded.model, loaded.tokenizer, sentence, seed)
-
-
-@st.cache_data(max_entries=8, ttl="2h", show_spinner="Measuring every encoder head over the test sentences…")
-def cached_profile(path: str, mtime: float, sentences: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-    loaded = load_cached(path, mtime)
-    return (model_lab.offset_profile(loaded.model, loaded.tokenizer, list(sentences)),
-            model_lab.offset_profile(loaded.model, loaded.tokenizer, list(sentences), pe_on=False))
-
-
 def model_section() -> None:
     st.header("On the trained Transformer", divider="gray")
     paths = {p.stem: p for p in available("transformer")}
@@ -165,14 +129,14 @@ def model_section() -> None:
     path, mtime = str(paths[name]), paths[name].stat().st_mtime
     text = clip_input(sentence)
     try:
-        inputs = cached_inputs(path, mtime, text)
+        inputs = runs.cached_inputs(path, mtime, text)
     except InputError as err:
         st.info(str(err), icon=":material/edit:")
         return
     if inputs.dropped:
         st.warning(f"The sentence is longer than the model's limit of {inputs.table.shape[0]} tokens: the last "
                    f"{inputs.dropped} tokens were dropped.")
-    facts = cached_facts(path, mtime)
+    facts = runs.cached_facts(path, mtime)
     d = inputs.embed.shape[1]
 
     real, order = st.tabs([":material/input: What enters layer 1", ":material/shuffle: Order without PE"])
@@ -200,7 +164,7 @@ def model_section() -> None:
                        "here); positions up to max_len are shown.")
         show_plotly(figs.model_table_figure(inputs.table, n, facts.longest_source), key="pos_table")
     with order:
-        result = cached_shuffle(path, mtime, text, int(seed))
+        result = runs.cached_shuffle(path, mtime, text, int(seed))
         st.markdown("Original: `" + " ".join(result.tokens).replace("`", "'") + "`  \nShuffled: `"
                     + " ".join(result.shuffled_tokens).replace("`", "'") + "`  (</s> stays last; one sentence, "
                     "no padding)")
@@ -218,7 +182,7 @@ def model_section() -> None:
         st.caption("PE is switched off by a hook edit on `encoder.hook_pos` (zeros), so the shared model is never "
                    "changed.")
         st.caption(as_text(model_lab.order_claim(result)))  # what these four translations show
-        on, off = cached_profile(path, mtime, tuple(facts.sentences))
+        on, off = runs.cached_profile(path, mtime, tuple(facts.sentences))
         st.caption(f"Averaged over {len(facts.sentences)} sentences ({facts.note}); padding is never a query or "
                    "a key.")
         st.caption(as_text(model_lab.offset_claim(on, off, lab.OFFSETS)))  # from the profile the figure draws

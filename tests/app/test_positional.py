@@ -164,3 +164,33 @@ def test_hostile_sentences_do_not_crash(env):
 def test_the_formula_half_works_without_checkpoints(tmp_path, monkeypatch):
     monkeypatch.setenv("SEQVIZ_CHECKPOINTS", str(tmp_path))  # the error itself: tests/app/test_no_checkpoints.py
     titled(run(d=8, L=10), "PE matrix")
+
+
+def test_a_warmed_cache_serves_the_page(env, monkeypatch):
+    """ui/positional_runs is what the server's warm-up calls: computed there with the default link's arguments,
+    the page finds every result in the cache (the labs are made to fail, so a recomputation would show)."""
+    from seqviz.inputs import DEFAULT_SENTENCE, clip_text
+    from seqviz.ui import positional_runs as runs
+
+    path = env / "transformer.safetensors"
+    key, mtime = str(path), path.stat().st_mtime
+    sentence = clip_text(DEFAULT_SENTENCE).text
+    for cached in (runs.cached_explore, runs.cached_inputs, runs.cached_facts, runs.cached_shuffle,
+                   runs.cached_profile):
+        cached.clear()  # what earlier tests' pages cached must not answer for the warm-up
+    runs.cached_explore(128, 100, 10000.0, "interleaved", 10, 5, runs.default_dims(128), "average")
+    runs.cached_inputs(key, mtime, sentence)
+    facts = runs.cached_facts(key, mtime)
+    runs.cached_shuffle(key, mtime, sentence, 0)
+    runs.cached_profile(key, mtime, tuple(facts.sentences))
+
+    def recomputed(*_args, **_kwargs):
+        raise AssertionError("recomputed: the page's arguments differ from the warm-up's")
+
+    for module, name in [(lab, "explore"), (model_lab, "model_inputs"), (model_lab, "training_facts"),
+                         (model_lab, "shuffle_experiment"), (model_lab, "offset_profile")]:
+        monkeypatch.setattr(module, name, recomputed)
+    at = run()
+    titled(at, "PE matrix")
+    titled(at, "Mean attention by relative offset")
+    assert runs.default_dims(8) == (0, 1, 2, 3, 6, 7) and runs.default_dims(2) == (0, 1)
