@@ -8,9 +8,7 @@ answer come from one array. Steps 1–5 (RNN pages) are here, steps 6–10 (Tran
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -18,123 +16,29 @@ import numpy as np
 
 from seqviz.inputs import InputError
 from seqviz.labs import gradients, rnn
-from seqviz.lesson import LESSON
+from seqviz.labs.questions_base import (
+    KINDS,
+    MODES,
+    Answer,
+    Context,
+    Plot,
+    confident_word,
+    feedback,
+    is_whole,
+    named,
+    preset,
+    real_words,
+    skipped,
+    whole_word,
+    word,
+    word_choices,
+)
+from seqviz.labs.questions_transformer import STEPS_6_10, explored
 
-KINDS = ("number", "choice", "explain")
-MODES = ("predict", "read", "explain")  # predict: the figure stays hidden until answered
-
-
-@dataclass(frozen=True)
-class Plot:
-    """The figure that shows an answer: `builder` names a function of seqviz.figures.questions.BUILDERS."""
-    builder: str
-    args: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Answer:
-    """One question on one sentence, with its answer from the model (None for an explain question)."""
-    step: int  # 1-based lesson step
-    n: int  # 1-based position within the step
-    kind: str  # number | choice | explain
-    mode: str  # predict | read | explain
-    prompt: str
-    value: float | str | None = None
-    tolerance: float = 0.0  # numbers: |given − value| <= tolerance counts as right
-    fmt: str = "{:g}"  # how the number is written in feedback
-    choices: tuple[str, ...] = ()
-    why: str = ""  # one sentence with the model's number: the feedback for right and wrong alike
-    model_answer: str = ""  # explain questions
-    meaningless: str | None = None  # why this sentence cannot ask it (then value is None)
-    plot: Plot | None = None
-    at: dict[str, int] = field(default_factory=dict)  # where in the figure the answer sits (row, col, t, ...)
-
-    @property
-    def graded(self) -> bool:
-        return self.kind != "explain"
-
-    @property
-    def shown(self) -> str:
-        """The answer as the feedback writes it."""
-        if self.value is None:
-            return ""
-        return self.fmt.format(self.value) if self.kind == "number" else str(self.value)
-
-    def check(self, given: Any) -> bool | None:
-        """True / False for a graded question with an answer; None when there is nothing to mark."""
-        if not self.graded or self.value is None or given is None or given == "":
-            return None
-        if self.kind == "choice":
-            return str(given) == str(self.value)
-        try:
-            number = float(str(given).replace(",", "").strip())
-        except ValueError:
-            return False
-        return math.isfinite(number) and abs(number - float(self.value)) <= self.tolerance + 1e-9
-
-
-def feedback(answer: Answer, given: Any, show_answer: bool = True) -> tuple[str, str]:
-    """(status, text) for a submitted answer: status is right | wrong | unmarked. A wrong answer gets the right
-    one and the why sentence (or only a nudge when the teacher hides answers); a right one gets the same sentence."""
-    verdict = answer.check(given)
-    if verdict is None:
-        return "unmarked", answer.model_answer if show_answer else "Compare your answer with your neighbour's."
-    if verdict:
-        return "right", f"Right: {answer.shown}. {answer.why}"
-    if not show_answer:
-        return "wrong", "Not yet: look at the figure again and try once more."
-    return "wrong", f"Not quite: the answer is {answer.shown}. {answer.why}"
-
-
-@dataclass
-class Context:
-    """The current sentence and a loader of the shipped models (name -> seqviz.checkpoints.Loaded)."""
-    sentence: str
-    load: Callable[[str], Any]
-    settings: dict = field(default_factory=dict)  # the page's current controls, over the step's preset
-    memo: dict = field(default_factory=dict)
-
-    def params(self, step: int) -> dict:
-        """The step's preset (its query parameters) with the page's current settings laid over it."""
-        return {**preset(step), **self.settings}
-
-    def once(self, key: tuple, compute: Callable[[], Any]) -> Any:
-        if key not in self.memo:
-            self.memo[key] = compute()
-        return self.memo[key]
-
-    def rnn_run(self, name: str) -> rnn.RNNRun:
-        return self.once(("rnn", name), lambda: rnn.analyse(self.load(name), self.sentence))
-
-
-def preset(step: int) -> dict:
-    """The step's query parameters (the lesson's preset), 1-based."""
-    return dict(LESSON[step - 1].params)
-
-
-def word(token: str) -> str:
-    """A piece as a student reads it: '▁cat' -> 'cat'; '</s>' stays."""
-    return token.replace("▁", "").strip() or token
-
-
-def token_choices(tokens: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(word(t) for t in tokens))
-
-
-def real_words(tokens: list[str]) -> list[str]:
-    return [t for t in tokens if t not in ("</s>", "<s>")]
-
-
-def confident_word(pattern: np.ndarray, written: list[str]) -> int | None:
-    """The written word whose attention row is most peaked (whole words only, no </s>), or None."""
-    rows = [i for i, t in enumerate(written) if t.startswith("▁") and word(t).isalpha() and len(word(t)) > 1]
-    return max(rows, key=lambda i: (float(pattern[i].max()), -i)) if rows else None
-
-
-def skipped(step: int, kinds: tuple[tuple[str, str], ...], prompts: tuple[str, ...], reason: str) -> list[Answer]:
-    """The step's questions, all marked meaningless for this sentence, with the reason."""
-    return [Answer(step, n, kind, mode, prompt, meaningless=reason)
-            for n, ((kind, mode), prompt) in enumerate(zip(kinds, prompts, strict=True), 1)]
+# The structure every step shares lives in questions_base; these names are this module's public face for the ui,
+# the worksheet and the tests (labs.questions.Answer, .Context, .feedback, ...).
+__all__ = ["GRADED", "KINDS", "MODES", "SHAPE", "Answer", "Context", "Plot", "answers", "feedback", "lesson_answers",
+           "preset", "steps_below", "word"]
 
 
 # ---------------------------------------------------------------- steps 1–5: the RNN pages
@@ -156,10 +60,10 @@ def step1(ctx: Context) -> list[Answer]:
                plot=Plot("states_heatmap", dict(states=run.enc_states, tokens=tokens,
                                                 title=f"Encoder states h_t of {name}"))),
         Answer(1, 2, "choice", "read",
-               "In the reading animation, at which token does the hidden state move the most "
-               "(the largest ‖h_t − h_{t−1}‖)?", word(tokens[top]), choices=token_choices(tokens),
-               why=f"‖h_t − h_(t−1)‖ is largest at “{word(tokens[top])}” ({change[top]:.2f}) and smallest at "
-                   f"“{word(tokens[int(np.argmin(change))])}” ({change.min():.2f}).",
+               "In the reading animation, at which word does the hidden state move the most "
+               "(the largest ‖h_t − h_{t−1}‖)?", whole_word(tokens, top), choices=word_choices(tokens),
+               why=f"‖h_t − h_(t−1)‖ is largest at {named(tokens, top)} ({change[top]:.2f}) and smallest at "
+                   f"{named(tokens, int(np.argmin(change)))} ({change.min():.2f}).",
                plot=Plot("reading_animation", dict(states=run.enc_states, tokens=tokens,
                                                    numbers=rnn.animation_numbers(run))), at={"col": top}),
         Answer(1, 3, "explain", "explain",
@@ -171,6 +75,13 @@ def step1(ctx: Context) -> list[Answer]:
 
 
 GRAD_THRESHOLD = 1e-6
+CELL_NAMES = {"rnn": "tanh RNN", "rnn-relu": "ReLU RNN", "rnn-linear": "linear RNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def rate_tells(rate: float | None) -> tuple[str, ...]:
+    """How a page writes the measured factor per step (3 significant digits, figures.gradients_text.fmt_number):
+    knowing it, the steps to 10⁻⁶ are one logarithm away, so a predict question hides it."""
+    return () if rate is None else (f"×{rate:.3g} per step",)
 
 
 def steps_below(norms: np.ndarray, threshold: float = GRAD_THRESHOLD) -> int | None:
@@ -201,19 +112,21 @@ def step2(ctx: Context) -> list[Answer]:
                                         title=f"‖∂L/∂h_t‖ through time, T = {T}, ρ = {rho:g}"))
     faster = ("faster than ρ alone, because tanh′ ≤ 1 shrinks it further" if rate is not None and rate < rho
               else "no faster than ρ itself")
+    label = CELL_NAMES.get(cell, cell)
     first = Answer(2, 1, "number", "predict",
-                   f"Predict: with ρ = {rho:g}, after how many steps back in time does ‖∂L/∂h_t‖ fall below 10⁻⁶? "
-                   f"(The loss sits on the last step, where the gradient is {r.grad_norms[-1]:.2g}.)",
+                   f"Predict: for the {label} with ρ = {rho:g}, after how many steps back in time does ‖∂L/∂h_t‖ "
+                   f"fall below 10⁻⁶? (The loss sits on the last step, where the gradient is "
+                   f"{r.grad_norms[-1]:.2g}.)",
                    k, tolerance=max(3.0, 0.1 * (k or 0)), fmt="{:.0f}",
-                   why=f"The measured curve first drops below 10⁻⁶ {k} steps before the loss, about ×{rate:.3f} per "
-                       f"step: {faster}.", plot=plot)
+                   why=f"The {label}'s measured curve first drops below 10⁻⁶ {k} steps before the loss, about "
+                       f"×{rate:.3f} per step: {faster}.", plot=plot, tells=rate_tells(rate))
     if k is None:
         first = Answer(2, 1, "number", "predict", first.prompt, meaningless=f"At these settings the gradient never "
                        f"falls below 10⁻⁶ within T = {T} steps.", plot=plot)
     return [
         first,
-        Answer(2, 2, "number", "read", "Read the slope: by what factor is the gradient multiplied per step back in "
-               "time? (three decimals)", rate, tolerance=0.01, fmt="{:.3f}",
+        Answer(2, 2, "number", "read", f"Read the slope of the {label}: by what factor is its gradient multiplied "
+               "per step back in time? (three decimals)", rate, tolerance=0.01, fmt="{:.3f}",
                why=f"From ‖∂L/∂h_t‖ = {r.grad_norms[span[1]]:.3g} at t = {span[1]} to {r.grad_norms[span[0]]:.3g} at "
                    f"t = {span[0]} is ×{rate:.3f} per step: a straight line on the log axis.", plot=plot),
         Answer(2, 3, "explain", "explain", "Why is the curve a straight line on the log-scale axis?",
@@ -243,10 +156,10 @@ def step3(ctx: Context) -> list[Answer]:
                "your sentence? (two decimals)", mean, tolerance=0.03, fmt="{:.2f}",
                why=f"The {label} averages {mean:.2f}; {float((values > 0.9).mean()):.0%} of its values are above 0.9 "
                    f"and {float((values < 0.1).mean()):.0%} below 0.1.", plot=plot),
-        Answer(3, 2, "choice", "predict", f"Predict: at which source token is the {label} most open (the largest "
-               "mean over units)?", word(tokens[hi]), choices=token_choices(tokens),
-               why=f"The mean {label} is highest at “{word(tokens[hi])}” ({per_step[hi]:.2f}) and lowest at "
-                   f"“{word(tokens[lo])}” ({per_step[lo]:.2f}).", plot=plot, at={"col": hi}),
+        Answer(3, 2, "choice", "predict", f"Predict: at which source word is the {label} most open (the largest "
+               "mean over units)?", whole_word(tokens, hi), choices=word_choices(tokens),
+               why=f"The mean {label} is highest at {named(tokens, hi)} ({per_step[hi]:.2f}) and lowest at "
+                   f"{named(tokens, lo)} ({per_step[lo]:.2f}).", plot=plot, at={"col": hi}),
         Answer(3, 3, "explain", "explain", f"Why does a {label} near 1 let information and gradient cross many steps?",
                model_answer="The memory is updated by addition, C_t = f⊙C_(t−1) + i⊙g, so ∂C_t/∂C_(t−1) = f: with f "
                             "near 1 the memory and its gradient pass through a step almost unchanged, instead of "
@@ -268,7 +181,7 @@ def step4(ctx: Context) -> list[Answer]:
         Answer(4, 1, "number", "predict", f"Predict: how many numbers does `{name}`'s decoder receive from the "
                "encoder for your sentence?", H, fmt="{:.0f}",
                why=f"h_T holds {H} numbers for your {len(run.src_tokens)} tokens, and it would hold {H} for a sentence "
-                   "of 100: that is the bottleneck.",
+                   "of 100: that is the bottleneck.", tells=(f"{H} numbers",),
                plot=Plot("context_vector", dict(context=run.context, n_src=len(run.src_tokens),
                                                 title=f"h_T of {name}: the whole sentence, as the decoder sees it"))),
         Answer(4, 2, "choice", "read", f"Which model loses the most BLEU from the shortest test sentences "
@@ -298,21 +211,23 @@ def step5(ctx: Context) -> list[Answer]:
                                           "there is nothing for attention to choose between.")
     target, col = word(run.written[row]), int(np.argmax(run.pattern[row]))
     share = float(run.pattern[row, col])
-    words = [i for i, t in enumerate(run.written) if t.startswith("▁") and word(t).isalpha()]
+    words = [i for i, t in enumerate(run.written)
+             if t.startswith("▁") and word(t).isalpha() and is_whole(run.written, i)] or [row]
     spread = min(words, key=lambda i: (float(run.pattern[i].max()), i))  # the least sure whole word
     spread_col = int(np.argmax(run.pattern[spread]))
     plot = Plot("alignment_heatmap", dict(pattern=run.pattern, src_tokens=run.src_tokens, written=run.written,
                                           read=run.read, title=f"{name}: attention while decoding"))
-    why = f"Writing “{target}”, `{name}` puts {share:.0%} of its attention on “{word(run.src_tokens[col])}”."
+    why = f"Writing “{target}”, `{name}` puts {share:.0%} of its attention on {named(run.src_tokens, col)}."
     return [
-        Answer(5, 1, "choice", "predict", f"Predict: while `{name}` writes “{target}”, which source token does its "
-               "attention look at most?", word(run.src_tokens[col]), choices=token_choices(run.src_tokens), why=why,
+        Answer(5, 1, "choice", "predict", f"Predict: while `{name}` writes “{target}”, which source word does its "
+               "attention look at most?", whole_word(run.src_tokens, col), choices=word_choices(run.src_tokens),
+               why=why,
                plot=plot, at={"row": row, "col": col}),
         Answer(5, 2, "number", "read", f"While `{name}` writes “{word(run.written[spread])}”, what share of its "
                "attention (in %) goes to the source token it looks at most?",
                round(100 * float(run.pattern[spread, spread_col])), tolerance=5, fmt="{:.0f}%",
                why=f"Writing “{word(run.written[spread])}”, the largest share is "
-                   f"{run.pattern[spread, spread_col]:.0%}, on “{word(run.src_tokens[spread_col])}”"
+                   f"{run.pattern[spread, spread_col]:.0%}, on {named(run.src_tokens, spread_col)}"
                    + ("; nearly all of it, even for its least sure word: this model aligns each word with one token."
                       if run.pattern[spread, spread_col] >= 0.9 else "; the rest is spread over the other tokens."),
                plot=plot, at={"row": spread, "col": spread_col}),
@@ -326,8 +241,6 @@ def step5(ctx: Context) -> list[Answer]:
 def answers(step: int, ctx: Context) -> list[Answer]:
     """Every question of lesson step `step` (1-based) on ctx.sentence. A sentence no model can read makes every
     question meaningless (with the reason) instead of raising."""
-    from seqviz.labs.questions_transformer import STEPS_6_10
-
     steps = {1: step1, 2: step2, 3: step3, 4: step4, 5: step5, **STEPS_6_10}
     try:
         return steps[step](ctx)
@@ -355,8 +268,6 @@ GRADED = sum(kind != "explain" for shape in SHAPE.values() for kind, _ in shape)
 
 def lesson_answers(sentence: str, load: Callable[[str], Any]) -> tuple[str, dict[int, list[Answer]]]:
     """Every step's questions on one sentence (the worksheet), and the Transformer's translation of it."""
-    from seqviz.labs.questions_transformer import explored
-
     ctx = Context(sentence, load)
     answered = {step: answers(step, ctx) for step in SHAPE}
     try:

@@ -1,5 +1,6 @@
 """Lesson questions of steps 6–10 (self-attention, heads, positional encoding, the decoder, compute), answered by
-the shipped Transformer and the positional and compute labs. The structure and steps 1–5 are in labs/questions.py.
+the shipped Transformer and the positional and compute labs. The shared structure is in labs/questions_base.py,
+steps 1–5 and the step table in labs/questions.py (which imports this module, never the other way round).
 """
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ import numpy as np
 
 from seqviz.inputs import prepare_source
 from seqviz.labs import attention, attention_claims, compute, compute_reading, positional
-from seqviz.labs.questions import (
+from seqviz.labs.questions_base import (
     Answer,
     Context,
     Plot,
     confident_word,
+    named,
     real_words,
-    token_choices,
+    whole_word,
     word,
+    word_choices,
 )
 
 TRANSFORMER = "transformer"
@@ -46,13 +49,13 @@ def step6(ctx: Context) -> list[Answer]:
                                     title=f"{kind} · layer {layer} · head {head}: the scores of “{word(rows[query])}”"))
     where = f"{kind} attention, layer {layer}, head {head}"
     return [
-        Answer(6, 1, "choice", "predict", f"Predict: in {where}, which token does the query “{word(rows[query])}” "
-               "give the largest weight after softmax?", word(keys[top]), choices=token_choices(keys),
-               why=f"Its scaled score {w['scaled'][top]:.2f} is the largest, so softmax gives “{word(keys[top])}” "
+        Answer(6, 1, "choice", "predict", f"Predict: in {where}, which word does the query “{word(rows[query])}” "
+               "give the largest weight after softmax?", whole_word(keys, top), choices=word_choices(keys),
+               why=f"Its scaled score {w['scaled'][top]:.2f} is the largest, so softmax gives {named(keys, top)} "
                    f"{w['softmax'][top]:.0%}.", plot=plot, at={"col": top}),
         Answer(6, 2, "number", "read", "The scores qKᵀ are divided by √d_k before softmax. By what number are they "
                "divided in this head? (two decimals)", divisor, tolerance=0.01, fmt="{:.2f}",
-               why=f"Each query and key has d_k = {d_head} numbers, so √d_k = {divisor:.2f}: for “{word(keys[top])}”, "
+               why=f"Each query and key has d_k = {d_head} numbers, so √d_k = {divisor:.2f}: for {named(keys, top)}, "
                    f"qKᵀ = {w['qK'][top]:.2f} becomes {w['scaled'][top]:.2f}.", plot=plot, at={"col": top}),
         Answer(6, 3, "explain", "explain", "Why divide the scores by √d_k before the softmax?",
                model_answer=f"A dot product of two {d_head}-number vectors grows with d_k (its spread is about √d_k), "
@@ -77,15 +80,15 @@ def step7(ctx: Context) -> list[Answer]:
     answers = []
     where = f"{kind} attention, layer {layer}, head {head} (the head under the model view)"
     if row is None or len(set(real_words(keys))) < 2:
-        answers.append(Answer(7, 1, "choice", "read", f"In {where}, which source token does a written word look "
+        answers.append(Answer(7, 1, "choice", "read", f"In {where}, which source word does a written word look "
                               "at most?", meaningless="With fewer than two source words there is nothing to choose "
                               "between: open the step's preset (the cat sentence)."))
     else:
         col = int(np.argmax(pattern[row]))
         answers.append(Answer(7, 1, "choice", "read", f"In {where}, while writing “{word(rows[row])}”, which source "
-                              "token does the head look at most?", word(keys[col]), choices=token_choices(keys),
+                              "word does the head look at most?", whole_word(keys, col), choices=word_choices(keys),
                               why=f"Writing “{word(rows[row])}”, layer {layer} head {head} puts "
-                                  f"{pattern[row, col]:.0%} of its attention on “{word(keys[col])}”.",
+                                  f"{pattern[row, col]:.0%} of its attention on {named(keys, col)}.",
                               plot=Plot("head_heatmap", dict(pattern=pattern, q_tokens=rows, k_tokens=keys,
                                                              q_inputs=reads, **AXIS_TITLES[kind],
                                                              title=f"{kind} · layer {layer} · head "
@@ -147,7 +150,7 @@ def step9(ctx: Context) -> list[Answer]:
     last = len(ex.patterns["cross"]) - 1
     answers = []
     row = confident_word(cross, written)
-    prompt = f"Predict: which source token does the last layer's cross-attention (layer {last}, mean of its heads) " \
+    prompt = f"Predict: which source word does the last layer's cross-attention (layer {last}, mean of its heads) " \
              "look at most while the decoder writes a word?"
     if row is None or len(set(real_words(src))) < 2:
         answers.append(Answer(9, 1, "choice", "predict", prompt, meaningless="With fewer than two source words (or "
@@ -155,10 +158,10 @@ def step9(ctx: Context) -> list[Answer]:
     else:
         col = int(np.argmax(cross[row]))
         answers.append(Answer(9, 1, "choice", "predict", f"Predict: while the Transformer writes “{word(written[row])}”"
-                              f", which source token does the last layer's cross-attention (layer {last}, mean of "
-                              "its heads) look at most?", word(src[col]), choices=token_choices(src),
+                              f", which source word does the last layer's cross-attention (layer {last}, mean of "
+                              "its heads) look at most?", whole_word(src, col), choices=word_choices(src),
                               why=f"Writing “{word(written[row])}”, layer {last} puts {cross[row, col]:.0%} on "
-                                  f"“{word(src[col])}”.",
+                                  f"{named(src, col)}.",
                               plot=Plot("head_heatmap", dict(pattern=cross, q_tokens=written, k_tokens=src,
                                                              q_inputs=read, **AXIS_TITLES["cross"],
                                                              title=f"cross-attention, layer {last}, "

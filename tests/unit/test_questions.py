@@ -13,6 +13,8 @@ from seqviz.checkpoints import load_checkpoint
 from seqviz.figures.questions import final_frame, question_figure
 from seqviz.labs import questions as q
 from seqviz.labs.attention_claims import previous_token_scores
+from seqviz.labs.claims import whole_word
+from seqviz.labs.questions_base import confident_word, named, word_choices
 from seqviz.labs.questions_transformer import head_label
 from seqviz.lesson import CAT, LESSON
 from tests.conftest import SHIPPED, shipped_available
@@ -41,6 +43,12 @@ def label(text: str) -> str:
     return q.word(str(text).replace("&lt;", "<").replace("&gt;", ">"))
 
 
+def word_at(ticks, col: int) -> str:
+    """The whole word the figure's column `col` is a piece of, read from the axis labels (pieces, ▁ kept)."""
+    tokens = [str(t).replace("&lt;", "<").replace("&gt;", ">") for t in ticks]
+    return whole_word(tokens, col)
+
+
 def measured(fig) -> np.ndarray:
     """The solid measured curve of a gradient figure (the bound is dashed, the guess dash-dotted)."""
     trace = next(t for t in fig.data if t.mode == "lines" and (t.line.dash in (None, "solid")))
@@ -55,7 +63,7 @@ def read(step: int, n: int, a: q.Answer):
     if (step, n) == (1, 2):
         fig = final_frame(fig)
         change = np.asarray(fig.data[2].y, float)
-        return label(fig.layout.xaxis2.ticktext[int(np.argmax(change))])
+        return word_at(fig.layout.xaxis2.ticktext, int(np.argmax(change)))
     if (step, n) == (2, 1):
         y = measured(fig)
         below = np.flatnonzero(np.isfinite(y[::-1]) & (y[::-1] < 1e-6))
@@ -68,7 +76,7 @@ def read(step: int, n: int, a: q.Answer):
         heat = np.asarray(fig.data[1].z, float)  # [units, steps]
         line = np.asarray(fig.data[0].y, float)  # the mean over units per step
         ticks = fig.layout.xaxis2.ticktext or fig.layout.xaxis.ticktext
-        return float(heat.mean()) if n == 1 else label(ticks[int(np.argmax(line))])
+        return float(heat.mean()) if n == 1 else word_at(ticks, int(np.argmax(line)))
     if (step, n) == (4, 1):
         return int(np.isfinite(np.asarray(fig.data[0].z, float)).sum())
     if (step, n) == (4, 2):
@@ -78,12 +86,12 @@ def read(step: int, n: int, a: q.Answer):
         z = np.asarray(fig.data[0].z, float)  # percent
         row, col = a.at["row"], a.at["col"]
         assert z[row, col] == z[row].max()  # the answer's cell is the row's largest (rounding may tie)
-        return label(fig.layout.xaxis.ticktext[col]) if n == 1 else float(z[row, col])
+        return word_at(fig.layout.xaxis.ticktext, col) if n == 1 else float(z[row, col])
     if step == 6:
         qk, scaled, soft = (np.asarray(t.z, float).ravel() for t in fig.data[:3])
         col = a.at["col"]
         assert soft[col] == soft.max()
-        return label(fig.layout.yaxis.ticktext[col]) if n == 1 else float(qk[col] / scaled[col])
+        return word_at(fig.layout.yaxis.ticktext, col) if n == 1 else float(qk[col] / scaled[col])
     if (step, n) == (7, 2):
         n_heads = len({t.name.split(" H")[1] for t in fig.data if t.type == "heatmap"})
         tiles = np.stack([np.asarray(t.z, float) for t in fig.data if t.type == "heatmap"])
@@ -172,8 +180,30 @@ def test_steps_below_both_ways():
 
 def test_confident_word_skips_pieces_and_end():
     pattern = np.array([[0.9, 0.1], [0.2, 0.8], [1.0, 0.0]])
-    assert q.confident_word(pattern, ["▁je", "▁mange", "</s>"]) == 0
-    assert q.confident_word(pattern, ["'", "est", "</s>"]) is None
+    assert confident_word(pattern, ["▁je", "▁mange", "</s>"]) == 0
+    assert confident_word(pattern, ["'", "est", "</s>"]) is None
+    assert confident_word(pattern, ["▁pomm", "es", "</s>"]) is None  # a piece of a word cannot be named alone
+
+
+def test_options_are_whole_words_both_ways():
+    pieces = ["▁i", "▁li", "ke", "▁the", "▁red", "▁app", "les", "</s>"]
+    assert word_choices(pieces) == ("i", "like", "the", "red", "apples", "</s>")  # pieces joined into words
+    whole = ["▁the", "▁cat", "▁sat", "▁on", "▁the", "▁mat", "</s>"]
+    assert word_choices(whole) == ("the", "cat", "sat", "on", "mat", "</s>")  # whole words stay as they are
+    assert named(pieces, 2) == "“ke” (part of “like”)" and named(pieces, 4) == "“red”"
+
+
+@needs_models
+def test_which_word_questions_offer_no_word_pieces():
+    """9.1 on step 9's own sentence, whose tokenizer cuts 'like' and 'apples' into pieces: every option of every
+    which-word question is a whole word of the sentence (or </s>)."""
+    sentence = LESSON[8].params["sentence"]
+    words = set(sentence.lower().split()) | {"</s>"}
+    found = answers_on(sentence)
+    assert {"like", "apples"} <= set(found[9, 1].choices)
+    which_word = [found[k] for k in ((1, 2), (3, 2), (5, 1), (6, 1), (7, 1), (9, 1))]
+    for a in which_word:
+        assert set(a.choices) <= words and a.value in a.choices, (a.step, a.n, a.choices)
 
 
 def test_final_frame_shows_the_last_step_without_player():
