@@ -121,6 +121,17 @@ def equations(config) -> list[str]:
     return cell + decoder
 
 
+def equations_block(config) -> str:
+    """equations(config) as one LaTeX block, one equation a line, aligned at "=". The closing thin space keeps
+    a trailing subscript inside the box: without it KaTeX drew 2 px past its shrink-wrapped box, which then
+    scrolled (and the layout test reported the equation as cut)."""
+    rows = []
+    for line in equations(config):
+        left, equals, right = line.partition(" = ")
+        rows.append(rf"{left} &= {right}" if equals else rf"& {line}")
+    return r"\begin{aligned}" + r" \\ ".join(rows) + r" \end{aligned}\,"
+
+
 @torch.no_grad()
 def step_numbers(model, t: Trace) -> StepNumbers:
     """Recompute every encoder step from the traced x_t and h_{t-1} with the cell's own weights.

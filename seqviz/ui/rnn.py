@@ -50,8 +50,7 @@ if loaded is None:
 config = loaded.model.config
 with st.expander(f"The equations of `{name}`: {lab.describe(config)}, hidden size {config.d_hidden}",
                  expanded=False):
-    for line in lab.equations(config):
-        st.latex(line)
+    st.latex(lab.equations_block(config))  # one block, one equation a line: nothing runs past the column
 
 text = without_controls(clip_input(sentence))  # the box above already gave the one bad-input notice
 if not text.strip():

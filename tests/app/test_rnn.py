@@ -65,7 +65,8 @@ def test_hidden_states_view(env):
     assert any(m.value.startswith("**Translation:**") for m in at.markdown)
     chips = [m.value for m in at.markdown if m.value.startswith("<span")][0]
     assert chips.count("<span") == len(r.written)
-    assert len(at.get("latex")) == len(lab.equations(load_checkpoint(env / "lstm-attention.safetensors").model.config))
+    config = load_checkpoint(env / "lstm-attention.safetensors").model.config
+    assert [x.value.strip("$\n") for x in at.get("latex")] == [lab.equations_block(config)]
     enc = titled(at, "Encoder states h_t of lstm-attention")
     assert enc["layout"]["xaxis"]["ticktext"] == esc(r.src_tokens)
     np.testing.assert_allclose(decode_array(enc["data"][0]["z"]), r.enc_states.T, atol=1e-6)

@@ -163,6 +163,17 @@ def test_equations_follow_the_config():
     assert rnn.describe(RNNConfig(cell="rnn")) == "tanh RNN + attention"
 
 
+def test_equations_block_has_one_equation_a_line():
+    for config in (RNNConfig(cell="gru", attention=False), RNNConfig(cell="lstm"), RNNConfig(cell="rnn")):
+        lines = rnn.equations(config)
+        block = rnn.equations_block(config)
+        assert block.startswith(r"\begin{aligned}") and block.endswith(r"\end{aligned}\,")
+        rows = block.removeprefix(r"\begin{aligned}").removesuffix(r"\end{aligned}\,").split(r" \\ ")
+        assert len(rows) == len(lines)  # one line each, aligned at the first "=" (the note has none)
+        for row, line in zip(rows, lines, strict=True):
+            assert row.strip().replace(" &= ", " = ").removeprefix("& ") == line
+
+
 def test_length_rows_and_buckets():
     card = {"metrics": {"test": {"buckets": [{"bucket": "1-5", "n": 3, "bleu": 90.0, "exact_match": 80.0},
                                              {"bucket": "41+", "n": 2, "bleu": 10.0, "exact_match": 0.0}]}}}
