@@ -78,10 +78,10 @@ GRAD_THRESHOLD = 1e-6
 CELL_NAMES = {"rnn": "tanh RNN", "rnn-relu": "ReLU RNN", "rnn-linear": "linear RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
-def rate_tells(rate: float | None) -> tuple[str, ...]:
-    """How a page writes the measured factor per step (3 significant digits, figures.gradients_text.fmt_number):
-    knowing it, the steps to 10⁻⁶ are one logarithm away, so a predict question hides it."""
-    return () if rate is None else (f"×{rate:.3g} per step",)
+def rate_tells(rate: float | None, first: float) -> tuple[str, ...]:
+    """The numbers a page writes (3 significant digits, as figures.gradients_text.fmt_number) from which the steps to
+    10⁻⁶ are one logarithm away: the measured factor per step and ‖∂L/∂h_0‖. A predict question hides them."""
+    return tuple(f"{x:.3g}" for x in (rate, first) if x is not None and np.isfinite(x))
 
 
 def steps_below(norms: np.ndarray, threshold: float = GRAD_THRESHOLD) -> int | None:
@@ -119,7 +119,7 @@ def step2(ctx: Context) -> list[Answer]:
                    f"{r.grad_norms[-1]:.2g}.)",
                    k, tolerance=max(3.0, 0.1 * (k or 0)), fmt="{:.0f}",
                    why=f"The {label}'s measured curve first drops below 10⁻⁶ {k} steps before the loss, about "
-                       f"×{rate:.3f} per step: {faster}.", plot=plot, tells=rate_tells(rate))
+                       f"×{rate:.3f} per step: {faster}.", plot=plot, tells=rate_tells(rate, float(r.grad_norms[0])))
     if k is None:
         first = Answer(2, 1, "number", "predict", first.prompt, meaningless=f"At these settings the gradient never "
                        f"falls below 10⁻⁶ within T = {T} steps.", plot=plot)

@@ -4,7 +4,8 @@ figures.questions; the page calls `show_step_questions(step, sentence)`.
 
 Predict-then-reveal: a predict question's figure is not drawn at all until the student has answered (with the
 model answers hidden, until they answer right); it is then drawn here by the page's own builder from the same
-array the answer came from, as its last frame when the page animates it.
+array the answer came from, as its last frame when the page animates it. Until then the page's own figure is
+blurred and the page's sentences that state the answer (the question's `tells`) are hidden (ui/veil.py).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from seqviz.pages import APP_CONTROLS, page
 from seqviz.ui.charts import show_plotly
 from seqviz.ui.models import available, load_cached
 from seqviz.ui.text import as_text, same_tab_link
+from seqviz.ui.veil import veil
 from seqviz.url_codec import decode
 
 RESULTS = "question_results"  # session key: "step_n" -> {"sentence", "given", "status", "text"}
@@ -137,7 +139,9 @@ def show_question(a: lab.Answer, sentence: str, show_answers: bool) -> None:
         if record is None or (record["status"] != "right" and not show_answers):
             if a.mode == "predict":
                 blur_page_figures(PAGE_FIGURES.get((a.step, a.n), ()))
-                st.caption(":material/blur_on: The page's figure for this question stays blurred until you answer.")
+                veil(tag, a.tells)
+                st.caption(":material/blur_on: The page's figure for this question stays blurred, and any sentence "
+                           "that gives its answer away hidden, until you answer.")
         if record is None:
             return
         if record["status"] == "empty":

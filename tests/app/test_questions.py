@@ -12,7 +12,8 @@ from streamlit.testing.v1 import AppTest
 from seqviz.checkpoints import load_checkpoint
 from seqviz.labs import questions as lab
 from seqviz.lesson import CAT, LESSON
-from tests.conftest import SHIPPED, shipped_available
+from seqviz.ui.veil import tells_on_page
+from tests.conftest import ROOT, SHIPPED, shipped_available
 
 pytestmark = pytest.mark.skipif(not shipped_available(), reason="answers come from the shipped models")
 SENTENCE = {7: CAT}  # every other step on the seed sentence
@@ -111,6 +112,45 @@ def test_figure_hidden_until_answered_and_meaningless_offers_the_preset():
     at = open_step(7, "cat")
     texts = " ".join(m.value for m in at.markdown)
     assert "nothing to choose" in texts and "step=7" in texts
+
+
+def step_page(step: int) -> AppTest:
+    """The real app on step `step`'s own page, opened from the lesson link (the questions under the step text)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900)
+    for key, value in {**LESSON[step - 1].params, "step": step}.items():
+        at.query_params[key] = str(value)
+    at.switch_page(f"seqviz/ui/{LESSON[step - 1].page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def page_texts(at: AppTest) -> list[str]:
+    """Every sentence and table cell the page shows, as the student reads it."""
+    texts = [plain(e.value) for kind in ("markdown", "caption", "info", "success", "warning") for e in at.get(kind)]
+    for table in [*at.get("table"), *at.dataframe]:
+        texts += [str(cell) for cell in table.value.astype(str).to_numpy().ravel()]
+    return texts
+
+
+TOLD = [step for step in range(1, len(LESSON) + 1)  # the steps whose page writes a predict answer in words
+        if shipped_available() and any(a.tells for a in expected(step, LESSON[step - 1].params.get("sentence",
+                                                                                               "I am eating")))]
+
+
+@pytest.mark.parametrize("step", TOLD)
+def test_the_pages_own_sentences_that_state_a_predict_answer_are_hidden_until_answered(step):
+    """A predict question's tells are the wording its step's page really writes (else hiding them hides nothing),
+    the page carries them to the hiding script while the question is open, and not once it is answered."""
+    assert {2, 4} <= set(TOLD)  # the two the review found
+    a = next(a for a in expected(step, LESSON[step - 1].params.get("sentence", "I am eating")) if a.tells)
+    at = step_page(step)
+    assert tells_on_page([h.proto.body for h in at.get("html")]) == list(a.tells)
+    texts = page_texts(at)
+    for tell in a.tells:
+        assert any(tell in t for t in texts), (tell, texts)  # live: the page does write it
+    answer(at, a, a.fmt.format(a.value).rstrip("%") if a.kind == "number" else str(a.value))
+    assert tells_on_page([h.proto.body for h in at.get("html")]) == []  # answered: nothing to hide any more
+    assert all(any(tell in t for t in page_texts(at)) for tell in a.tells)
 
 
 def test_teacher_links_hide_questions_and_answers():

@@ -6,7 +6,6 @@ the worksheet is downloaded, opened offline (every figure drawn, no network requ
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -21,10 +20,9 @@ from seqviz.inputs import DEFAULT_SENTENCE
 from seqviz.labs import questions as lab
 from seqviz.lesson import CAT, LESSON
 from tests.conftest import ROOT, SHIPPED, shipped_available
-from tests.e2e.conftest import assert_no_exception, settle
+from tests.e2e.conftest import _free_port, assert_no_exception, settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not shipped_available(), reason="answers need the shipped models")]
-PORTS = range(8680, 8690)  # this test's own server, beside the app's
 
 
 @cache
@@ -32,17 +30,9 @@ def load(name: str):
     return load_checkpoint(SHIPPED / f"{name}.safetensors")
 
 
-def _port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)):
-                return port
-    raise RuntimeError("ports 8680-8689 are all taken")
-
-
 @pytest.fixture(scope="module")
 def questions_server():
-    port = _port()
+    port = _free_port()  # in SEQVIZ_E2E_PORTS, like the app's own test server
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "tests/e2e/questions_page.py"), "--server.headless",
          "true", "--server.port", str(port), "--browser.gatherUsageStats", "false",
@@ -101,6 +91,50 @@ def test_one_question_per_step_answered_right_on_the_step_page(chromium, server,
         revealed = question.locator("[data-testid=stPlotlyChart] .main-svg").count()
         assert revealed or question.locator("[data-testid=stDataFrame]").count()  # … and drawn now
     assert "1 of" in page.locator(".st-key-question_score").inner_text()
+    page.close()
+
+
+# Text nodes of the main column holding `words` that a student can read: rendered (visibility) and not under a
+# blurred figure. The veil hides a sentence with visibility: hidden; a predict question blurs the page's figure.
+READABLE = """(words) => {
+  const walker = document.createTreeWalker(document.querySelector('[data-testid=stMain]'), NodeFilter.SHOW_TEXT);
+  const found = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!node.textContent.includes(words) || node.parentElement.closest("[class*='st-key-question_']")) continue;
+    let readable = getComputedStyle(node.parentElement).visibility === 'visible';
+    for (let e = node.parentElement; e && readable; e = e.parentElement) {
+      if (getComputedStyle(e).filter.includes('blur')) readable = false;
+    }
+    if (readable) found.push(node.textContent.slice(0, 120));
+  }
+  return found;
+}"""
+
+
+@pytest.mark.parametrize("step", (2, 4))
+def test_the_pages_own_sentences_hide_a_predict_answer_until_it_is_answered(chromium, server, step):
+    """Step 2 quotes the measured factor per step (from which the steps to 10⁻⁶ follow) and step 4 counts h_T's
+    numbers beside the blurred figure: before the predict question is answered no readable text holds its tells;
+    answered, the page's own sentence shows them again."""
+    sentence = LESSON[step - 1].params.get("sentence", DEFAULT_SENTENCE)
+    a = first_graded(step, sentence)
+    assert a.mode == "predict" and a.tells
+    page = chromium.new_page(viewport={"width": 1024, "height": 768})
+    page.goto(f"{server}/{LESSON[step - 1].link(step)}")
+    settle(page, expect=f".st-key-question_{a.step}_{a.n}")
+    page.wait_for_selector(".seqviz-veiled", state="attached", timeout=60000)
+    for tell in a.tells:
+        assert page.evaluate(READABLE, tell) == [], tell
+    assert "Hidden until you answer question" in page.locator(".seqviz-veiled").first.get_attribute(
+        "data-veil-label")
+    give(page, a)
+    page.wait_for_selector(f".st-key-question_{a.step}_{a.n} [data-testid=stAlertContentSuccess]", timeout=300000)
+    settle(page)
+    page.wait_for_function("() => !document.querySelector('.seqviz-veiled')", timeout=60000)
+    assert_no_exception(page)
+    for tell in a.tells:
+        assert page.evaluate(READABLE, tell), tell  # the page's own sentence is back
     page.close()
 
 
