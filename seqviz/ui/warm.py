@@ -7,8 +7,9 @@ with the arguments the pages pass (`jobs()` spells them out; tests/unit/test_war
 and checks that the page asked for nothing else), so the cache keys are the same and two students with the same
 inputs share one result.
 
-The positional page keeps its cached functions inside the page script (which runs when imported), so it is not
-warmed here; its formula part is quick and its model part is one encoder pass.
+The values a step's page reads are the step link's, decoded by the registry's codec as a fresh session decodes
+them (`link_values`), so a preset and its default controls give the page's own cache keys. The lesson questions
+under each step (ui/questions.step_answers, shown by app.py) are warmed with the arguments app.py passes.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +25,9 @@ from pathlib import Path
 from seqviz.checkpoints import CheckpointError
 from seqviz.inputs import DEFAULT_SENTENCE, clip_text, without_controls
 from seqviz.lesson import EXAMPLES, LESSON
+from seqviz.pages import page
 from seqviz.ui.models import available
+from seqviz.url_codec import decode
 
 LOG = logging.getLogger("seqviz.warm")
 NICE = 10  # the warming thread's niceness: a student's own run always goes first
@@ -68,20 +72,79 @@ def _rnn(label: str, sentence: str, model: str | None = None, view: str | None =
     return jobs
 
 
+def link_values(page_name: str, params: dict) -> dict[str, object]:
+    """A page's controls by URL name as a fresh session opening a link with `params` reads them (url_state's
+    current_values): the link's text decoded by the codec, else the control's default."""
+    values: dict[str, object] = {}
+    for c in page(page_name).controls:
+        raw = params.get(c.url)
+        if raw is not None and str(raw) != "":
+            values[c.url] = decode(c, str(raw))[0]
+        elif c.default is not None:
+            values[c.url] = c.default
+    return values
+
+
+def _positional(label: str, values: dict[str, object]) -> list[Job]:
+    from seqviz.ui import positional_runs as runs
+
+    d, dims = int(values["d"]), values.get("dims")
+    dims = tuple(int(x) for x in (runs.default_dims(d) if dims is None else dims) if int(x) < d)
+    out = [Job(label, runs.cached_explore, (d, int(values["L"]), float(values["base"]), str(values["layout"]),
+                                            min(int(values["p"]), int(values["L"]) - 1),
+                                            min(int(values["k"]), max(1, int(values["L"]) - 1)), dims,
+                                            str(values["rows"])))]
+    path = _model("transformer", values.get("model"))
+    if path is None:
+        return out
+    key, mtime, text = str(path), path.stat().st_mtime, clip_text(str(values["sentence"])).text
+    out += [Job(label, runs.cached_inputs, (key, mtime, text)), Job(label, runs.cached_facts, (key, mtime)),
+            Job(label, runs.cached_shuffle, (key, mtime, text, int(values["shuffle"]))),
+            Job(label, _profile, (key, mtime))]
+    return out
+
+
+def _profile(path: str, mtime: float):
+    """The positional page's offset profile over the test sentences its card names (as the page asks for it)."""
+    from seqviz.ui import positional_runs as runs
+
+    return runs.cached_profile(path, mtime, tuple(runs.cached_facts(path, mtime).sentences))
+
+
+def _questions(number: int, values: dict[str, object]) -> list[Job]:
+    """The step's questions, as app.py asks for them on a fresh session opened from the step's link."""
+    from seqviz.ui.lesson_bar import step_settings
+    from seqviz.ui.questions import model_files, step_answers
+
+    sentence = LESSON[number - 1].params.get("sentence") or DEFAULT_SENTENCE
+    settings = tuple(sorted(step_settings(number, values).items()))
+    return [Job(f"step {number}: questions", step_answers, (number, sentence, model_files(), settings))]
+
+
+def _page_jobs(label: str, page_name: str, params: dict) -> list[Job]:
+    values = link_values(page_name, params)
+    sentence = str(values.get("sentence") or DEFAULT_SENTENCE)
+    if page_name == "attention":
+        return _attention(label, sentence, values.get("model"), int(values.get("beam") or 1))
+    if page_name == "rnn":
+        return _rnn(label, sentence, values.get("model"), values.get("view"))
+    if page_name == "positional":
+        return _positional(label, values)
+    return []
+
+
 def jobs() -> list[Job]:
-    """What the lesson's steps and the example sentences compute, in lesson order, then the examples."""
+    """What the lesson's steps compute (each page, then its questions), then the example sentences on each
+    sentence page's default model; a job asked for twice is kept once."""
     out: list[Job] = []
     for number, step in enumerate(LESSON, 1):
-        params = step.params
-        sentence = str(params.get("sentence", DEFAULT_SENTENCE))
-        if step.page == "attention":
-            out += _attention(f"step {number}", sentence, params.get("model"), int(params.get("beam", 1)))
-        elif step.page == "rnn":
-            out += _rnn(f"step {number}", sentence, params.get("model"), params.get("view"))
+        out += _page_jobs(f"step {number}", step.page, step.params)
+        out += _questions(number, link_values(step.page, step.params))
     for example in EXAMPLES:  # picked from the box under every sentence: the default model of each page
-        out += _attention(f"example {example.label}", example.sentence)
-        out += _rnn(f"example {example.label}", example.sentence)
-    return out
+        for page_name in ("attention", "rnn", "positional"):
+            out += _page_jobs(f"example {example.label}", page_name, {"sentence": example.sentence})
+    seen: set = set()
+    return [j for j in out if (j.function, j.args) not in seen and not seen.add((j.function, j.args))]
 
 
 def warm() -> list[str]:
@@ -113,8 +176,10 @@ def _run_niced() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICE)  # Linux: niceness is per thread
     except (AttributeError, OSError):
         pass
+    start = time.monotonic()
     done = warm()
-    LOG.info("seqviz: %d lesson results warmed", len(done))
+    # on stderr, beside Streamlit's own start-up lines: a teacher sees when the lesson is ready
+    print(f"seqviz: {len(done)} lesson results warmed in {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
 
 
 def wanted() -> bool:

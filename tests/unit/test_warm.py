@@ -8,16 +8,28 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from seqviz.inputs import clip_text
+from seqviz.labs import attention as attention_lab
+from seqviz.labs import positional as positional_lab
+from seqviz.labs import positional_model
+from seqviz.labs import questions as questions_lab
+from seqviz.labs import rnn as rnn_lab
 from seqviz.lesson import EXAMPLES, LESSON
-from seqviz.ui import attention_state, rnn_runs, warm
+from seqviz.ui import attention_state, positional_runs, questions, rnn_runs, warm
 from seqviz.ui.models import available, load_cached
 from tests.conftest import ROOT, shipped_available
 
 pytestmark = pytest.mark.skipif(not shipped_available(), reason="the lesson presets name the shipped models")
-PAGE_FILES = {"rnn": "rnn.py", "attention": "attention.py"}
-WARMED_PAGES = tuple(PAGE_FILES)
-CACHED = {"cached_explore": (attention_state, "cached_explore"), "cached_analyse": (rnn_runs, "cached_analyse"),
-          "cached_run": (rnn_runs, "cached_run")}
+PAGE_FILES = {"rnn": "rnn.py", "attention": "attention.py", "positional": "positional.py",
+              "gradients": "gradients.py", "compute": "compute.py"}
+WARMED_PAGES = ("rnn", "attention", "positional")  # the pages whose results depend on a sentence and a model
+CACHED = [(attention_state, "cached_explore"), (rnn_runs, "cached_analyse"), (rnn_runs, "cached_run"),
+          (positional_runs, "cached_explore"), (positional_runs, "cached_inputs"), (positional_runs, "cached_facts"),
+          (positional_runs, "cached_shuffle"), (positional_runs, "cached_profile"), (questions, "step_answers")]
+# what the cached functions compute when they miss: made to fail while a step's page runs on a warmed cache
+LABS = [(attention_state, "explore"), (attention_lab, "explore"), (rnn_lab, "analyse"), (rnn_lab, "run_model"),
+        (positional_lab, "explore"), (positional_model, "model_inputs"), (positional_model, "training_facts"),
+        (positional_model, "shuffle_experiment"), (positional_model, "offset_profile"), (questions_lab, "answers")]
 
 
 def fingerprint(value, digest=None) -> str:
@@ -50,12 +62,25 @@ def model_hashes() -> dict[str, str]:
             for p in available("rnn") + available("transformer")}
 
 
-def test_jobs_cover_every_warmed_step_and_every_example():
-    labels = [job.label for job in warm.jobs()]
+def test_jobs_cover_every_step_its_questions_and_every_example():
+    todo = warm.jobs()
+    labels = [job.label for job in todo]
     for number, step in enumerate(LESSON, 1):
         assert (f"step {number}" in labels) == (step.page in WARMED_PAGES), number
-    for example in EXAMPLES:
-        assert labels.count(f"example {example.label}") == 2  # the attention page and the RNN page
+        assert f"step {number}: questions" in labels
+    for example in EXAMPLES:  # on each sentence page's default model (a job asked twice is kept once)
+        text = clip_text(example.sentence).text
+        names = {(job.function.__module__, job.function.__name__) for job in todo if text in job.args}
+        assert {("seqviz.ui.attention_state", "cached_explore"), ("seqviz.ui.rnn_runs", "cached_analyse"),
+                ("seqviz.ui.positional_runs", "cached_inputs")} <= names, example.label
+    assert len({(job.function, job.args) for job in todo}) == len(todo)
+
+
+def test_link_values_decode_a_step_as_a_fresh_session_does():
+    values = warm.link_values("positional", {"d": "64", "sentence": "I am eating"})
+    assert values["d"] == 64 and values["L"] == 100 and values["sentence"] == "I am eating"
+    assert "dims" not in values  # no default: the page picks a spread that depends on d
+    assert warm.link_values("attention", {"layer": "99"})["layer"] != 99  # clamped, as the page clamps it
 
 
 def test_start_warming_runs_once_per_process(monkeypatch):
@@ -85,6 +110,20 @@ def test_a_failing_job_is_skipped(monkeypatch):
     assert warm.warm() == ["good"]
 
 
+def expected_calls() -> set:
+    """(cached function, arguments) of every job, with the positional profile's sentences filled in as the page
+    fills them (from the card's facts)."""
+    out = set()
+    for job in warm.jobs():
+        if job.function is warm._profile:
+            path, mtime = job.args
+            sentences = tuple(positional_runs.cached_facts(path, mtime).sentences)
+            out.add((positional_runs.cached_profile, (path, mtime, sentences)))
+        else:
+            out.add((job.function, job.args))
+    return out
+
+
 @pytest.fixture(scope="module")
 def warmed():
     done = warm.warm()
@@ -92,20 +131,29 @@ def warmed():
     return done, results, model_hashes()
 
 
-@pytest.mark.parametrize("number", [n for n, step in enumerate(LESSON, 1) if step.page in WARMED_PAGES])
-def test_each_step_page_asks_only_for_warmed_results_and_changes_none(number, warmed, monkeypatch):
+@pytest.mark.parametrize("number", range(1, len(LESSON) + 1))
+def test_each_step_page_finds_everything_warmed_and_changes_nothing(number, warmed, monkeypatch):
+    """A class following the lesson: each step's page, opened from its link in a fresh session after warming,
+    asks the cached functions only for warmed arguments and computes nothing (every lab they wrap fails if
+    called), and afterwards every warmed result and every shared model hashes as before."""
     done, before, models_before = warmed
     assert len(done) == len(warm.jobs())
-    expected = {(job.function.__name__, job.args) for job in warm.jobs()}
+    expected = expected_calls()
     asked = []
-    for name, (module, attribute) in CACHED.items():
+    for module, attribute in CACHED:
         original = getattr(module, attribute)
 
-        def recording(*args, _name=name, _original=original):
-            asked.append((_name, args))
+        def recording(*args, _original=original):
+            asked.append((_original, args))
             return _original(*args)
 
         monkeypatch.setattr(module, attribute, recording)
+
+    def recomputed(*_args, **_kwargs):
+        raise AssertionError("a cache miss: the page asked for a result the warm-up did not compute")
+
+    for module, attribute in LABS:
+        monkeypatch.setattr(module, attribute, recomputed)
     step = LESSON[number - 1]
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     for key, value in {**step.params, "step": number}.items():
@@ -113,7 +161,7 @@ def test_each_step_page_asks_only_for_warmed_results_and_changes_none(number, wa
     at.switch_page(f"seqviz/ui/{PAGE_FILES[step.page]}").run()
     assert not at.exception, [e.value for e in at.exception]
     assert asked, "the page computed nothing through the cached functions: they were renamed?"
-    assert set(asked) <= expected, set(asked) - expected
+    assert set(asked) <= expected, {(f.__qualname__, a) for f, a in set(asked) - expected}
     monkeypatch.undo()
     after = {job.label + repr(job.args[2:]): fingerprint(job.function(*job.args)) for job in warm.jobs()}
     assert after == before
