@@ -118,6 +118,16 @@ def settle(page, timeout_ms: int = 300000, expect: str | None = None) -> None:
         "'[data-testid=stPlotlyChart]')].every(c => c.querySelector('.main-svg'))", timeout=timeout_ms)
 
 
+def open_selectbox(page, box) -> None:
+    """Click a selectbox open. Scroll it into view first and let the scroll event be delivered: react-aria closes
+    an open listbox when its scroll parent scrolls, and on a busy machine Playwright's own scroll-into-view event
+    can arrive after the click that opened it (the "first click does not open it" flake)."""
+    box.scroll_into_view_if_needed()
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    box.click()
+    page.wait_for_selector("[role=listbox]", timeout=300000)
+
+
 def assert_no_exception(page) -> None:
     errors = page.locator("[data-testid=stException]")
     assert errors.count() == 0, errors.first.inner_text()
