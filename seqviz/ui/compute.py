@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 
-import pandas as pd
 import streamlit as st
 
 from seqviz.figures import compute as figures
@@ -19,6 +18,7 @@ from seqviz.labs import compute as lab
 from seqviz.labs import compute_reading as reading
 from seqviz.pages import COMPUTE_BATCHES as BATCHES
 from seqviz.ui.charts import show_plotly
+from seqviz.ui.tables import show_table
 from seqviz.ui.url_state import mirror, restore
 
 JOB, RESULT, NONCE = "compute_job", "compute_result", "compute_nonce"
@@ -172,7 +172,7 @@ else:
             row[f"slope {short}"] = text.fmt_slope(s.slope[name])
             row[f"{short}, last 2 n"] = text.fmt_slope(s.slope_end[name])
         rows.append(row)
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
+    show_table([{**row, "parameters": f"{row['parameters']:,}"} for row in rows], key="compute_slopes")
 
     st.subheader("What it means")
     gains = reading.speedup(sweep, "cpu", mode) if len(cfg.threads) > 1 else None
@@ -203,8 +203,8 @@ show_plotly(figures.steps_diagram(6, sizes.n_layers), key="compute_diagram")
 c = reading.counts(count_lengths, sizes)
 st.markdown(f"**Sequential steps, longest path between two tokens, multiply-adds per layer** "
             f"(d = {sizes.d_model}, H = {sizes.d_hidden}, d_ff = {sizes.d_ff}, batch 1)")
-st.dataframe(pd.DataFrame(figures.counts_rows(count_lengths, c.sequential_steps, c.path_length, c.macs_per_layer,
-                                              c.formulas, text.COUNT_NAMES)), hide_index=True)
+show_table(figures.counts_rows(count_lengths, c.sequential_steps, c.path_length, c.macs_per_layer, c.formulas,
+                               text.COUNT_NAMES), key="compute_counts")
 st.markdown(text.counts_claim(count_lengths, c.sequential_steps["rnn"], c.sequential_steps["transformer"],
                               c.attention_macs))
 st.caption(text.counts_caption(sizes.d_model, sizes.d_ff) + " Parameters are similar: "

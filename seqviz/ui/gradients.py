@@ -15,6 +15,7 @@ from seqviz.pages import GRADIENT_SECTIONS as SECTIONS
 from seqviz.pages import GRADIENT_VIEWS as VIEWS
 from seqviz.ui.charts import show_plotly
 from seqviz.ui.gradients_learning import clip_slider, section_cliff, section_experiment, section_trained
+from seqviz.ui.tables import show_table
 from seqviz.ui.url_state import mirror, restore
 
 RAISE_BIAS = 2.0  # the LSTM view compares the forget bias with this much more
@@ -78,18 +79,18 @@ def results_for(cells: list[str]) -> dict[str, lab.GradResult]:
 
 
 def show_summary(results: dict[str, lab.GradResult]) -> None:
-    rows = []
-    for c, r in results.items():
-        rate = claims.rate_per_step(r.grad_norms)
-        rows.append({"cell": CELL_LABELS[c], "ρ (max |eigenvalue|)": f"{r.rho:.4f}",
-                     "σ_max (bound uses)": f"{r.sigma_max:.4f}",
-                     "‖∂L/∂h_0‖": fmt_number(float(r.grad_norms[0])),
-                     "‖∂L/∂h_{T−1}‖": fmt_number(float(r.grad_norms[-1])),
-                     "measured factor per step back": fmt_number(rate),
-                     "non-finite steps": r.nonfinite,
-                     "‖∂L/∂θ‖": fmt_number(r.param_grad_norm),
-                     f"after clipping at {clip:g}": fmt_number(r.clipped_norm(clip))})
-    st.dataframe(rows, hide_index=True, width="stretch")
+    """One row per quantity, one column per cell: nine columns of cells did not fit a 560 px column (the
+    table scrolled, its last columns out of sight); an HTML table wraps its long quantity names instead."""
+    quantities = {"ρ (max |eigenvalue|)": lambda r: f"{r.rho:.4f}",
+                  "σ_max (the bound uses it)": lambda r: f"{r.sigma_max:.4f}",
+                  "‖∂L/∂h_0‖": lambda r: fmt_number(float(r.grad_norms[0])),
+                  "‖∂L/∂h_{T−1}‖": lambda r: fmt_number(float(r.grad_norms[-1])),
+                  "measured factor per step back": lambda r: fmt_number(claims.rate_per_step(r.grad_norms)),
+                  "non-finite steps": lambda r: str(r.nonfinite),
+                  "‖∂L/∂θ‖": lambda r: fmt_number(r.param_grad_norm),
+                  f"‖∂L/∂θ‖ after clipping at {clip:g}": lambda r: fmt_number(r.clipped_norm(clip))}
+    show_table([{"quantity": name, **{CELL_LABELS[c]: value(r) for c, r in results.items()}}
+                for name, value in quantities.items()], key="grad_summary")
     bad = [CELL_LABELS[c] for c, r in results.items() if r.nonfinite]
     if bad:
         st.warning(f"{', '.join(bad)}: the gradient overflowed float32 (inf or NaN at some steps). That is what "
@@ -154,13 +155,12 @@ def connectivity_view(results: dict[str, lab.GradResult]) -> None:
     m = connectivity_of(choice, setup)
     n = m.shape[0]
     zeros, above = lab.causal_zeros(m)
-    left, right = st.columns([2, 1])
-    with left:
-        show_plotly(fig.connectivity_heatmap(m, label=CELL_LABELS[choice],
-                                             title=f"{CELL_LABELS[choice]}: ‖∂h_t′/∂x_t‖, first {n} steps"),
-                    key="grad_connectivity")
-    with right:
-        st.markdown(f"""**Reading guide**
+    # The heatmap takes the full column and the guide sits below: in two thirds of a 560 px column the
+    # projector-sized title ran under the modebar.
+    show_plotly(fig.connectivity_heatmap(m, label=CELL_LABELS[choice],
+                                         title=f"{CELL_LABELS[choice]}: ‖∂h_t′/∂x_t‖, first {n} steps"),
+                key="grad_connectivity")
+    st.markdown(f"""**Reading guide**
 
 - A **row** t′ is one hidden state h_t′: how strongly each earlier input x_t still moves it. Read it from the
   diagonal leftwards to see how far back the state remembers.
@@ -169,8 +169,8 @@ def connectivity_view(results: dict[str, lab.GradResult]) -> None:
   (causality). Here {zeros} of {above} cells above the diagonal are exactly 0.
 - Colours are log10 of the norm: a fast fade left of the diagonal is a vanishing memory.
 """)
-        if n < T:
-            st.caption(f"The heatmap covers the first {n} of T = {T} steps (forward-mode autograd, one pass).")
+    if n < T:
+        st.caption(f"The heatmap covers the first {n} of T = {T} steps (forward-mode autograd, one pass).")
 
 
 @st.fragment
@@ -187,14 +187,11 @@ def flow_view(results: dict[str, lab.GradResult]) -> None:
 
 def lstm_view() -> None:
     r = gradients_of("lstm", setup)
-    left, right = st.columns(2)
-    with left:
-        show_plotly(fig.lstm_state_gradients(r.grad_norms, r.cell_grad_norms,
-                                             title=f"LSTM: hidden-state and cell-state gradients "
-                                                   f"(forget bias {fbias:g})"), key="grad_lstm_state")
-    with right:
-        show_plotly(fig.saturation_bars(r.saturation, title="How often each gate is saturated"),
-                    key="grad_lstm_sat")
+    # One under the other: in half a 560 px column the titles wrapped into the modebar and the bars were slivers.
+    show_plotly(fig.lstm_state_gradients(r.grad_norms, r.cell_grad_norms,
+                                         title=f"LSTM: hidden-state and cell-state gradients "
+                                               f"(forget bias {fbias:g})"), key="grad_lstm_state")
+    show_plotly(fig.saturation_bars(r.saturation, title="How often each gate is saturated"), key="grad_lstm_sat")
     f_low, f_high = r.saturation["f"]
     raised = gradients_of("lstm", replace(setup, forget_bias=float(fbias) + RAISE_BIAS))
     st.markdown(f"The cell state C_t = f⊙C_(t−1) + i⊙g carries the gradient through the forget gate alone. "

@@ -17,6 +17,7 @@ from seqviz.pages import CLIP_RANGE, EXP_CHOICES, EXP_LENGTH_CHOICES, EXP_STEP_C
 from seqviz.ui.charts import show_plotly
 from seqviz.ui.models import available, load_model, no_checkpoints_message
 from seqviz.ui.sentence import clip_input, shared_sentence
+from seqviz.ui.tables import show_table
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror
 
@@ -147,9 +148,13 @@ def section_experiment(seed: int) -> None:
                                  title=f"Recall after T distractors: {steps} training steps per model, "
                                        f"mean and range over {len(seeds)} seeds"),
                 key="grad_exp_chart")
+    px = st.column_config.Column  # widths that add up to less than a 560 px column: no column out of sight
     st.dataframe([{"model": CELL_LABELS[r.cell], "T": r.T, "seed": r.seed, "test accuracy": f"{100 * r.accuracy:.1f}%",
                    "test cross-entropy": f"{r.loss:.3f}", "training time": f"{r.seconds:.1f} s"}
-                  for r in results], hide_index=True, width="stretch", height=min(38 + 35 * len(results), 420))
+                  for r in results], hide_index=True, height=min(38 + 35 * len(results), 420),
+                 column_config={"model": px(width=100), "T": px(width=50), "seed": px(width=50),
+                                "test accuracy": px(width=100), "test cross-entropy": px(width=130),
+                                "training time": px(width=100)})
     verdict = claims.recall_verdict(rows, symbols, learning.EXP_EVAL, labels=CELL_LABELS)
     if verdict is not None:
         kind, sentence = verdict
@@ -197,5 +202,5 @@ def section_trained() -> None:
     show_plotly(fig.trained_curves(tokens, curves, colors=colors,
                                    title="Trained translation models: ‖∂L/∂h_t‖ over the source tokens"),
                 key="grad_trained")
-    st.dataframe(rows, hide_index=True, width="stretch")
+    show_table(rows, key="grad_trained_table")  # a long translation wraps; a data grid cut it at the edge
     st.caption(f"Sentence: {as_text(text)}")

@@ -49,7 +49,7 @@ def test_before_running_nothing_is_measured_but_counts_are_shown():
     assert any("no CUDA GPU" in i.value for i in at.info)  # this machine: torch.cuda.is_available() is False
     charts = specs(at)
     assert len(charts) == 1 and charts[0]["layout"]["title"]["text"].startswith("Who waits")
-    table = at.dataframe[0].value.set_index(["quantity", "model"])
+    table = at.table[0].value.set_index(["quantity", "model"])
     assert table.loc[("sequential steps", "RNN, LSTM, GRU"), "n=1024"] == "1,024"
     assert table.loc[("sequential steps", "Transformer layer"), "n=1024"] == "1"
     assert table.loc[("longest path (steps)", "RNN, LSTM, GRU"), "n=16"] == "15"

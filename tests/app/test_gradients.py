@@ -62,9 +62,9 @@ def test_default_view_draws_the_measured_norms_and_the_bound(tiny_dir, monkeypat
     bound = y_of(by_name["tanh RNN: bound (γ·σ_max)^(T−1−t)"])
     assert np.all(y_of(by_name["tanh RNN"]) <= bound * (1 + 1e-5))
     assert spec["layout"]["yaxis"]["type"] == "log"
-    table = at.dataframe[0].value
-    assert list(table["cell"]) == ["tanh RNN", "LSTM", "GRU"]
-    assert set(table["ρ (max |eigenvalue|)"]) == {"1.0000"}
+    table = at.table[0].value.set_index("quantity")  # one column per cell, one row per quantity
+    assert list(table.columns) == ["tanh RNN", "LSTM", "GRU"]
+    assert set(table.loc["ρ (max |eigenvalue|)"]) == {"1.0000"}
     assert not {"rho", "cell", "T"} & set(at.query_params)  # defaults stay out of the link
 
 
@@ -102,8 +102,8 @@ def test_rho_above_one_overflows_honestly(tiny_dir, monkeypatch):
     assert any("overflowed float32" in w.value for w in at.warning)
     names = [t["name"] for t in charts(at)[0]["data"]]
     assert any(n.startswith("linear RNN: NaN at") for n in names)
-    table = at.dataframe[0].value
-    assert table.loc[table["cell"] == "linear RNN", "‖∂L/∂h_0‖"].item() == "NaN"
+    table = at.table[0].value.set_index("quantity")
+    assert table.loc["‖∂L/∂h_0‖", "linear RNN"] == "NaN"
 
 
 def test_predict_then_reveal(tiny_dir, monkeypatch):
@@ -200,7 +200,7 @@ def test_trained_models_and_bad_sentences(tiny_dir, monkeypatch):
     (spec,) = charts(at)
     names = {t["name"] for t in spec["data"]}
     assert names == {"lstm-attention", "gru-plain"}  # the RNN checkpoints in the folder
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert set(table["model"]) == {"lstm-attention", "gru-plain"}
     sentence = widget(at, "text_input", "grad_sentence")
     for bad in ("", "😀 日本語 שלום <script>alert(1)</script>", "word " * 900):
