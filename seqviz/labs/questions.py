@@ -250,6 +250,10 @@ def answers(step: int, ctx: Context) -> list[Answer]:
         return skipped(step, SHAPE[step], prompts, str(e))
 
 
+# The steps whose answers read the sentence (the others read only the page's settings: the gradients toy run and
+# the PE matrix), so the page can say which of the two its answers follow.
+READS_SENTENCE = frozenset({1, 3, 4, 5, 6, 7, 9, 10})
+
 # The kinds of every step's questions, fixed whatever the sentence: the score's denominator.
 SHAPE: dict[int, tuple[tuple[str, str], ...]] = {
     1: (("number", "predict"), ("choice", "read"), ("explain", "explain")),

@@ -200,11 +200,11 @@ def step10(ctx: Context) -> list[Answer]:
                               formulas=c.formulas, names=names))
     steps_rnn, steps_tr = int(c.sequential_steps["rnn"][0]), int(c.sequential_steps["transformer"][0])
     return [
-        Answer(10, 1, "number", "predict", f"Predict: your sentence is {n} tokens long (with </s>). How many steps "
-               "must one RNN layer run one after another to read it?", steps_rnn, fmt="{:.0f}",
+        Answer(10, 1, "number", "predict", f"Predict: “{ctx.sentence.strip()}” is {n} tokens long (with </s>). How "
+               "many steps must one RNN layer run one after another to read it?", steps_rnn, fmt="{:.0f}",
                why=f"{steps_rnn} steps in a row for the RNN, {steps_tr} for a Transformer layer, which handles all "
                    f"{n} positions at once.", plot=plot),
-        Answer(10, 2, "choice", "read", "For your sentence, which needs more multiply-adds: one GRU layer or one "
+        Answer(10, 2, "choice", "read", f"For these {n} tokens, which needs more multiply-adds: one GRU layer or one "
                f"Transformer layer (d = {sizes.d_model})?", more, choices=("GRU layer", "Transformer layer"),
                why=f"GRU {gru / 1e6:.2f} M against Transformer {tr / 1e6:.2f} M multiply-adds; the Transformer's are "
                    "not a chain, so parallel hardware can do them at once.", plot=plot),

@@ -174,9 +174,12 @@ def show_step_questions(step_number: int, sentence: str, settings: dict[str, Any
             st.error(f"The questions of step {step_number} could not be computed ({type(e).__name__}: {e}).",
                      icon=":material/error:")
             answers = []
-        if answers and page(LESSON[step_number - 1].page).reads_sentence:
+        if answers and step_number in lab.READS_SENTENCE and page(LESSON[step_number - 1].page).reads_sentence:
             st.caption(f"The answers come from the live models on “{as_text(sentence)}”: change the sentence on the "
                        "page and the questions and answers change with it.")
+        elif answers and step_number in lab.READS_SENTENCE:  # a page without a sentence box: the session's sentence
+            st.caption(f"The answers come from the live models on “{as_text(sentence)}”, the sentence you last typed "
+                       "on another page (this page has no sentence box).")
         elif answers:  # the gradients and compute steps read the page's settings, not a sentence
             st.caption("The answers come from the page's own live computation at its current settings: move them "
                        "and the answers change with them.")

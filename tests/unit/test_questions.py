@@ -250,3 +250,14 @@ def test_the_pages_settings_override_the_preset_and_the_figure_follows():
     assert abs(read(2, 1, steep) - steep.value) <= steep.tolerance / 2
     assert q.answers(3, q.Context("I am eating", load, {"model": "rnn-attention"}))[0].meaningless  # no gates
     assert q.answers(5, q.Context("I am eating", load, {"model": "gru-plain"}))[0].meaningless  # no attention
+
+
+@needs_models
+@pytest.mark.parametrize("step", range(1, len(LESSON) + 1))
+def test_the_steps_said_to_read_the_sentence_are_the_ones_that_do(step):
+    """The page tells the student whether the answers follow the sentence or only the page's settings: a step in
+    READS_SENTENCE asks something else on another sentence, a step outside it asks the same."""
+    def asked(sentence):
+        return [(a.prompt, a.shown, a.why) for a in answers_on(sentence).values() if a.step == step]
+
+    assert (asked("I am eating") != asked(CAT)) == (step in q.READS_SENTENCE)
