@@ -171,7 +171,8 @@ def step9(ctx: Context) -> list[Answer]:
     t = len(written) - 1
     seen = int(np.count_nonzero(self_attn[t] > 0))
     prompt = f"In the decoder's masked self-attention, how many decoder inputs may the step that writes " \
-             f"“{word(written[t])}” (step {t + 1}) look at?"
+             f"“{word(written[t])}” (step {t + 1}) look at? (The Decoding view shows cross-attention; the Model " \
+             "view's “decoder self” rows show this mask.)"
     answers.append(Answer(9, 2, "number", "read", prompt, seen, fmt="{:.0f}",
                           why=f"Step {t + 1} sees <s> and the {seen - 1} tokens already written; the mask gives every "
                               "later position exactly 0.",
