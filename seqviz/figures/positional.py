@@ -197,8 +197,10 @@ def model_inputs_figure(tokens: Sequence[str], embed: np.ndarray, pe: np.ndarray
     fig.update_layout(**_base(f"What enters the encoder{note}",
                                           height=height or max(300, 26 * n + 170)),
                       coloraxis=dict(style.diverging(zmax), colorbar=dict(title=dict(text="value"))))
-    for j in range(3):
-        fig.update_xaxes(style.value_axis("dimension"), row=1, col=j + 1)
+    step = next(x for x in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500) if x >= shown / 3)
+    ticks = [x for x in range(0, shown, step) if x <= 0.85 * shown]  # none at a panel's right edge: it touched
+    for j in range(3):  # the next panel's 0
+        fig.update_xaxes(style.value_axis("dimension", tickvals=ticks), row=1, col=j + 1)
     fig.update_yaxes(style.token_axis(tokens, reverse=True), row=1, col=1)
     for ann in fig.layout.annotations:
         ann.font = dict(size=style.FONT_SIZE, color=style.INK)
@@ -230,15 +232,22 @@ def model_table_figure(table: np.ndarray, n_tokens: int, longest_trained: int | 
     shown = min(d, max_dims)
     fig = go.Figure(go.Heatmap(z=_f32(table[:, :shown].T), hovertemplate="position %{x}, dim %{y}: %{z:.3f}"
                                "<extra></extra>", colorbar=dict(title=dict(text="PE")), **_diverging()))
-    fig.add_vrect(x0=-0.5, x1=n_tokens - 0.5, line=dict(color=style.INK, width=3), fillcolor="rgba(0,0,0,0)",
-                  annotation=dict(text="this sentence", font=dict(size=style.FONT_SIZE), yanchor="bottom"),
-                  annotation_position="top left")
+    # the two regions are named above the plot, not on it: printed over the stripes, the grey one's label
+    # could not be read
+    fig.add_vrect(x0=-0.5, x1=n_tokens - 0.5, line=dict(color=style.INK, width=3), fillcolor="rgba(0,0,0,0)")
+    names = [f"black box: this sentence (positions 0–{n_tokens - 1})"]
     if longest_trained is not None and longest_trained < n:
-        fig.add_vrect(x0=longest_trained - 0.5, x1=n - 0.5, fillcolor="rgba(120,120,120,0.55)", line_width=0,
-                      annotation=dict(text=f"never seen in training (≥ {longest_trained})",
-                                      font=dict(size=style.FONT_SIZE)), annotation_position="top right")
-    fig.update_layout(**_base(f"The model's PE table: {n} positions × {d} dims (first {shown} shown)",
-                                          height=height),
+        fig.add_vrect(x0=longest_trained - 0.5, x1=n - 0.5, fillcolor="rgba(120,120,120,0.55)", line_width=0)
+        names.append(f"grey: unseen in training (≥ {longest_trained})")
+    fig.add_annotation(text="<br>".join(names), xref="paper", yref="paper", x=0, y=1, xanchor="left",
+                       yanchor="bottom", yshift=4, showarrow=False, align="left",
+                       font=dict(size=style.FONT_SIZE, color=style.INK))
+    part = f" (first {shown} shown)" if shown < d else ""
+    layout = _base(f"The model's PE table: {n} positions × {d} dims{part}", height=height)
+    room = len(names) * (style.FONT_SIZE + 6) + 8  # the regions' names between the title and the plot
+    layout["margin"] = {**layout["margin"], "t": layout["margin"]["t"] + room}
+    layout["height"] += room
+    fig.update_layout(**layout,
                       xaxis=style.value_axis("position", range=[-0.5, n - 0.5]),
                       yaxis=style.value_axis("dimension", autorange="reversed"))
     return fig
@@ -265,32 +274,48 @@ def shuffle_chart(tokens: Sequence[str], off: np.ndarray, on: np.ndarray, *, hei
     return fig
 
 
+PROFILE_ROW_PX = 26  # one head's row: its printed number (14 px, 21 px in projector mode) fits its height
+PROFILE_TEXT_MAX = 15  # offsets up to which each cell's number is printed (34 px a cell in a 560 px column)
+
+
 def offset_profile_figure(on: np.ndarray, off: np.ndarray, offsets: Sequence[int], *,
                           height: int | None = None) -> go.Figure:
-    """on/off [layer, head, offset]: mean attention weight (0..1) by key − query offset, as percent, side by side."""
+    """on/off [layer, head, offset]: mean attention weight (0..1) by key − query offset, as percent, PE on above
+    PE off. One under the other, each panel has the column's whole width: side by side, 11 cells of 13 px held
+    two-digit numbers that ran together, and the panels' titles collided. Rows are "L0 H2" (layer 0, head 2),
+    short enough to leave the cells their width; the hover spells them out."""
     on = style.as_array(on, 3, "on", "[layer, head, offset]")
     off = style.as_array(off, 3, "off", "[layer, head, offset]")
     if on.shape != off.shape or on.shape[2] != len(offsets):
         raise ValueError(f"profiles {on.shape} / {off.shape} for {len(offsets)} offsets")
     n_layers, n_heads, _ = on.shape
-    rows = [f"layer {i} · head {h}" for i in range(n_layers) for h in range(n_heads)]
-    fig = make_subplots(1, 2, subplot_titles=["PE on (the trained model)", "PE off (hook edit)"],
-                        shared_yaxes=True, horizontal_spacing=0.04)
+    rows = [f"L{i} H{h}" for i in range(n_layers) for h in range(n_heads)]
+    names = [f"layer {i}, head {h}" for i in range(n_layers) for h in range(n_heads)]
+    panel_px = PROFILE_ROW_PX * len(rows)
+    gap_px = 2 * style.TICK_SIZE + style.FONT_SIZE + 40  # the upper panel's tick labels, the lower one's title
+    plot_px = 2 * panel_px + gap_px
+    fig = make_subplots(2, 1, subplot_titles=["PE on (the trained model)", "PE off (hook edit on encoder.hook_pos)"],
+                        vertical_spacing=gap_px / plot_px)
     labels = [f"{o:+d}" if o else "0" for o in offsets]
+    custom = np.repeat(np.array(names, dtype=object)[:, None], len(offsets), axis=1)
     for j, prof in enumerate((on, off)):
         z = np.round(100 * prof.reshape(len(rows), -1), 1)
-        fig.add_trace(go.Heatmap(z=_f32(z), x=labels, y=rows, coloraxis="coloraxis", text=np.char.mod("%.0f", z),
-                                 texttemplate="%{text}", textfont=dict(size=style.TICK_SIZE),
-                                 hovertemplate="%{y}, offset %{x}: %{z:.1f}%<extra></extra>"), 1, j + 1)
-    fig.update_layout(**_base("Mean attention by relative offset (key − query), % of each query's "
-                                          "attention", height=height or max(320, 28 * len(rows) + 170)),
-                      coloraxis=dict(cmin=0, cmax=float(max(100 * on.max(), 1.0)),
-                                     colorscale=style.colorscale(style.ATTENTION_COLORSCALE),
-                                     colorbar=dict(title=dict(text="%"))))
+        text = dict(text=np.char.mod("%.0f", z), texttemplate="%{text}",
+                    textfont=dict(size=style.TICK_SIZE)) if len(offsets) <= PROFILE_TEXT_MAX else {}
+        fig.add_trace(go.Heatmap(z=_f32(z), x=labels, y=rows, coloraxis="coloraxis", customdata=custom, **text,
+                                 hovertemplate="%{customdata}, offset %{x}: %{z:.1f}%<extra></extra>"), j + 1, 1)
+    title_px = style.FONT_SIZE + 12  # the upper panel's title sits above its plot, under the figure's title
+    layout = _base("Mean attention by relative offset (key − query), % of each query's attention", height=0)
+    layout["margin"] = {**layout["margin"], "t": layout["margin"].get("t", 80) + title_px, "r": 20}
+    layout["height"] = height or layout["margin"]["t"] + plot_px + 90
+    fig.update_layout(**layout, coloraxis=dict(cmin=0, cmax=float(max(100 * on.max(), 1.0)),
+                                               colorscale=style.colorscale(style.ATTENTION_COLORSCALE),
+                                               colorbar=dict(title=dict(text="%"), thickness=14)))
     for j in range(2):
-        fig.update_xaxes(dict(**style.value_axis("offset (−1 = previous token)"), type="category"), row=1, col=j + 1)
-    fig.update_yaxes(dict(tickfont=dict(size=style.TICK_SIZE, color=style.INK), autorange="reversed",
-                          automargin=True), row=1, col=1)  # "layer 0 · head 0" needs more than the 80 px margin
+        axis = style.value_axis("offset (−1 = previous token)" if j else "")
+        fig.update_xaxes(dict(axis, type="category", showticklabels=True), row=j + 1, col=1)
+        fig.update_yaxes(dict(style.value_axis("" if j else "L = layer, H = head"), autorange="reversed",
+                              showgrid=False), row=j + 1, col=1)
     for ann in fig.layout.annotations:
         ann.font = dict(size=style.FONT_SIZE, color=style.INK)
     return fig

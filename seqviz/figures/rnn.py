@@ -32,6 +32,7 @@ from seqviz.figures.style import (
     escape_all,
     heatmap_px,
     label_angle,
+    label_px,
     title_margin,
     to_percent,
     token_axis,
@@ -57,6 +58,15 @@ def figure(data, layout, frames=None):
         if key.startswith(("xaxis", "yaxis")) and isinstance(axis, dict) and axis.get("visible", True):
             axis.setdefault("automargin", True)
     return style_figure(data, layout, frames)
+def fit(width: int, column: int = COLUMN_PX) -> int | None:
+    """A figure's px width only when its cells need more than the column (it then scrolls sideways); else None,
+    so it takes the column. A px width is multiplied in projector mode: a 420 px heatmap of four tokens became
+    630 px in a 560 px column, its colour bar and last column hidden behind a scroll."""
+    return int(width) if width > column else None
+
+
+SLIDER_FONT_ROOM = 1.5  # slider labels are thinned for projector-sized fonts: the builder cannot know the mode
+COMPACT_PX = 260  # the narrowest block of the Compare grid (ui/page_style.grid_css)
 UNIT_ROW_PX = 2  # units are many (256): each gets a thin row; hover names it
 MODEL_COLORS = {"rnn-attention": CELL_COLORS["rnn"], "lstm-attention": CELL_COLORS["lstm"],
                 "gru-attention": CELL_COLORS["gru"], "gru-plain": "#98df8a", "transformer": CELL_COLORS["transformer"]}
@@ -92,7 +102,7 @@ def states_heatmap(states: np.ndarray, tokens: Sequence[str], title: str, read: 
     angle = label_angle(tokens, MIN_CELL_PX)
     width, _ = heatmap_px(1, n_steps, col_labels=tokens)
     height = max(320, n_units * UNIT_ROW_PX) + title_margin(title) + 60 + x_label_px(tokens)
-    layout = base_layout(title, height=height, width=width,
+    layout = base_layout(title, height=height, width=fit(width),
                          xaxis={**token_axis(tokens, angle=angle), "title": dict(text="step (token)")},
                          yaxis=value_axis("unit", autorange="reversed", showgrid=False))
     return figure([_state_heatmap_trace(states, _hover_steps(tokens, read), zmax, "h")], layout)
@@ -115,7 +125,8 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
     angle = label_angle(tokens, MIN_CELL_PX)
     width, _ = heatmap_px(1, n_steps, col_labels=tokens)
     title = title or "The encoder reads one token per frame: each column is h_t"
-    top = title_margin(title) + 96  # room for the three-line equation panel above the plots
+    panel_lines = equation.count("<br>") + 1
+    top = title_margin(title) + panel_lines * (FONT_SIZE + 9) + 24  # room for the equation panel above the plots
     heat_h, line_h = max(260, n_units * UNIT_ROW_PX), 170
     below = x_label_px(tokens) + 40  # x labels and the axis title under the lower plot
     height = top + heat_h + line_h + 60 + below + CONTROLS_PX
@@ -123,15 +134,17 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
     steps = list(range(n_steps))
     data = [
         _state_heatmap_trace(states, _hover_steps(tokens, None), zmax, "h_t"),
-        dict(type="scatter", x=steps[:1], y=h_norm[:1].tolist(), mode="lines+markers", name="‖h_t‖",
+        dict(type="scatter", x=steps[:1], y=h_norm[:1].tolist(), mode="lines+markers", name="‖h<sub>t</sub>‖",
              line=dict(color=INK, width=LINE_WIDTH), xaxis="x2", yaxis="y2"),
-        dict(type="scatter", x=steps[:1], y=change[:1].tolist(), mode="lines+markers", name="‖h_t − h_{t−1}‖",
+        dict(type="scatter", x=steps[:1], y=change[:1].tolist(), mode="lines+markers",
+             name="‖h<sub>t</sub> − h<sub>t−1</sub>‖",
              line=dict(color=CELL_COLORS["rnn"], width=LINE_WIDTH, dash="dot"), xaxis="x2", yaxis="y2"),
     ]
     split = line_h / (heat_h + line_h + 60)
+    data[0]["colorbar"].update(len=1 - split - 0.08, y=1, yanchor="top")  # beside the heatmap, not the lines
     x_axis = token_axis(tokens, angle=angle)
     layout = base_layout(
-        title, height=height, width=max(width, 640),
+        title, height=height, width=fit(width),
         xaxis={**x_axis, "anchor": "y", "domain": [0, 1], "showticklabels": False},
         yaxis=value_axis("unit", autorange="reversed", showgrid=False, domain=[split + 0.08, 1.0]),
         xaxis2={**x_axis, "anchor": "y2", "domain": [0, 1], "title": dict(text="step (token)")},
@@ -159,7 +172,8 @@ def reading_animation(states: np.ndarray, tokens: Sequence[str], numbers: Mappin
                            traces=[0, 1, 2], layout=dict(shapes=shapes, annotations=[annotation])))
     layout["shapes"], layout["annotations"] = frames[0]["layout"]["shapes"], frames[0]["layout"]["annotations"]
     shown = frame_steps(n_steps)
-    layout.update(player(slider_steps([tokens[t] for t in shown], [str(t) for t in shown], max(width, 640) - 80),
+    slider_px = ((fit(width) or COLUMN_PX) - 80) / SLIDER_FONT_ROOM
+    layout.update(player(slider_steps([tokens[t] for t in shown], [str(t) for t in shown], slider_px),
                          "reading ", below=below))
     layout["title"].update(yref="container", y=1, yanchor="top", pad=dict(t=8))
     return figure(data, layout, frames)
@@ -223,8 +237,8 @@ def gate_figure(values: np.ndarray, tokens: Sequence[str], title: str, read: Seq
     custom = np.repeat(np.array(hover, dtype=object)[None, :], n_units, axis=0)
     fig.add_heatmap(z=values.T.astype(np.float32), zmin=zmin, zmax=zmax, colorscale=scale, customdata=custom,
                     hovertemplate="%{customdata}<br>unit %{y}: %{z:.3f}<extra></extra>",
-                    colorbar=dict(thickness=14, len=0.7, y=0.36), row=2, col=1)
-    fig.update_layout(**base_layout(title, height=height, width=width))
+                    colorbar=dict(title=dict(text="value"), thickness=14, len=0.7, y=0.36), row=2, col=1)
+    fig.update_layout(**base_layout(title, height=height, width=fit(width)))
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True)
     fig.update_xaxes(**token_axis(tokens, angle=angle), row=2, col=1)
@@ -257,9 +271,13 @@ def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: S
     below = x_label_px(src_tokens) + 40  # x labels and the axis title
     if animate:
         height += CONTROLS_PX + 28  # the controls, and the title's line naming the row being written
-    layout = base_layout(title, height=height, width=width - (90 if compact else 0),
+    if compact:  # one of the Compare grid's maps, in a block of 260 px or more; no colour bar (one scale for all)
+        width = n_src * MIN_CELL_PX + label_px(written) + 110
+    column = COMPACT_PX if compact else COLUMN_PX
+    layout = base_layout(title, height=height, width=fit(width, column),
                          xaxis={**token_axis(src_tokens, angle=angle),
-                                "title": dict(text="source (read by the encoder)"), "side": "bottom"},
+                                "title": dict(text="source" if compact else "source (read by the encoder)"),
+                                "side": "bottom"},  # compact: the long title ran out of a 272 px block
                          yaxis={**token_axis(written, reverse=True), "title": dict(text="token written")},
                          coloraxis={**attention_coloraxis(thickness=14), "showscale": not compact})
     if not animate:
@@ -277,7 +295,8 @@ def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: S
     layout["title"] = dict(layout.get("title", {}), text=frames[0]["layout"]["title"]["text"], x=0.0, xanchor="left")
     layout["margin"]["t"] = title_margin(title) + 28
     shown = frame_steps(n_tgt)
-    layout.update(player(slider_steps([written[t] for t in shown], [str(t) for t in shown], layout["width"] - 160),
+    slider_px = ((layout.get("width") or column) - 160) / SLIDER_FONT_ROOM
+    layout.update(player(slider_steps([written[t] for t in shown], [str(t) for t in shown], slider_px),
                          "writing ", below=below))
     layout["margin"] = dict(layout["margin"], b=below + CONTROLS_PX)
     return figure(data, layout, frames)

@@ -47,10 +47,11 @@ def formula_section() -> None:
     if "pos_dims" not in st.session_state:  # no link asked for dimensions: a spread that depends on d
         st.session_state["pos_dims"] = list(runs.default_dims(d))
     st.session_state["pos_dims"] = [x for x in st.session_state["pos_dims"] if x < d][: lab.MAX_DIMS]
-    c = st.columns([2, 2, 5])
+    c = st.columns(2)
     p = c[0].slider("Position p", 0, max(1, L - 1), key="pos_p", disabled=L < 2)
     k = c[1].slider("Offset k", 0, max(1, L - 1), key="pos_k")
-    dims = c[2].multiselect("Dimensions to trace", list(range(d)), key="pos_dims", max_selections=lab.MAX_DIMS,
+    # its own row: in 5/9 of the column, the sixth dimension's chip was hidden at 1024 px in projector mode
+    dims = st.multiselect("Dimensions to trace", list(range(d)), key="pos_dims", max_selections=lab.MAX_DIMS,
                             help="Even dimensions are sines, odd ones cosines (interleaved layout).")
     mirror("positional", only=("d", "L", "base", "layout", "rows", "p", "k", "dims"))  # a fragment rerun
 

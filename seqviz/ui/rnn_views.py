@@ -6,24 +6,26 @@ import html
 import streamlit as st
 
 from seqviz.figures import rnn as fig
+from seqviz.figures.readable import COLUMN_PX
 from seqviz.labs import rnn as lab
 from seqviz.pages import ALL
-from seqviz.ui.charts import show_plotly
+from seqviz.ui.charts import figure_scale, show_plotly
 from seqviz.ui.page_style import ink_on
 from seqviz.ui.rnn_runs import cached_run, transformer_path
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror
 
-EQUATIONS = {  # the reading animation's panel (Plotly text), one per cell kind
-    "rnn": "h<sub>{t}</sub> = tanh(W<sub>hx</sub> x<sub>{t}</sub> + W<sub>hh</sub> h<sub>{tm1}</sub> + b), "
-           "reading <b>{x}</b><br>‖W<sub>hx</sub>x<sub>t</sub>+b‖ = {inp:.2f} (the word) · "
+EQUATIONS = {  # the reading animation's panel (Plotly text), one per cell kind; lines of at most ~36 characters,
+    # so the panel fits a 560 px column at projector size (one 60-character line ran past the figure)
+    "rnn": "h<sub>{t}</sub> = tanh(W<sub>hx</sub> x<sub>{t}</sub> + W<sub>hh</sub> h<sub>{tm1}</sub> + b)<br>"
+           "reading <b>{x}</b><br>‖W<sub>hx</sub>x<sub>t</sub>+b‖ = {inp:.2f} (the word)<br>"
            "‖W<sub>hh</sub>h<sub>t−1</sub>+b‖ = {rec:.2f} (the memory)<br>‖h<sub>t</sub>‖ = {norm:.2f} · "
            "‖h<sub>t</sub> − h<sub>t−1</sub>‖ = {change:.2f}",
-    "lstm": "C<sub>{t}</sub> = f⊙C<sub>{tm1}</sub> + i⊙g,  h<sub>{t}</sub> = o⊙tanh(C<sub>{t}</sub>), reading "
-            "<b>{x}</b><br>mean i = {mean_i:.2f} · mean f = {mean_f:.2f} · mean o = {mean_o:.2f}<br>"
+    "lstm": "C<sub>{t}</sub> = f⊙C<sub>{tm1}</sub> + i⊙g, h<sub>{t}</sub> = o⊙tanh(C<sub>{t}</sub>)<br>"
+            "reading <b>{x}</b><br>mean i = {mean_i:.2f} · mean f = {mean_f:.2f}<br>mean o = {mean_o:.2f}<br>"
             "‖h<sub>t</sub>‖ = {norm:.2f} · ‖h<sub>t</sub> − h<sub>t−1</sub>‖ = {change:.2f}",
-    "gru": "h<sub>{t}</sub> = (1−z)⊙n + z⊙h<sub>{tm1}</sub>, reading <b>{x}</b><br>mean r = {mean_r:.2f} · "
-           "mean z = {mean_z:.2f} (keep the old state)<br>‖h<sub>t</sub>‖ = {norm:.2f} · "
+    "gru": "h<sub>{t}</sub> = (1−z)⊙n + z⊙h<sub>{tm1}</sub><br>reading <b>{x}</b><br>mean r = {mean_r:.2f} · "
+           "mean z = {mean_z:.2f}<br>(z near 1 keeps the old state)<br>‖h<sub>t</sub>‖ = {norm:.2f} · "
            "‖h<sub>t</sub> − h<sub>t−1</sub>‖ = {change:.2f}",
 }
 GUIDES = {
@@ -127,10 +129,12 @@ def neurons(run: lab.RNNRun) -> None:
                                 "difference": st.column_config.NumberColumn(format="%+.3f")})
     st.caption("Red: the unit is negative at that token, blue: positive, white: near 0. A unit that lights up "
                "on one kind of word (plural nouns, verbs, the end of the sentence) is a candidate detector.")
-    show_plotly(fig.neuron_words(run.enc_states[:, unit], run.src_tokens, f"Unit {unit} on the source"),
-                key="rnn_neuron_src")
+    room = int(COLUMN_PX / figure_scale())  # its px width grows in projector mode: fewer words a line then
+    show_plotly(fig.neuron_words(run.enc_states[:, unit], run.src_tokens, f"Unit {unit} on the source",
+                                 width_px=room), key="rnn_neuron_src")
     show_plotly(fig.neuron_words(run.dec_states[:, unit], run.written, f"Unit {unit} on the translation "
-                                 "(decoder; each token as it is written)", read=run.read), key="rnn_neuron_tgt")
+                                 "(decoder; each token as it is written)", read=run.read, width_px=room),
+                key="rnn_neuron_tgt")
     mirror("rnn", only=("unit", "word"))  # a fragment rerun does not reach app.py's mirror
 
 
@@ -146,18 +150,16 @@ def gates(run: lab.RNNRun) -> None:
     read = None if side == "encoder" else run.read
     shown = ("i", "f", "o", "cell") if run.cell == "lstm" else ("r", "z", "n")
     st.caption("Each gate over time: the line is its mean over the units at each step, the heatmap every unit.")
-    for letter in shown:
+    for letter in shown:  # the guide above its figure: beside it, in a quarter column, the figure lost its width
         values = gate_values[letter]
-        left, right = st.columns([3, 1])
+        st.markdown(GUIDES[letter])
         if letter in ("cell", "n"):
             bound = max(1.0, float(abs(values).max())) if letter == "cell" else 1.0
             figure = fig.gate_figure(values, tokens, f"{side} {lab.GATE_NAMES[letter]}", read=read, zmin=-bound,
                                      zmax=bound, diverging=True)
         else:
             figure = fig.gate_figure(values, tokens, f"{side} {lab.GATE_NAMES[letter]}", read=read)
-        with left:
-            show_plotly(figure, key=f"rnn_gate_{letter}")
-        right.markdown(GUIDES[letter])
+        show_plotly(figure, key=f"rnn_gate_{letter}")
 
 
 def alignment(run: lab.RNNRun, sentence: str) -> None:
@@ -185,7 +187,7 @@ def transformer_cross(sentence: str) -> None:
         return
     tr = cached_run(str(path), path.stat().st_mtime, sentence)
     n_layers, n_heads = tr.layers.shape[:2]
-    c1, c2, _ = st.columns([1, 1, 2])
+    c1, c2 = st.columns(2)  # in a quarter column each, "all layers (mean)" was cut to "all layers (mea"
     _clamped("rnn_layer_pick", n_layers - 1, low=ALL, label="Transformer layer")
     _clamped("rnn_head_pick", n_heads - 1, low=ALL, label="Head")
     layer_i = c1.selectbox("Transformer layer", [ALL, *range(n_layers)], key="rnn_layer_pick",

@@ -54,7 +54,11 @@ def test_reading_animation_frames_and_panel():
     first = s["frames"][0]["layout"]["shapes"]
     assert len(first) == 2 and first[1]["x0"] == 0.5 and first[1]["fillcolor"] == "white"  # the future is hidden
     assert last["layout"]["shapes"][1]["x0"] == last["layout"]["shapes"][1]["x1"]  # everything read: an empty cover
-    assert [st["label"] for st in s["layout"]["sliders"][0]["steps"]] == escaped(SRC)
+    labels = [st["label"] for st in s["layout"]["sliders"][0]["steps"]]
+    assert labels[0] == escaped(SRC)[0] and all(label in ("", e) for label, e in zip(labels, escaped(SRC), strict=True))
+    short = spec(f.reading_animation(states[:3], ["▁i", "▁am", "</s>"], {k: v[:3] for k, v in NUMBERS.items()}, EQ))
+    assert [st["label"] for st in short["layout"]["sliders"][0]["steps"]] == ["▁i", "▁am", "&lt;/s&gt;"]
+    assert "width" not in s["layout"]  # five tokens take the column's width (a px width grows in projector mode)
     assert s["layout"]["yaxis2"]["range"][1] >= max(NUMBERS["h_norm"].max(), NUMBERS["change"].max())
 
 
@@ -208,3 +212,17 @@ def test_gradient_chart_log_axis_and_chosen_bold():
         f.gradient_chart(curves, SRC, "lstm")
     with pytest.raises(ValueError):
         f.gradient_chart(curves, SRC[:2], "gru-plain")
+
+
+def test_a_px_width_only_when_the_cells_need_more_than_the_column():
+    """A px width is multiplied in projector mode, so a short sentence's figures take the column instead."""
+    from seqviz.figures.readable import COLUMN_PX
+
+    assert f.fit(COLUMN_PX) is None and f.fit(COLUMN_PX + 1) == COLUMN_PX + 1
+    assert f.fit(300, column=COLUMN_PX // 2) == 300
+    few, many = RNG.uniform(-1, 1, (4, 16)), RNG.uniform(-1, 1, (40, 16))
+    tokens = [f"▁w{i}" for i in range(40)]
+    assert "width" not in spec(f.states_heatmap(few, tokens[:4], "few"))["layout"]
+    assert spec(f.states_heatmap(many, tokens, "many"))["layout"]["width"] > COLUMN_PX
+    assert "width" not in spec(f.gate_figure(RNG.random((4, 16)), tokens[:4], "gate"))["layout"]
+    assert spec(f.gate_figure(RNG.random((40, 16)), tokens, "gate"))["layout"]["width"] > COLUMN_PX
