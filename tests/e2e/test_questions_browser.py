@@ -20,7 +20,7 @@ from seqviz.inputs import DEFAULT_SENTENCE
 from seqviz.labs import questions as lab
 from seqviz.lesson import CAT, LESSON
 from tests.conftest import ROOT, SHIPPED, shipped_available
-from tests.e2e.conftest import _free_port, assert_no_exception, settle
+from tests.e2e.conftest import _free_port, assert_no_exception, open_selectbox, settle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not shipped_available(), reason="answers need the shipped models")]
 
@@ -60,13 +60,9 @@ def give(page, a: lab.Answer) -> None:
         box.locator("input").fill(a.fmt.format(a.value).rstrip("%"))
     elif len(a.choices) <= 6:
         box.get_by_text(str(a.value), exact=True).click()
-    else:  # type to filter the list, then pick: a freshly loaded page's first click may not open it
-        box.locator("input").click()
-        box.locator("input").press_sequentially(str(a.value))
-        option = page.get_by_role("option", name=str(a.value), exact=True)
-        if not option.is_visible():
-            box.locator("input").click()
-        option.click()
+    else:  # scrolled into view first (conftest.open_selectbox: the first-click flake), then picked
+        open_selectbox(page, box.locator("input"))
+        page.get_by_role("option", name=str(a.value), exact=True).click()
     page.locator(f".st-key-question_check_{a.step}_{a.n} button").click()
 
 
