@@ -8,6 +8,7 @@ import streamlit as st
 
 from seqviz.inputs import InputError
 from seqviz.pages import ATTENTION_VIEWS as VIEWS
+from seqviz.ui import attention_chips as chips
 from seqviz.ui import attention_tools as tools
 from seqviz.ui import attention_views as views
 from seqviz.ui.attention_state import bind, cached_explore, clamp_selection, state
@@ -32,7 +33,7 @@ if st.session_state.get("attn_model") not in paths:
                 f"{', '.join(paths)}; showing {next(iter(paths))}.", icon=":material/link:")
     st.session_state["attn_model"] = next(iter(paths))
 
-top = st.columns([5, 2, 2], vertical_alignment="bottom")
+top = st.columns([4, 3, 2], vertical_alignment="bottom")  # the model picker shows a whole "transformer"
 sentence = shared_sentence("attn_sentence", container=top[0],
                            help="The corpus is simple English, e.g. “the small black cat is sleeping”.")
 name = top[1].selectbox("Model", list(paths), key="attn_model", help="Transformer checkpoints found")
@@ -54,7 +55,7 @@ if ex.dropped:
     st.warning(f"The sentence is longer than the model's limit of {loaded.model.config.max_len} tokens: "
                f"the last {ex.dropped} tokens were dropped.")
 
-views.translation_chips(ex, beam)
+chips.translation_chips(ex, beam)
 reference_line(sentence, ex.translation)
 n_layers, n_heads = ex.patterns["cross"].shape[:2]
 for notice in clamp_selection(n_layers, n_heads):

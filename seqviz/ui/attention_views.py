@@ -6,12 +6,10 @@ the decoder read there is in the hover (`Exploration.axes`).
 """
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from seqviz import figures, notebook
-from seqviz.figures import style
+from seqviz.figures import style, wide
 from seqviz.figures.matrices import score_steps, vector_heatmap
 from seqviz.labs import attention_claims
 from seqviz.labs.attention import (
@@ -26,7 +24,7 @@ from seqviz.pages import ALL
 from seqviz.ui.attention_state import KINDS, bind, state
 from seqviz.ui.charts import figure_scale, show_plotly
 from seqviz.ui.claim_notes import claim
-from seqviz.ui.text import as_text
+from seqviz.ui.tables import show_table
 
 LABELS = {"encoder self": "encoder self-attention", "decoder self": "decoder masked self-attention",
           "cross": "cross-attention (decoder → source)"}
@@ -37,7 +35,10 @@ KEY_TITLE = {"encoder self": "source token", "decoder self": "decoder input", "c
 def show_wide(fig, key: str, **kwargs):
     """show_plotly for a figure sized in px: Streamlit would squeeze a figure wider than its column (and its
     labels into each other), so the chart sits in a block exactly as wide as the figure, inside a block
-    that scrolls sideways. A 30-word sentence gets a wider figure and a scrollbar, never a sliver."""
+    that scrolls sideways. A 30-word sentence gets a wider figure and a scrollbar, never a sliver; the colour
+    bars of such a figure stand at its left edge, in sight where the block opens (figures.wide)."""
+    if wide.wider_than_column(fig, figure_scale()):
+        fig = wide.colorbar_left(fig)
     width = round((fig.layout.width or 0) * figure_scale())
     with st.container(key=f"{key}_scroll"):
         if width:
@@ -46,26 +47,6 @@ def show_wide(fig, key: str, **kwargs):
                     "flex:0 0 auto}</style>")
         with st.container(key=f"{key}_wide"):
             return show_plotly(fig, key=key, **kwargs)
-
-
-def translation_chips(ex, beam: int) -> None:
-    """The translation, each piece shaded by the model's probability for it (text escaped, never HTML)."""
-    chips = []
-    for piece, p in zip(ex.pieces, ex.probs, strict=False):
-        chips.append(f'<span title="p = {p:.3f}" style="display:inline-block;margin:2px;padding:2px 8px;'
-                     f'border-radius:6px;background:rgba(33,113,181,{0.15 + 0.75 * p:.2f});color:'
-                     f'{"white" if p > 0.5 else "black"};font-family:monospace;font-size:16px">'
-                     f'{html.escape(piece)}<sub style="margin-left:4px">{p:.0%}</sub></span>')
-    st.markdown(f"**Translation:** {html.escape(ex.translation) or '(empty)'}", unsafe_allow_html=True)
-    left, right = st.columns([3, 2])
-    left.markdown("".join(chips), unsafe_allow_html=True)
-    right.caption(as_text(attention_claims.confidence_note(ex.probs)))
-    if beam > 1 and ex.candidates:
-        st.caption(f"Beam search (width {beam}) finished with these candidates; it keeps the best score, "
-                   "log p divided by length^0.6 (so long translations are not punished for every extra word).")
-        st.dataframe([{"rank": rank, "translation": c.text or "(empty)", "log p": round(c.log_prob, 3),
-                       "score": round(c.score, 3), "chosen": "yes" if c.chosen else ""}
-                      for rank, c in enumerate(ex.candidates, 1)], hide_index=True, key="attn_beam_table")
 
 
 def apply_model_view_click(ex) -> None:
@@ -86,7 +67,7 @@ def apply_model_view_click(ex) -> None:
 
 def selectors(n_layers: int, n_heads: int) -> tuple[str, int, int]:
     """Kind, layer and head pickers, bound to the one canonical selection (so every view agrees)."""
-    cols = st.columns(3)
+    cols = st.columns([3, 1, 1])  # "cross-attention (decoder → source)" needs 3/5 of a 560 px column
     kind = cols[0].selectbox("Attention", KINDS, format_func=LABELS.get, **bind("kind", "attn_kind", KINDS))
     layer = cols[1].selectbox("Layer", list(range(n_layers)), **bind("layer", "attn_layer", list(range(n_layers))))
     head = cols[2].selectbox("Head", list(range(n_heads)), **bind("head", "attn_head", list(range(n_heads))))
@@ -152,10 +133,10 @@ def decoding_tab(ex, n_layers: int, n_heads: int) -> None:
     if steps:
         so_far = ex.so_far or partial_translations(ex.written)
         st.markdown("**What the decoder considered at each step**")
-        st.dataframe([{"step": s["t"] + 1, "writing": s["token"], "translation so far": so_far[i] if i < len(so_far)
-                       else "", "p": round(s["prob"], 3),
-                       "alternatives": ", ".join(f"{tok} {p:.0%}" for tok, p in s["top"][1:])}
-                      for i, s in enumerate(steps)], hide_index=True, key="attn_steps")
+        show_table([{"step": s["t"] + 1, "writing": s["token"], "translation so far": so_far[i] if i < len(so_far)
+                     else "", "p": f"{s['prob']:.3f}",
+                     "alternatives": ", ".join(f"{tok} {p:.0%}" for tok, p in s["top"][1:])}
+                    for i, s in enumerate(steps)], key="attn_steps")
 
 
 def qkv_tab(loaded, ex, n_layers: int, n_heads: int) -> None:

@@ -1,6 +1,7 @@
 """AppTest for the attention explorer: every view, its Plotly specs checked against the real tokens."""
 import html
 import json
+import re
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from seqviz.checkpoints import load_checkpoint
 from seqviz.figures import decode_array
 from seqviz.labs.attention import explore
+from seqviz.ui.page_style import contrast
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "seqviz" / "ui" / "attention.py")
@@ -59,6 +61,8 @@ def test_default_view_translation_and_model_view(env):
     assert translation == f"**Translation:** {html.escape(ex.translation) or '(empty)'}"
     chips = [m.value for m in at.markdown if m.value.startswith("<span")][0]
     assert chips.count("<span") == len(ex.pieces)  # one chip (with its probability) per generated piece
+    for r, g, b, ink in re.findall(r"background:rgb\((\d+), (\d+), (\d+)\);color:([^;]+);", chips):
+        assert contrast((int(r), int(g), int(b)), (255, 255, 255) if ink == "white" else (26, 26, 26)) >= 4.5
     model_view = specs(at)[0]
     heatmaps = [t for t in model_view["data"] if t["type"] == "heatmap"]
     assert len(heatmaps) == 3 * 2 * 4  # kinds × layers × heads of the tiny model
@@ -291,10 +295,10 @@ def test_one_labelling_convention_for_decoder_rows(env):
 def test_decoding_table_and_animation_count_steps_alike(env):
     at = run(view="Decoding")
     ex = expected(env)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     anim = [s for s in specs(at) if s.get("frames")][0]
     n = len(ex.written)
-    assert list(table["step"]) == list(range(1, len(table) + 1))
+    assert [int(step) for step in table["step"]] == list(range(1, len(table) + 1))
     assert [f["layout"]["title"]["text"].split(":")[0] for f in anim["frames"]] == [f"step {i}/{n}" for i in
                                                                                    range(1, n + 1)]
     so_far = list(table["translation so far"])
@@ -345,13 +349,14 @@ def test_model_view_frames_the_selected_head_and_says_what_a_tile_is(env):
 def test_numbers_explained_and_beam_candidates(env):
     at = run(beam="4")
     assert any("label smoothing 0.1" in plain(c.value) for c in at.caption)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     loaded = load_checkpoint(env / "transformer.safetensors")
     ex = explore(loaded, "I am eating", beam=4)
     assert list(table["translation"]) == [c.text or "(empty)" for c in ex.candidates]
-    assert list(table["chosen"])[0] == "yes" and list(table["score"]) == sorted(table["score"], reverse=True)
+    scores = [float(score) for score in table["score"]]
+    assert list(table["chosen"])[0] == "yes" and scores == sorted(scores, reverse=True)
     assert table["translation"][0] == (ex.translation or "(empty)")
-    np.testing.assert_allclose(list(table["log p"]), [round(c.log_prob, 3) for c in ex.candidates])
+    np.testing.assert_allclose([float(v) for v in table["log p"]], [round(c.log_prob, 3) for c in ex.candidates])
 
 
 def plain(text):
@@ -386,3 +391,19 @@ def test_an_example_sentence_shows_its_reference(env):
     assert any("**Reference**" in m.value and "je mange" in m.value for m in at.markdown)
     at = run("the zebra is purple")
     assert not any("**Reference**" in m.value for m in at.markdown)
+
+
+def test_translation_chips_read_at_aa_on_every_shade_and_darken_with_p():
+    """The chip colour for every probability: its ink at ≥ 4.5:1 (mid-blue gave 4.2:1 with either ink, and
+    white on it was 3.6:1), and no shade lighter than the one for a smaller p."""
+    from seqviz.ui.attention_chips import DARK_INK_UP_TO, WHITE_INK_FROM, _ink_contrast, chip_background
+
+    probs = np.linspace(0, 1, 501)
+    assert min(_ink_contrast(chip_background(p)) for p in probs) >= 4.5
+    brightness = [sum(chip_background(p)) for p in probs]
+    assert all(a >= b for a, b in zip(brightness, brightness[1:], strict=False))
+    assert DARK_INK_UP_TO < WHITE_INK_FROM  # the gap is real: a mid-blue shade would fail with either ink
+    gap = (DARK_INK_UP_TO + WHITE_INK_FROM) / 2
+    from seqviz.ui.attention_chips import _shade
+
+    assert _ink_contrast(_shade(gap)) < 4.5  # …which is why it is skipped
