@@ -30,8 +30,10 @@ SCRIPT = """<script>
     const norm = (s) => (s || "").replace(/\\s+/g, " ").toLowerCase();
     const style = document.createElement("style");
     style.textContent = `.${VEILED} {visibility: hidden !important; position: relative}
-      .${VEILED}::after {visibility: visible; position: absolute; inset: 0; content: attr(data-veil-label);
+      .${VEILED}::after {visibility: visible; position: absolute; inset: 0 auto 0 0; min-width: 100%;
+        content: attr(data-veil-label); box-sizing: border-box;
         display: flex; align-items: center; padding: 0 0.6em; overflow: hidden; border-radius: 4px;
+        white-space: nowrap;
         background: #e3e3e3; color: #333; font-style: italic; font-size: 0.9rem}`;
     document.head.appendChild(style);
     const sync = () => {
@@ -49,9 +51,11 @@ SCRIPT = """<script>
         if (el.closest("[class*='st-key-question_']")) continue;  // the questions never hide themselves
         const i = holds(el);
         if (i < 0 || [...el.querySelectorAll(BLOCKS.join(","))].some((d) => holds(d) >= 0)) continue;
-        el.classList.add(VEILED);
-        el.setAttribute("aria-hidden", "true");
-        el.dataset.veilLabel = `Hidden until you answer question ${labels[i].replace("_", ".")} above.`;
+        const cell = el.closest("td, th"), box = cell || el;  // a table cell: hide the whole cell
+        box.classList.add(VEILED);
+        box.setAttribute("aria-hidden", "true");
+        const q = labels[i].replace("_", ".");  // a cell is too narrow for the sentence
+        box.dataset.veilLabel = cell ? `see ${q}` : `Hidden until you answer question ${q} above.`;
       }
     };
     let pending = null;  // one sync per burst of changes (an animation changes the page many times a second)
