@@ -136,12 +136,13 @@ def rotation_heatmap(rotation: np.ndarray, dims: Sequence[int], k: int, *, d_mod
     labels = [str(int(d)) for d in dims]
     if rotation.shape != (len(labels), len(labels)):
         raise ValueError(f"rotation is {rotation.shape} but there are {len(labels)} dims")
-    text = np.where(np.abs(rotation) < 5e-3, "", np.char.mod("%.2f", rotation))
+    # one decimal: "−0.96" did not fit a cell at projector size; the hover gives four
+    text = np.where(np.abs(rotation) < 5e-3, "", np.char.mod("%.1f", rotation))
     trace = go.Heatmap(z=_f32(rotation), x=labels, y=labels, text=text, texttemplate="%{text}",
                        textfont=dict(size=style.TICK_SIZE), hovertemplate="M[%{y}, %{x}] = %{z:.4f}<extra></extra>",
                        colorbar=dict(title=dict(text="M_k"), tickfont=dict(size=style.TICK_SIZE)), **_diverging())
     fig = go.Figure(trace)
-    shown = f"dims {', '.join(labels)}" if len(labels) < 8 else f"{len(labels)} of {d_model} dims"
+    shown = f"dims {', '.join(labels)}" if len(labels) <= 8 else f"{len(labels)} of {d_model} dims"
     fig.update_layout(**_base(f"M_{k}: one 2×2 rotation per sin/cos pair ({shown})", height=height),
                       xaxis=dict(**style.value_axis("input dimension"), type="category"),
                       yaxis=dict(**style.value_axis("output dimension"), type="category", autorange="reversed"))
@@ -164,10 +165,13 @@ def closest_rows_chart(bases: np.ndarray, dims: Sequence[int], distances: np.nda
         fig.add_trace(go.Scatter(x=[current[0]], y=[max(current[1], 1e-9)], mode="markers", name=f"now (d {current_d})",
                                  marker=dict(size=14, symbol="star", color=style.INK),
                                  hovertemplate="current setting: %{y:.4f}<extra></extra>"))
-    fig.update_layout(**_base(f"Smallest distance between two different rows among {length:,} "
-                                          "positions: small d → far rows nearly equal", height=height),
-                      xaxis=style.value_axis("base (log)", type="log"),
-                      yaxis=style.value_axis("min ‖PE(p) − PE(q)‖ (log)", type="log"))
+    # the legend beside the plot, one entry a line: moved above it, six entries wrapped one a row over the
+    # title (the plot was narrower than the rows were counted for)
+    fig.update_layout(**_layout(f"Smallest distance between two different rows among {length:,} positions: small d "
+                                "→ far rows nearly equal", height,
+                                dict(orientation="v", x=1.02, xanchor="left", y=0.98, yanchor="top"),
+                                xaxis=style.value_axis("base (log)", type="log"),
+                                yaxis=style.value_axis("min ‖PE(p) − PE(q)‖ (log)", type="log")))
     return fig
 
 
@@ -218,7 +222,9 @@ def norms_chart(tokens: Sequence[str], norms: dict[str, np.ndarray], *, height: 
                      for j, name in enumerate(names)])
     axis = style.token_axis(tokens, angle=style.tick_angle(tokens) or None)
     fig.update_layout(**_layout("Norms per token: ‖embedding·√d‖, ‖PE‖ = √(d/2), ‖sum‖", height,
-                                dict(orientation="h", y=-0.18, yanchor="top", x=0, xanchor="left"),  # below: no clash
+                                # above the plot: below it, a long sentence's axis note ("every 3rd label")
+                                # was printed over the legend
+                                dict(orientation="h", y=1.0, yanchor="bottom", x=0, xanchor="left"),
                                 xaxis=axis, yaxis=style.value_axis("L2 norm"), barmode="group"))
     return fig
 

@@ -22,6 +22,7 @@ from seqviz.figures.style import (
     INK,
     LINE_WIDTH,
     MIN_CELL_PX,
+    TITLE_CHARS,
     as_array,
     attention_coloraxis,
     base_layout,
@@ -67,6 +68,7 @@ def fit(width: int, column: int = COLUMN_PX) -> int | None:
 
 SLIDER_FONT_ROOM = 1.5  # slider labels are thinned for projector-sized fonts: the builder cannot know the mode
 COMPACT_PX = 260  # the narrowest block of the Compare grid (ui/page_style.grid_css)
+COMPACT_TITLE_CHARS = 15  # a title line that fits it at projector size (17 × 1.5 px, beside the modebar)
 UNIT_ROW_PX = 2  # units are many (256): each gets a thin row; hover names it
 MODEL_COLORS = {"rnn-attention": CELL_COLORS["rnn"], "lstm-attention": CELL_COLORS["lstm"],
                 "gru-attention": CELL_COLORS["gru"], "gru-plain": "#98df8a", "transformer": CELL_COLORS["transformer"]}
@@ -273,8 +275,11 @@ def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: S
         height += CONTROLS_PX + 28  # the controls, and the title's line naming the row being written
     if compact:  # one of the Compare grid's maps, in a block of 260 px or more; no colour bar (one scale for all)
         width = n_src * MIN_CELL_PX + label_px(written) + 110
+
     column = COMPACT_PX if compact else COLUMN_PX
+    # compact: the title wrapped for its block (readable() wraps for 560 px: it ran out of a 300 px map)
     layout = base_layout(title, height=height, width=fit(width, column),
+                         title_chars=COMPACT_TITLE_CHARS if compact else TITLE_CHARS,
                          xaxis={**token_axis(src_tokens, angle=angle),
                                 "title": dict(text="source" if compact else "source (read by the encoder)"),
                                 "side": "bottom"},  # compact: the long title ran out of a 272 px block

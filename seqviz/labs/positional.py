@@ -28,7 +28,7 @@ MAX_HEAT_PAIRS = 128  # sin/cos pairs shown in the heatmap (256 columns)
 MAX_CURVE_POINTS = 1024  # points of the ‖PE(p+k) − PE(p)‖ curve
 MAX_CHECK_ROWS = 256  # positions at which M_k·PE(p) = PE(p+k) is checked
 MAX_DIMS = 8  # dimensions traced as waves
-ROTATION_PAIRS = 8  # pairs of M_k drawn (16 × 16)
+ROTATION_PAIRS = 3  # pairs of M_k drawn (6 × 6): with 8 pairs, 24 px cells held printed numbers that overlapped
 SWEEP_BASES = (10.0, 100.0, 1000.0, 10000.0, 100000.0)
 SWEEP_DIMS = (2, 4, 8, 16, 64)  # small d is where far-apart rows collide
 OFFSETS = tuple(range(-5, 6))  # key position − query position

@@ -106,7 +106,7 @@ def compare(sentence: str) -> None:
             if run.layers is not None:
                 last = choice.startswith("last")
                 pattern = lab.pick_cross(run.layers, run.layers.shape[0] - 1 if last else None)
-                title = f"{run.name}: cross-attention, {'last layer' if last else 'all layers'}, mean of heads"
+                title = f"{run.name}: {'last layer' if last else 'all layers'}"  # the radio above says the rest
             show_plotly(fig.alignment_heatmap(pattern, run.src_tokens, run.written, title, read=run.read,
                                              compact=True), key=f"rnn_compare_{i}")
 

@@ -179,7 +179,7 @@ def test_compare_view(env):
             np.testing.assert_allclose(z, np.rint(r.pattern * 100), atol=1)
     assert any("No attention: one context vector" in i.value for i in at.info)
     at.radio(key="rnn_compare_cross").set_value("last layer, mean over heads").run()
-    titled(at, "transformer: cross-attention, last layer")
+    titled(at, "transformer: last layer")
 
 
 def test_gradient_view(env):

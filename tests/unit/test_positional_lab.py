@@ -117,7 +117,7 @@ def test_explore_numbers_small():
     assert e.rotation_error < 1e-12 and e.rotation_error_other_p < 1e-9
     brute = min(np.linalg.norm(pe[i] - pe[j]) for i in range(50) for j in range(50) if i != j)
     assert e.closest_distance == pytest.approx(brute)
-    assert e.rotation.shape == (16, 16)
+    assert e.rotation.shape == (6, 6)
 
 
 def test_explore_downsamples_the_largest_setting():
