@@ -8,6 +8,7 @@ from seqviz.pages import sections
 from seqviz.ui.lesson_bar import lesson_bar, lesson_sentence, step_settings
 from seqviz.ui.projector import projector_toggle
 from seqviz.ui.questions import show_step_questions
+from seqviz.ui.replica import moved_notice
 from seqviz.ui.share import apply_hidden, share_controls
 from seqviz.ui.url_state import FULL_RUN, current_values
 from seqviz.ui.warm import start_warming
@@ -15,6 +16,7 @@ from seqviz.ui.warm import start_warming
 use_one_thread()  # small models on a shared 2-core machine: one intra-op thread per process (README, Benchmarks)
 st.set_page_config(page_title="seqviz: inside sequence models", page_icon=":material/search:", layout="wide")
 start_warming()  # once per process, in a niced background thread: the lesson's results are cached before the class
+moved_notice()  # behind seqviz serve's nginx: a student moved here from a replica that died is told so
 
 page = st.navigation({
     section: [st.Page(p.file, title=p.title, icon=p.icon, url_path=p.url_path or None, default=not p.url_path)

@@ -4,6 +4,10 @@
                                                opens the attention page with a sentence of their own, N at once;
                                                also per N (…_n10_s, …_n30_s; quick: 3 and 6)
     classroom.server_cpu_per_session_preset_s  the same when everyone opens one lesson step's link (what a class does)
+    classroom.server_cpu_per_session_returning_s  …_s for returning students: each browser already holds Streamlit's
+                                               JavaScript bundle (a first visit earlier; Streamlit serves it
+                                               "immutable" for a year), so the server pays only the session
+    classroom.server_cpu_per_session_preset_returning_s  the same on the lesson step's link
     classroom.preset_ratio_vs_distinct         the two above divided: a ratio, steadier than either on a busy machine
     classroom.sessions_per_core_minute         60 / server_cpu_per_session_s: students one core serves per minute
     classroom.rss_mb                           the server's resident memory after every lesson step and the crowds,
@@ -29,6 +33,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -45,7 +50,8 @@ CHROMIUM = os.environ.get("SEQVIZ_CHROMIUM", "/usr/bin/chromium")
 NGINX = "/usr/sbin/nginx"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-PORTS = range(8650, 8670)  # the ports this project's benchmarks and tests may serve on
+_LOW, _, _HIGH = os.environ.get("SEQVIZ_BENCH_PORTS", "8650-8679").partition("-")
+PORTS = range(int(_LOW), int(_HIGH or _LOW) + 1)  # the ports the benchmark serves on (SEQVIZ_BENCH_PORTS=LOW-HIGH)
 TARGETS = {"server_cpu_per_session_s": 0.15, "server_cpu_per_session_preset_s": 0.05, "rss_mb": 600,
            "new_sentence_s": 0.4, "cold_load_s": 1.5}
 PRESET_STEP = 7  # "Multi-head attention": the attention page's model view of a 10-word sentence
@@ -89,6 +95,7 @@ def free_port(ports: range = PORTS) -> int:
 class Server:
     proc: subprocess.Popen
     url: str
+    log: Path | None = None
 
     def cpu_s(self) -> float:
         """utime + stime of the server process (all its threads), in seconds."""
@@ -135,7 +142,7 @@ def served(checkpoints: str | Path | None = None, port: int | None = None, log: 
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, proc)
-        yield Server(proc, url)
+        yield Server(proc, url, log)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -178,13 +185,14 @@ def drawn(page, timeout_ms: int = TIMEOUT_MS) -> None:
     assert_clean(page)
 
 
-def crowd(server: Server, browser, urls: list[str]) -> tuple[float, list]:
+def crowd(server: Server, browser, urls: list[str], contexts: list | None = None) -> tuple[float, list]:
     """Every url in its own browser context (its own session), all requested at once; returns the server CPU
-    seconds they cost together and the (context, page) pairs, settled and free of exceptions."""
+    seconds they cost together and the (context, page) pairs, settled and free of exceptions. `contexts`: the
+    browsers to open them in (e.g. ones that already hold the JavaScript bundle), else new ones."""
     before = server.cpu_s()
     sessions = []
-    for url in urls:  # "commit" returns as soon as the request is answered, so the sessions overlap
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    for i, url in enumerate(urls):  # "commit" returns as soon as the request is answered, so the sessions overlap
+        context = contexts[i] if contexts else browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         page.goto(url, wait_until="commit", timeout=TIMEOUT_MS)
         sessions.append((context, page))
@@ -243,12 +251,50 @@ def per_session_cpu(server: Server, browser, urls: list[str]) -> float:
     return seconds / len(urls)
 
 
+def returning_cpu(server: Server, browser, urls: list[str], first_visit: str) -> float:
+    """Server CPU per session for returning students: each browser context first visits `first_visit` (which
+    loads and caches the bundle; not measured), then all open their url at once in a new tab (a new session)."""
+    _, primed = crowd(server, browser, [first_visit] * len(urls))
+    for _, page in primed:
+        page.close()  # that session ends; the context keeps its HTTP cache
+    seconds, sessions = crowd(server, browser, urls, contexts=[context for context, _ in primed])
+    close_all(sessions)
+    return seconds / len(urls)
+
+
+def cpu_figures(server: Server, browser, sizes: tuple[int, ...], sentences: list[str]) -> dict:
+    """The per-session CPU figures (first visit and returning, own sentence and lesson step); uses
+    2 * sum(sizes) sentences from the front of `sentences`."""
+    base, out, used = server.url, {}, 0
+    for n in sizes:
+        urls = [page_url(base, "attention", s) for s in sentences[used:used + n]]
+        used += n
+        out[f"classroom.server_cpu_per_session_n{n}_s"] = round(per_session_cpu(server, browser, urls), 4)
+        urls = [page_url(base, "attention", s) for s in sentences[used:used + n]]
+        used += n
+        out[f"classroom.server_cpu_per_session_returning_n{n}_s"] = round(
+            returning_cpu(server, browser, urls, page_url(base, "attention")), 4)
+    for kind in ("", "_returning"):
+        out[f"classroom.server_cpu_per_session{kind}_s"] = out[f"classroom.server_cpu_per_session{kind}_n{sizes[-1]}_s"]
+    preset = f"{base}/{LESSON[PRESET_STEP - 1].link(PRESET_STEP)}"
+    per_session_cpu(server, browser, [preset])  # the first student computes it (or finds it warmed)
+    out["classroom.server_cpu_per_session_preset_s"] = round(per_session_cpu(server, browser, [preset] * sizes[-1]), 4)
+    out["classroom.server_cpu_per_session_preset_returning_s"] = round(
+        returning_cpu(server, browser, [preset] * sizes[-1], page_url(base, "attention")), 4)
+    out["classroom.preset_ratio_vs_distinct"] = round(
+        out["classroom.server_cpu_per_session_preset_s"] / max(out["classroom.server_cpu_per_session_s"], 1e-9), 3)
+    out["classroom.returning_ratio_vs_first_visit"] = round(
+        out["classroom.server_cpu_per_session_returning_s"] / max(out["classroom.server_cpu_per_session_s"], 1e-9), 3)
+    out["classroom.sessions_per_core_minute"] = round(60 / max(out["classroom.server_cpu_per_session_s"], 1e-9))
+    return out
+
+
 def behind_nginx(server: Server, browser, sentences: list[str], direct: float) -> dict:
     """The same crowd through nginx serving the bundle from disk: what the app's process still pays."""
     from seqviz.commands.serve import nginx_running
 
     port = int(server.url.rsplit(":", 1)[1])
-    listen = free_port(range(8670, 8680))
+    listen = free_port(range(port + 1, PORTS.stop))
     with nginx_running([port], listen):
         base = f"http://127.0.0.1:{listen}"
         load = cold_load(browser, page_url(base, "attention", sentences[0]))
@@ -259,33 +305,39 @@ def behind_nginx(server: Server, browser, sentences: list[str], direct: float) -
             "classroom.http_kb_nginx": round(load["http_bytes"] / 1024, 1)}
 
 
-def run(checkpoints: str | None = None, quick: bool = False) -> dict:
-    """The classroom.* figures (see the module docstring). Needs Chromium; without it, says so in the result."""
+WARMED = "lesson results warmed"  # what seqviz/ui/warm.py prints when the lesson's caches are full
+
+
+def wait_warmed(server: Server, root: Path, timeout_s: float = 600) -> None:
+    """Wait until the server's background warm-up is over (if that app has one), so that it is not counted in
+    the students' CPU: a class starts after the teacher's first visit has warmed the lesson."""
+    if server.log is None or "start_warming" not in (Path(root) / "app.py").read_text():
+        return
+    deadline = time.monotonic() + timeout_s
+    while WARMED not in server.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.5)  # polling interval, not a wait for a result
+
+
+def run(checkpoints: str | None = None, quick: bool = False, sizes: tuple[int, ...] | None = None,
+        cpu_only: bool = False, root: Path = REPO_DIR) -> dict:
+    """The classroom.* figures (see the module docstring). Needs Chromium; without it, says so in the result.
+    `sizes`: the crowds (default 10 and 30, quick 3 and 6); cpu_only: only the per-session CPU figures; `root`:
+    the copy of the repository to serve (e.g. `git archive` of an older commit, for a before/after)."""
     if not Path(CHROMIUM).exists():
         return {"classroom.skipped": f"{CHROMIUM} is missing (apt-get install chromium)"}
-    sizes = (3, 6) if quick else (10, 30)
+    sizes = sizes or ((3, 6) if quick else (10, 30))
     out: dict = {"classroom.load_average": round(os.getloadavg()[0], 2), "classroom.cores": os.cpu_count()}
-    with served(checkpoints) as server, chromium() as browser:
+    log = Path(tempfile.mkdtemp(prefix="seqviz-bench-")) / "server.log"
+    with served(checkpoints, log=log, root=Path(root)) as server, chromium() as browser:
         base = server.url
         warm = cold_load(browser, page_url(base, "attention", "I am eating"))  # imports, model, JS bundle once
         warm["context"].close()
-        sentences = student_sentences(2 * sum(sizes) + 2 * len(BROWSER_PAGES), seed=23)
-        used = 0
-        per_n = {}
-        for n in sizes:
-            urls = [page_url(base, "attention", s) for s in sentences[used:used + n]]
-            used += n
-            per_n[n] = per_session_cpu(server, browser, urls)
-            out[f"classroom.server_cpu_per_session_n{n}_s"] = round(per_n[n], 4)
-        out["classroom.server_cpu_per_session_s"] = round(per_n[sizes[-1]], 4)
-        preset = f"{base}/{LESSON[PRESET_STEP - 1].link(PRESET_STEP)}"
-        per_session_cpu(server, browser, [preset])  # the first student computes it (or finds it warmed)
-        out["classroom.server_cpu_per_session_preset_s"] = round(
-            per_session_cpu(server, browser, [preset] * sizes[-1]), 4)
-        out["classroom.preset_ratio_vs_distinct"] = round(
-            out["classroom.server_cpu_per_session_preset_s"] / max(out["classroom.server_cpu_per_session_s"], 1e-9),
-            3)
-        out["classroom.sessions_per_core_minute"] = round(60 / max(out["classroom.server_cpu_per_session_s"], 1e-9))
+        wait_warmed(server, Path(root))
+        sentences = student_sentences(4 * sum(sizes) + 2 * len(BROWSER_PAGES), seed=23)
+        out.update(cpu_figures(server, browser, sizes, sentences))
+        used = 2 * sum(sizes)
+        if cpu_only:
+            return out
         for page_name in BROWSER_PAGES:
             sentence = None if page_name == "positional" else sentences[used]
             used += 1
@@ -299,7 +351,8 @@ def run(checkpoints: str | None = None, quick: bool = False) -> dict:
                 used += 1
             load["context"].close()
         if Path(NGINX).exists():
-            out.update(behind_nginx(server, browser, sentences[used:used + sizes[-1]], per_n[sizes[-1]]))
+            out.update(behind_nginx(server, browser, sentences[used:used + sizes[-1]],
+                                    out["classroom.server_cpu_per_session_s"]))
         for url in lesson_urls(base):  # every lesson step once, so every model is loaded
             per_session_cpu(server, browser, [url])
         out["classroom.rss_mb"] = round(server.rss_mb(), 1)
@@ -312,8 +365,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m seqviz.benchmarks.classroom", description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="3 and 6 students instead of 10 and 30")
     p.add_argument("--checkpoints", default=None)
+    p.add_argument("--sizes", default=None, help="crowd sizes, e.g. 10 or 10,30")
+    p.add_argument("--cpu-only", action="store_true", help="only the per-session CPU figures")
+    p.add_argument("--root", default=REPO_DIR, help="serve this copy of the repository (a before/after)")
     args = p.parse_args(argv)
-    print(json.dumps(run(args.checkpoints, args.quick), indent=2))
+    sizes = tuple(int(n) for n in args.sizes.split(",")) if args.sizes else None
+    print(json.dumps(run(args.checkpoints, args.quick, sizes, args.cpu_only, args.root), indent=2))
     return 0
 
 

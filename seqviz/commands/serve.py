@@ -30,7 +30,8 @@ from pathlib import Path
 
 import streamlit
 
-STICKY_COOKIE = "seqviz_replica"
+from seqviz.ui.replica import REPLICA_ENV, SERVED_COOKIE, STICKY_COOKIE
+
 STATIC_SOURCE = Path(streamlit.__file__).parent / "static"
 COMPRESS = (".js", ".css", ".html", ".json", ".svg", ".txt", ".map", ".ttf")  # fonts as woff2 are compressed already
 LOG_FORMAT = ('$remote_addr [$time_local] "$request" $status $body_bytes_sent upstream=$upstream_addr '
@@ -55,9 +56,23 @@ def upstream_block(ports: list[int], host: str = "127.0.0.1") -> str:
     return f"upstream seqviz {{\n    hash $seqviz_sticky consistent;\n{servers}}}\n"
 
 
+PROXY = """proxy_pass http://seqviz;
+        proxy_http_version 1.1;
+        proxy_set_header Upgrade $http_upgrade;
+        proxy_set_header Connection $connection_upgrade;
+        proxy_set_header Host $host;
+        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_read_timeout 86400s;
+        proxy_send_timeout 86400s;
+        proxy_next_upstream error timeout http_502 http_503;"""
+
+
 def server_block(listen: int | str, static_dir: Path | None = None) -> str:
     """The site: the sticky cookie, websocket upgrade with a long read timeout (a lesson is an hour of one
-    websocket), the static bundle from disk when `static_dir` is given, and a plain page when no replica answers."""
+    websocket), the static bundle from disk when `static_dir` is given, and a plain page when no replica answers.
+    The first websocket's answer records which replica took it (cookie seqviz_served, the home replica), so a
+    replica that receives a student whose home is another one knows the student was moved (ui/replica.py)."""
     static = "" if static_dir is None else f"""
     # Streamlit's bundle, from disk and gzipped in advance (file names carry a hash, so it may be cached a year)
     location ~ "^/(?:[^/]+/)*static/(.+)$" {{
@@ -72,16 +87,14 @@ def server_block(listen: int | str, static_dir: Path | None = None) -> str:
     error_page 502 503 504 = @seqviz_down;
 {static}
     location / {{
-        proxy_pass http://seqviz;
-        proxy_http_version 1.1;
-        proxy_set_header Upgrade $http_upgrade;
-        proxy_set_header Connection $connection_upgrade;
-        proxy_set_header Host $host;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_read_timeout 86400s;
-        proxy_send_timeout 86400s;
-        proxy_next_upstream error timeout http_502 http_503;
+        {PROXY}
+    }}
+
+    # a location's add_header replaces the server's, so the sticky cookie is repeated here; "always": on the 101
+    location ~ "/_stcore/stream$" {{
+        {PROXY}
+        add_header Set-Cookie $seqviz_set_cookie;
+        add_header Set-Cookie $seqviz_set_served always;
     }}
 
     location @seqviz_down {{
@@ -103,6 +116,16 @@ map $cookie_{STICKY_COOKIE} $seqviz_sticky {{
 }}
 map $cookie_{STICKY_COOKIE} $seqviz_set_cookie {{
     ""      "{STICKY_COOKIE}=$request_id; Path=/; HttpOnly; SameSite=Lax";
+    default "";
+}}
+# the browser's home replica: the one that took its first websocket ($upstream_addr lists every one tried, the
+# one that answered last); set once, so a replica that later receives this browser knows it was moved
+map $upstream_addr $seqviz_upstream {{
+    "~(?<last>[^ ,]+)$" $last;
+    default             "";
+}}
+map $cookie_{SERVED_COOKIE} $seqviz_set_served {{
+    ""      "{SERVED_COOKIE}=$seqviz_upstream; Path=/; HttpOnly; SameSite=Lax";
     default "";
 }}
 """
@@ -211,11 +234,19 @@ def replica_command(port: int, address: str = "127.0.0.1", extra: list[str] | No
             "--server.fileWatcherType", "none", *(extra or [])]
 
 
-def replica_env(cookie_secret: str, checkpoints: str | None = None) -> dict[str, str]:
-    """Every replica signs cookies with one secret, so a student moved to another replica keeps a valid one."""
+def replica_name(address: str, port: int) -> str:
+    """A replica's name as nginx's upstream block spells it (what $upstream_addr says), for $SEQVIZ_REPLICA."""
+    return f"{'127.0.0.1' if address in ('0.0.0.0', '', '::') else address}:{port}"
+
+
+def replica_env(cookie_secret: str, checkpoints: str | None = None, name: str | None = None) -> dict[str, str]:
+    """Every replica signs cookies with one secret, so a student moved to another replica keeps a valid one;
+    `name`: the replica's own name (ui/replica.py tells a moved student)."""
     from seqviz.checkpoints import ENV_VAR
 
     env = dict(os.environ, STREAMLIT_SERVER_COOKIE_SECRET=cookie_secret)
+    if name:
+        env[REPLICA_ENV] = name
     if checkpoints:
         env[ENV_VAR] = str(Path(checkpoints).resolve())
     return env
@@ -225,9 +256,10 @@ def start_replicas(ports: list[int], address: str = "127.0.0.1", checkpoints: st
                    log_dir: Path | None = None, cookie_secret: str | None = None) -> list[subprocess.Popen]:
     from seqviz.checkpoints import REPO_DIR
 
-    env = replica_env(cookie_secret or secrets.token_hex(32), checkpoints)
+    secret = cookie_secret or secrets.token_hex(32)
     procs = []
     for port in ports:
+        env = replica_env(secret, checkpoints, replica_name(address, port))
         log = open(log_dir / f"replica-{port}.log", "w") if log_dir else subprocess.DEVNULL  # noqa: SIM115
         procs.append(subprocess.Popen(replica_command(port, address), cwd=REPO_DIR, env=env, stdout=log,
                                       stderr=subprocess.STDOUT))

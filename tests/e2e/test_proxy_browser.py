@@ -2,8 +2,9 @@
 
 Every student's page works through the proxy, each student stays on one replica (nginx's sticky cookie), the
 students are spread over both, the bundle comes from nginx's disk, and when one replica is killed mid-class its
-students land on the other after a reload, with their view restored from the link. With no replica left, a
-reload shows nginx's plain "the class server is restarting" page instead of a bare 502.
+students land on the other after a reload, with their view restored from the link and a note saying they were
+moved (ui/replica.py; the students who stayed see none). With no replica left, a reload shows nginx's plain "the
+class server is restarting" page instead of a bare 502.
 """
 from __future__ import annotations
 
@@ -21,6 +22,9 @@ STUDENTS = 10
 # Preset cookie values make the spread over the two replicas the same in every run (a fresh random id per browser,
 # as nginx gives it, spreads just as well but by chance); test_cookie_is_set checks nginx's own assignment.
 COOKIES = [f"student-{i}" for i in range(STUDENTS)]
+LOW, _, HIGH = os.environ.get("SEQVIZ_E2E_PORTS", "8650-8679").partition("-")
+PORTS = range(int(LOW), int(HIGH or LOW) + 1)
+MOVED = "stopped answering, so you were moved"  # ui/replica.moved_message
 
 
 def replicas_of(log: str, sticky: str) -> set[str]:
@@ -38,9 +42,9 @@ def proxy(server_checkpoints):
         if os.environ.get("CI"):
             pytest.fail(f"{serve.NGINX} is missing; .ci/run installs it with apt-get install nginx")
         pytest.skip(f"{serve.NGINX} is missing (apt-get install nginx; .ci/run installs it)")
-    first = free_port(range(8650, 8668))
-    ports = [first, free_port(range(first + 1, 8670))]
-    listen = free_port(range(8670, 8680))
+    first = free_port(PORTS)
+    ports = [first, free_port(range(first + 1, PORTS.stop))]
+    listen = free_port(range(ports[1] + 1, PORTS.stop))
     procs = serve.start_replicas(ports, checkpoints=str(server_checkpoints))
     try:
         for port, proc in zip(ports, procs, strict=True):
@@ -88,10 +92,16 @@ def test_a_class_through_the_proxy(proxy, chromium):
         proxy["procs"][0].kill()  # a crash mid-class
         proxy["procs"][0].wait(timeout=20)
         moved = [s for s in students if where[s[0]] == {dead}]
+        assert moved and len(moved) < len(students)
         for _, sentence, _, page in moved:
             page.reload()
             drawn(page)
             assert page.locator("[data-testid=stTextInput] input").first.input_value() == sentence
+            assert page.get_by_text(MOVED).count() == 1  # and told why
+        stayed = next(s for s in students if where[s[0]] != {dead})[3]
+        stayed.reload()
+        drawn(stayed)
+        assert stayed.get_by_text(MOVED).count() == 0
         after = proxy["log"].read_text()[len(log):]
         for cookie, *_ in moved:
             assert replicas_of(after, cookie) == {f"127.0.0.1:{proxy['ports'][1]}"}

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from seqviz.commands import serve
+from seqviz.ui import replica
+from seqviz.ui.replica import REPLICA_ENV, SERVED_COOKIE, STICKY_COOKIE, moved_from, moved_message
 
 
 def parse(*argv: str):
@@ -81,6 +83,45 @@ def test_every_replica_signs_cookies_alike(tmp_path):
     assert env["STREAMLIT_SERVER_COOKIE_SECRET"] == "s3cret"
     assert env["SEQVIZ_CHECKPOINTS"] == str(tmp_path.resolve())
     assert serve.replica_command(8650)[serve.replica_command(8650).index("--server.port") + 1] == "8650"
+
+
+def test_each_replica_knows_the_name_nginx_gives_it(monkeypatch):
+    """nginx writes the replica that took a websocket into a cookie; a replica compares it with its own name."""
+    monkeypatch.delenv(REPLICA_ENV, raising=False)
+    assert serve.replica_env("s", name="127.0.0.1:8651")[REPLICA_ENV] == "127.0.0.1:8651"
+    assert REPLICA_ENV not in serve.replica_env("s")
+    assert serve.replica_name("0.0.0.0", 8651) == serve.replica_name("127.0.0.1", 8651) == "127.0.0.1:8651"
+    assert "server 127.0.0.1:8651 " in serve.upstream_block([8651])  # the same spelling as $upstream_addr
+    conf = serve.nginx_conf([8650, 8651], 8670)
+    stream = conf[conf.index('location ~ "/_stcore/stream$"'):]
+    stream = stream[:stream.index("}")]
+    assert "add_header Set-Cookie $seqviz_set_served always;" in stream  # on the websocket's 101
+    assert f'""      "{SERVED_COOKIE}=$seqviz_upstream;' in conf  # set once: the home replica
+    assert "add_header Set-Cookie $seqviz_set_cookie;" in stream  # a location's add_header drops the server's
+
+
+def test_a_moved_student_is_told_once_the_cookie_names_another_replica():
+    assert moved_from("127.0.0.1:8650", "127.0.0.1:8651") == "127.0.0.1:8650"
+    assert moved_from("127.0.0.1:8651", "127.0.0.1:8651") is None  # the same replica: nothing happened
+    assert moved_from(None, "127.0.0.1:8651") is None  # a first visit
+    assert moved_from("127.0.0.1:8650", None) is None  # a server started alone, without nginx
+    assert "127.0.0.1:8650" in moved_message("127.0.0.1:8650", 0.0) and "moved" in moved_message("x", 0.0)
+
+
+def test_the_new_replica_tells_a_moved_browser_for_a_while(monkeypatch):
+    """Every session of a moved browser (the page's own reconnection, a reload) shows the note for KEEP_S seconds
+    after the new replica first saw that browser; then none. A browser at home never sees it."""
+    monkeypatch.setattr(replica, "_taken_over", {})
+    me, dead = "127.0.0.1:8651", "127.0.0.1:8650"
+    assert replica.arrival({STICKY_COOKIE: "a", SERVED_COOKIE: dead}, me, 100.0) == (dead, 100.0)
+    assert replica.arrival({STICKY_COOKIE: "a", SERVED_COOKIE: dead}, me, 160.0) == (dead, 100.0)  # a reload
+    assert replica.arrival({STICKY_COOKIE: "a", SERVED_COOKIE: dead}, me, 100.0 + replica.KEEP_S + 1) is None
+    assert replica.arrival({STICKY_COOKIE: "b", SERVED_COOKIE: me}, me, 160.0) is None  # a student at home
+    assert replica.arrival({STICKY_COOKIE: "c", SERVED_COOKIE: dead}, None, 100.0) is None  # no nginx, no name
+    monkeypatch.setattr(replica, "MAX_REMEMBERED", 2)
+    for sticky in "xyz":
+        replica.first_seen(sticky, 200.0)
+    assert list(replica._taken_over) == ["y", "z"]  # bounded: the oldest went first
 
 
 def test_the_shipped_example_is_what_serve_writes():

@@ -1,0 +1,70 @@
+"""Sessions that end free what they held (issue 23, item 3): a student uploads sentence pairs on the training page,
+starts training on them and closes the tab; the run stops and the session's folder (corpus, tokenizer, model) is
+removed once Streamlit drops the ended session.
+
+Streamlit keeps an ended session for server.disconnectedSessionTTL seconds (a reconnect may resume it) and drops
+expired ones when another session starts or ends, so this server runs with a TTL of 1 s and the test opens and
+closes other students' tabs until the folder is gone (a bounded wait for a condition, never a fixed time).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from seqviz.benchmarks.classroom import drawn, wait_healthy
+from seqviz.grammar import generate_corpus
+from tests.conftest import ROOT
+from tests.e2e.conftest import _free_port
+
+pytestmark = pytest.mark.e2e
+BOUND_S = 300  # for a slow, loaded machine; normally a few seconds
+
+
+@pytest.fixture(scope="module")
+def short_ttl_server(server_checkpoints, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("server-tmp")
+    port = _free_port()
+    env = dict(os.environ, TMPDIR=str(tmp), SEQVIZ_CHECKPOINTS=str(server_checkpoints), SEQVIZ_WARM="0")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+         "--server.disconnectedSessionTTL", "1"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, proc)
+        yield url, tmp
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def folders(tmp) -> list:
+    return sorted(tmp.glob("seqviz-upload-*"))
+
+
+def test_an_uploaded_corpus_is_removed_when_its_session_ends(short_ttl_server, chromium):
+    url, tmp = short_ttl_server
+    pairs = generate_corpus(400, seed=3)[:300]
+    tsv = "\n".join(f"{en}\t{fr}" for en, fr in pairs).encode()
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url + "/training?part=upload")
+    drawn(page)
+    page.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(
+        files=[{"name": "pairs.tsv", "mimeType": "text/tab-separated-values", "buffer": tsv}])
+    page.locator(".st-key-train_upload_go button").click(timeout=BOUND_S * 1000)
+    page.wait_for_function("() => document.body.innerText.includes('training')", timeout=BOUND_S * 1000)
+    assert len(folders(tmp)) == 1  # the session's own folder, while it trains
+    context.close()  # the student leaves mid-run
+
+    deadline = time.monotonic() + BOUND_S
+    while folders(tmp) and time.monotonic() < deadline:  # other students come and go; expired sessions drop
+        other = chromium.new_context()
+        other.new_page().goto(url + "/compute")
+        other.close()
+    assert folders(tmp) == [], "the ended session's upload folder is still on disk"
