@@ -8,6 +8,7 @@ answer come from one array. Steps 1–5 (RNN pages) are here, steps 6–10 (Tran
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -78,6 +79,30 @@ GRAD_THRESHOLD = 1e-6
 CELL_NAMES = {"rnn": "tanh RNN", "rnn-relu": "ReLU RNN", "rnn-linear": "linear RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
+def straightness(norms: np.ndarray) -> tuple[float, float]:
+    """(largest distance of the finite log10 norms from their least-squares line, decades the line spans)."""
+    g = np.asarray(norms, float)
+    t = np.flatnonzero(np.isfinite(g) & (g > 0))
+    if len(t) < 3:
+        return math.inf, 0.0
+    logs = np.log10(g[t])
+    fit = np.polyval(np.polyfit(t, logs, 1), t)
+    return float(np.abs(logs - fit).max()), float(abs(fit[-1] - fit[0]))
+
+
+def line_answer(off: float, span: float) -> str:
+    """The model answer to 2.3, from the curve's own straightness: straight when it strays from its line by less
+    than a tenth of the decades it spans."""
+    if off <= 0.1 * span:
+        return ("Each step back multiplies the gradient by W_hhᵀ·diag(tanh′), whose size stays about the same from "
+                "step to step. A constant factor per step is a geometric sequence, and the log of a geometric "
+                f"sequence falls by the same amount each step: here the measured points stay within {off:.2f} decade "
+                f"of one straight line that spans {span:.0f} decades.")
+    return (f"Here it is not: the measured points stray up to {off:.2f} decades from the best straight line (which "
+            f"spans {span:.1f}), so the factor per step changes along the way. A straight line needs the same factor "
+            "at every step, a geometric sequence, whose log falls by the same amount each step.")
+
+
 def rate_tells(rate: float | None, first: float) -> tuple[str, ...]:
     """The numbers a page writes (3 significant digits, as figures.gradients_text.fmt_number) from which the steps to
     10⁻⁶ are one logarithm away: the measured factor per step and ‖∂L/∂h_0‖. A predict question hides them."""
@@ -129,10 +154,8 @@ def step2(ctx: Context) -> list[Answer]:
                "per step back in time? (three decimals)", rate, tolerance=0.01, fmt="{:.3f}",
                why=f"From ‖∂L/∂h_t‖ = {r.grad_norms[span[1]]:.3g} at t = {span[1]} to {r.grad_norms[span[0]]:.3g} at "
                    f"t = {span[0]} is ×{rate:.3f} per step: a straight line on the log axis.", plot=plot),
-        Answer(2, 3, "explain", "explain", "Why is the curve a straight line on the log-scale axis?",
-               model_answer=f"Each step back multiplies the gradient by W_hhᵀ·diag(tanh′), whose size stays about "
-                            f"the same from step to step (here ×{rate:.3f}). A constant factor per step is a geometric "
-                            "sequence, and the log of a geometric sequence falls by the same amount each step."),
+        Answer(2, 3, "explain", "explain", f"Why is the {label}'s curve close to a straight line on the log-scale "
+               "axis?", model_answer=line_answer(*straightness(r.grad_norms))),
     ]
 
 
@@ -189,7 +212,8 @@ def step4(ctx: Context) -> list[Answer]:
                why=f"`{worst}` falls from {bleu[worst, buckets[0]]:.1f} to {bleu[worst, buckets[-1]]:.1f} BLEU; "
                    f"`{best}` keeps {bleu[best, buckets[-1]]:.1f}.", plot=Plot("length_lines", dict(rows=rows))),
         Answer(4, 3, "explain", "explain", "Why does a plain encoder-decoder translate long sentences worse?",
-               model_answer=f"Its decoder sees the source only through h_T, {H} numbers whatever the length, so a long "
+               model_answer="Its decoder sees the source only through h_T, one vector of the same size whatever the "
+                            "length (question 1 counts it), so a long "
                             f"sentence has to be squeezed harder into the same vector: `{worst}` falls from "
                             f"{bleu[worst, buckets[0]]:.1f} to {bleu[worst, buckets[-1]]:.1f} BLEU."),
     ]

@@ -146,9 +146,9 @@ def real_words(tokens: list[str]) -> list[str]:
     return [t for t in tokens if t not in SPECIAL]
 
 
-def confident_word(pattern: np.ndarray, written: list[str]) -> int | None:
+def confident_word(pattern: np.ndarray, written: list[str], skip: tuple[str, ...] = ()) -> int | None:
     """The written word whose attention row is most peaked, or None: only rows that write a whole word of two or
-    more letters (no piece of a longer word, no </s>), so the question can name it."""
-    rows = [i for i, t in enumerate(written)
-            if t.startswith("▁") and word(t).isalpha() and len(word(t)) > 1 and is_whole(written, i)]
+    more letters (no piece of a longer word, no </s>, none of `skip`), so the question can name it."""
+    rows = [i for i, t in enumerate(written) if t.startswith("▁") and word(t).isalpha() and len(word(t)) > 1
+            and is_whole(written, i) and word(t) not in skip]
     return max(rows, key=lambda i: (float(pattern[i].max()), -i)) if rows else None

@@ -55,8 +55,8 @@ def step6(ctx: Context) -> list[Answer]:
                    f"{w['softmax'][top]:.0%}.", plot=plot, at={"col": top}),
         Answer(6, 2, "number", "read", "The scores qKᵀ are divided by √d_k before softmax. By what number are they "
                "divided in this head? (two decimals)", divisor, tolerance=0.01, fmt="{:.2f}",
-               why=f"Each query and key has d_k = {d_head} numbers, so √d_k = {divisor:.2f}: for {named(keys, top)}, "
-                   f"qKᵀ = {w['qK'][top]:.2f} becomes {w['scaled'][top]:.2f}.", plot=plot, at={"col": top}),
+               why=f"Each query and key has d_k = {d_head} numbers, so every score qKᵀ is divided by "
+                   f"√{d_head} = {divisor:.2f} (the page's ÷√{d_head} column).", plot=plot, at={"col": top}),
         Answer(6, 3, "explain", "explain", "Why divide the scores by √d_k before the softmax?",
                model_answer=f"A dot product of two {d_head}-number vectors grows with d_k (its spread is about √d_k), "
                             "and large scores push softmax to put almost all weight on one key, where its gradient "
@@ -64,7 +64,7 @@ def step6(ctx: Context) -> list[Answer]:
     ]
 
 
-LINK_WORDS = ("il", "elle", "chat")  # the rows step 7's text names, in the order it asks about them
+LINK_WORDS = ("il", "elle", "chat")  # the rows step 7's text names: its text gives their answer, so 7.1 asks another
 
 
 def step7(ctx: Context) -> list[Answer]:
@@ -73,10 +73,9 @@ def step7(ctx: Context) -> list[Answer]:
     ex = explored(ctx)
     rows, reads, keys = ex.axes(kind)
     pattern = ex.patterns[kind][layer, head]  # [q, k]: the head the preset opens below the model view
-    found_rows = (attention_claims.find_token(rows, w) for w in LINK_WORDS)
-    row = next((r for r in found_rows if r is not None), None)
-    if row is None:
-        row = confident_word(pattern, rows)
+    row = confident_word(pattern, rows, skip=LINK_WORDS)
+    if row is None:  # only the rows the text names are left: ask one of them rather than nothing
+        row = next((r for r in (attention_claims.find_token(rows, w) for w in LINK_WORDS) if r is not None), None)
     answers = []
     where = f"{kind} attention, layer {layer}, head {head} (the head under the model view)"
     if row is None or len(set(real_words(keys))) < 2:
@@ -129,12 +128,13 @@ def step8(ctx: Context) -> list[Answer]:
     return [
         Answer(8, 1, "number", "read", f"Which sin/cos pair i of the PE matrix (d = {d}, base {base:g}) has the "
                "longest wavelength?", i, fmt="{:.0f}",
-               why=f"Pair {i} (dimensions {2 * i} and {2 * i + 1}) turns once every {wl[i]:,.0f} positions; pair 0 "
-                   f"every {wl[0]:.2f}.", plot=plot),
+               why=f"Pair {i} (dimensions {2 * i} and {2 * i + 1}) turns once every {wl[i]:,.0f} positions: "
+                   + ("the higher the pair, the longer its wavelength." if np.all(np.diff(wl) > 0) else
+                      "here the wavelength does not grow from pair to pair."), plot=plot),
         Answer(8, 2, "number", "predict", "Predict: how many positions does pair 0 (dimensions 0 and 1) take for one "
                "full turn? (two decimals)", float(wl[0]), tolerance=0.05, fmt="{:.2f}",
                why=f"Its frequency is 1/base⁰ = 1, so pair 0 turns once every 2π ≈ {wl[0]:.2f} positions: it changes "
-                   f"fast, while pair {i} needs {wl[i]:,.0f}.", plot=plot),
+                   f"fast, while pair {i} needs {wl[i]:,.0f}.", plot=plot, tells=(f"{wl[0]:.2f} positions",)),
         Answer(8, 3, "explain", "explain", "Why does self-attention need positional encoding to know word order?",
                model_answer="softmax(QKᵀ/√d_k)V treats its inputs as a set: shuffle the words and every output is "
                             "shuffled the same way, nothing else changes. Adding a different sin/cos pattern to "

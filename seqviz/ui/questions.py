@@ -98,9 +98,11 @@ def score_sidebar(where: Any = None) -> None:
 
 def _input(a: lab.Answer, key: str) -> Any:
     if a.kind == "choice":
+        # a model can look at the end mark too, so it is an option: say what it is where it is offered
+        label = "Your answer (`</s>` marks the end of the sentence)" if "</s>" in a.choices else "Your answer"
         if len(a.choices) <= 6:
-            return st.radio("Your answer", a.choices, index=None, key=key, horizontal=True)
-        return st.selectbox("Your answer", a.choices, index=None, key=key, placeholder="choose…")
+            return st.radio(label, a.choices, index=None, key=key, horizontal=True)
+        return st.selectbox(label, a.choices, index=None, key=key, placeholder="choose…")
     if a.kind == "number":
         return st.text_input("Your answer (a number)", key=key, placeholder="a number")
     return st.text_area("Your answer, in a sentence or two", key=key, height=90)

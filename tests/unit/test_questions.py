@@ -15,7 +15,7 @@ from seqviz.labs import questions as q
 from seqviz.labs.attention_claims import previous_token_scores
 from seqviz.labs.claims import whole_word
 from seqviz.labs.questions_base import confident_word, named, word_choices
-from seqviz.labs.questions_transformer import head_label
+from seqviz.labs.questions_transformer import LINK_WORDS, head_label
 from seqviz.lesson import CAT, LESSON
 from tests.conftest import SHIPPED, shipped_available
 
@@ -143,7 +143,8 @@ def test_every_answer_is_what_its_figure_draws(sentence):
 def test_the_two_report_sentences_give_numbers_from_the_model():
     eating, cat = answers_on("I am eating"), answers_on("The cat sat on the mat because it was comfortable")
     assert eating[1, 1].value == 4 and cat[1, 1].value == 11  # ▁i ▁am ▁eating </s>
-    assert "“il”" in cat[7, 1].prompt and cat[7, 1].value in cat[7, 1].choices  # the row step 7's text names
+    assert cat[7, 1].value in cat[7, 1].choices
+    assert not any(f"“{w}”" in cat[7, 1].prompt for w in LINK_WORDS)  # step 7's text already answers those rows
     assert not eating[7, 1].meaningless and eating[7, 1].value in eating[7, 1].choices
     assert eating[9, 1].prompt.count("mange") == 1 and eating[9, 1].value == "eating"
 
@@ -261,3 +262,44 @@ def test_the_steps_said_to_read_the_sentence_are_the_ones_that_do(step):
         return [(a.prompt, a.shown, a.why) for a in answers_on(sentence).values() if a.step == step]
 
     assert (asked("I am eating") != asked(CAT)) == (step in q.READS_SENTENCE)
+
+
+@needs_models
+@pytest.mark.parametrize("sentence", SENTENCES[::2])
+def test_no_feedback_gives_a_predict_answer_of_its_step_away(sentence):
+    """A student may answer a step's questions in any order: no other question's feedback or model answer quotes
+    a predict question's answer (its quoted word, or the wording its page hides)."""
+    found = answers_on(sentence)
+    for (step, n), p in found.items():
+        if p.mode != "predict" or p.meaningless:
+            continue
+        giveaways = [*p.tells, *([f"“{p.value}”"] if p.kind == "choice" else [])]
+        for (other_step, m), a in found.items():
+            if other_step != step or m == n or own_answer(a, p.tells):
+                continue
+            assert not [g for g in giveaways if g in a.why + a.model_answer], (step, n, m, giveaways)
+
+
+def own_answer(a: q.Answer, tells: tuple[str, ...]) -> bool:
+    """`a` asks for one of the predict question's tells itself (2.2 reads the factor per step that 2.1's page
+    hides): its feedback has to state it, so it may."""
+    numbers = [float(t) for t in tells if re.fullmatch(r"[-+0-9.e]+", t)]
+    return a.kind == "number" and a.value is not None and any(abs(x - a.value) <= 0.01 * abs(x) for x in numbers)
+
+
+@needs_models
+def test_the_wavelength_feedback_follows_the_numbers_both_ways():
+    usual = q.answers(8, q.Context("I am eating", load))[0]
+    assert usual.value == 63 and "the higher the pair, the longer" in usual.why
+    shrinking = q.answers(8, q.Context("I am eating", load, {"base": 0.5}))[0]  # base < 1: pair 0 is the longest
+    assert shrinking.value == 0 and "does not grow" in shrinking.why
+
+
+def test_the_straight_line_answer_follows_the_curve_both_ways():
+    t = np.arange(50)
+    geometric = 0.6 ** (49 - t)  # one factor per step: a straight line of log10 0.6 per step
+    off, span = q.straightness(geometric)
+    assert off < 1e-9 and round(span) == round(49 * -np.log10(0.6)) and "within" in q.line_answer(off, span)
+    bent = np.where(t < 25, 1e-12, 1.0) * 0.99 ** (49 - t)  # a cliff: no single factor
+    off, span = q.straightness(bent)
+    assert off > 0.1 * span and q.line_answer(off, span).startswith("Here it is not")
