@@ -60,9 +60,8 @@ def figure(data, layout, frames=None):
             axis.setdefault("automargin", True)
     return style_figure(data, layout, frames)
 def fit(width: int, column: int = COLUMN_PX) -> int | None:
-    """A figure's px width only when its cells need more than the column (it then scrolls sideways); else None,
-    so it takes the column. A px width is multiplied in projector mode: a 420 px heatmap of four tokens became
-    630 px in a 560 px column, its colour bar and last column hidden behind a scroll."""
+    """A px width only when the cells need more than the column (then it scrolls), else None: a px width grows
+    in projector mode, and a 420 px map of four tokens became 630 px, its colour bar hidden behind a scroll."""
     return int(width) if width > column else None
 
 
@@ -307,7 +306,7 @@ def alignment_heatmap(pattern: np.ndarray, src_tokens: Sequence[str], written: S
     return figure(data, layout, frames)
 
 
-def context_vector(context: np.ndarray, n_src: int, title: str, per_row: int = 32, zmax: float = 1.0):
+def context_vector(context: np.ndarray, n_src: int, title: str, per_row: int = 16, zmax: float = 1.0):
     """The one context vector h_T [H] that every decoder step of the plain model receives, drawn as what it
     is: H numbers (folded into rows of `per_row` so every cell is visible), the same size for any sentence."""
     context = as_array(context, 1, "context", "[hidden]").astype(np.float64)
@@ -317,9 +316,9 @@ def context_vector(context: np.ndarray, n_src: int, title: str, per_row: int = 3
     z.flat[:H] = context
     units = np.full((rows, per_row), -1)
     units.flat[:H] = np.arange(H)
-    note = f"unit mod {per_row} · {H} numbers, for a sentence of {n_src} tokens, or of 3, or of 100"
-    layout = base_layout(title, height=title_margin(title) + rows * 26 + 100, width=per_row * 26 + 160,
-                         xaxis=value_axis(note, showgrid=False, range=[-0.5, per_row - 0.5]),
+    title = f"{title}: {H} numbers, for a sentence of {n_src} tokens, or of 3, or of 100"
+    layout = base_layout(title, height=title_margin(title) + rows * 26 + 100, width=fit(per_row * MIN_CELL_PX + 150),
+                         xaxis=value_axis(f"unit mod {per_row}", showgrid=False, range=[-0.5, per_row - 0.5]),
                          yaxis=value_axis(f"units ÷ {per_row}", showgrid=False, autorange="reversed"))
     data = [dict(type="heatmap", z=z, customdata=units, **diverging(zmax, trace=True), xgap=1, ygap=1,
                  colorbar=dict(title=dict(text="value"), thickness=14),
@@ -338,7 +337,8 @@ def length_chart(rows: Sequence[Mapping], sentence_bucket: str | None = None, se
     order = df.sort_values("order")["bucket"].drop_duplicates().tolist()
     models = df["model"].drop_duplicates().tolist()
     pick = alt.selection_point(fields=["model"], bind="legend", name="model_pick")
-    x = alt.X("bucket:O", sort=order, title="source length (words)", axis=alt.Axis(labelAngle=0))
+    # slanted: level, "11-15" and "16-20" ran together at projector size
+    x = alt.X("bucket:O", sort=order, title="source length (words)", axis=alt.Axis(labelAngle=-45))
     color = alt.Color("model:N", scale=alt.Scale(domain=models, range=[model_color(m) for m in models]),
                       legend=alt.Legend(title="model (click to highlight)", orient="bottom", columns=3))
     panels = []

@@ -175,7 +175,8 @@ def test_context_vector_is_all_h_T():
     assert z.shape == (3, 32)
     np.testing.assert_allclose(z.flat[:70], h)
     assert np.isnan(z.flat[70:]).all()
-    assert "70 numbers, for a sentence of 9 tokens" in s["layout"]["xaxis"]["title"]["text"]
+    assert "70 numbers, for a sentence of 9 tokens" in s["layout"]["title"]["text"].replace("<br>", " ")
+    assert "width" not in spec(f.context_vector(RNG.uniform(-1, 1, 256), 9, "h_T"))["layout"]  # 16 a row: fits
 
 
 def test_length_chart_spec():
