@@ -59,7 +59,7 @@ def give(page, a: lab.Answer) -> None:
     if a.kind == "number":
         box.locator("input").fill(a.fmt.format(a.value).rstrip("%"))
     elif len(a.choices) <= 6:
-        box.get_by_text(str(a.value), exact=True).click()
+        box.get_by_test_id("stRadioGroup").get_by_text(str(a.value), exact=True).click()
     else:  # scrolled into view first (conftest.open_selectbox: the first-click flake), then picked
         open_selectbox(page, box.locator("input"))
         page.get_by_role("option", name=str(a.value), exact=True).click()
