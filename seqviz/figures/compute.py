@@ -105,7 +105,7 @@ def speedup_figure(lengths: Sequence[int], speedups: np.ndarray, names: Sequence
     return fig.update_layout(layout)
 
 
-def steps_diagram(n_tokens: int = 6, n_layers: int = 1, height: int = 420) -> go.Figure:
+def steps_diagram(n_tokens: int = 6, n_layers: int = 1, height: int = 480) -> go.Figure:
     """Who waits for whom, for n_tokens tokens. Top: the RNN chain h_1 → h_2 → … (n steps, one after another;
     the path from token 1 to token n crosses n − 1 arrows). Bottom: one Transformer layer, every output reads
     every input in one step (path length 1)."""
@@ -140,15 +140,19 @@ def steps_diagram(n_tokens: int = 6, n_layers: int = 1, height: int = 420) -> go
         fig.add_trace(go.Scatter(x=xs, y=np.full(n_tokens, y), mode="markers+text", text=text,
                                  textfont=dict(size=14, color="white"), hoverinfo="skip", showlegend=False,
                                  marker=dict(size=30, color=color, line=dict(color="white", width=1))))
-    annotations.append(dict(x=xs[-1] / 2, y=1.45, showarrow=False, font=dict(size=14, color=tr_color),
-                            text="Transformer layer: 1 step; every z reads every x (path length 1)"))
-    annotations.append(dict(x=xs[-1] / 2, y=5.0, showarrow=False, font=dict(size=14, color=rnn_color),
-                            text=f"RNN: steps 1…{n_tokens} in a row; x1 reaches h{n_tokens} through "
+    # Each caption on two short lines, anchored above its row: on one line, at projector size in a 560 px
+    # column, both ran off the figure's left and right edges.
+    annotations.append(dict(x=xs[-1] / 2, y=1.3, yanchor="bottom", showarrow=False,
+                            font=dict(size=14, color=tr_color),
+                            text="Transformer layer: 1 step;<br>every z reads every x (path length 1)"))
+    annotations.append(dict(x=xs[-1] / 2, y=4.75, yanchor="bottom", showarrow=False,
+                            font=dict(size=14, color=rnn_color),
+                            text=f"RNN: steps 1…{n_tokens} in a row;<br>x1 reaches h{n_tokens} through "
                                  f"{n_tokens - 1} arrows"))
     layout = base_layout(f"Who waits for whom, for {n_tokens} tokens ({n_layers} layer{'s' * (n_layers > 1)})",
                          height=height)
     layout.update(xaxis=dict(visible=False, range=[-0.6, n_tokens - 0.4]),
-                  yaxis=dict(visible=False, range=[-0.5, 5.4]), annotations=annotations,
+                  yaxis=dict(visible=False, range=[-0.5, 6.0]), annotations=annotations,
                   margin=dict(l=10, r=10, t=layout["margin"]["t"], b=10))
     return fig.update_layout(layout)
 

@@ -35,6 +35,14 @@ MAX_FRAMES = 60
 RIGHT, WRONG = "#2a9d2a", "#d62728"
 
 
+def _upright_bar() -> dict:
+    """The shared attention colour axis with its title turned upright beside the bar: written across the top,
+    "attention %" at projector size is wider than the right margin kept for the bar, and was cut."""
+    axis = attention_coloraxis()
+    axis["colorbar"]["title"]["side"] = "right"
+    return axis
+
+
 def _pct_axis(title: str) -> dict:
     return value_axis(title, range=[0, 100], ticksuffix="%")
 
@@ -117,7 +125,7 @@ def heads_vs_ideal(patterns: Sequence[tuple[str, np.ndarray]], ideal: np.ndarray
                                               **token_axis(q_tokens, reverse=True))
         annotations.append(dict(x=(x0 + x1) / 2, y=y1, xref="paper", yref="paper", yanchor="bottom", yshift=4,
                                 text=escape(label), showarrow=False, font=dict(size=FONT_SIZE, color=INK)))
-    layout.update(coloraxis=attention_coloraxis(), annotations=annotations,
+    layout.update(coloraxis=_upright_bar(), annotations=annotations,
                   margin=dict(l=10, r=110, t=top, b=10))
     return figure(data, layout)
 
@@ -174,7 +182,7 @@ def attention_animation(frames: np.ndarray, steps: Sequence[int], k_tokens: Sequ
                      text=escape(text), showarrow=False, font=dict(size=FONT_SIZE, color=INK))]
 
     layout.update(
-        coloraxis=attention_coloraxis(), annotations=caption(keep[-1]),
+        coloraxis=_upright_bar(), annotations=caption(keep[-1]),
         margin=dict(l=left, r=10, t=top, b=below),
         updatemenus=[dict(type="buttons", direction="left", showactive=False, x=0, y=0, xanchor="left",
                           yanchor="top", pad=dict(t=below - 120),

@@ -91,16 +91,18 @@ def _new_run(cfg: LabConfig) -> LiveRun:
 def buttons(run: LiveRun, cfg: LabConfig) -> None:
     """Callbacks, so the buttons are drawn with the state the click produced (a callback runs before the script)."""
     status = run.status
-    cols = st.columns(5)
-    cols[0].button("Start", icon=":material/play_arrow:", disabled=status != "ready", key="train_start",
-                   on_click=run.start)
-    cols[1].button("Pause", icon=":material/pause:", disabled=status not in ACTIVE, key="train_pause",
-                   on_click=run.pause)
-    cols[2].button("Resume", icon=":material/resume:", disabled=status != "paused", key="train_resume",
-                   on_click=run.resume)
-    cols[3].button("Step", icon=":material/skip_next:", help="One training step", key="train_step",
-                   disabled=status not in ("ready", "paused"), on_click=run.step_once)
-    cols[4].button("Reset", icon=":material/restart_alt:", key="train_reset", on_click=_new_run, args=(cfg,))
+    # One row that wraps, each button as wide as its label: five equal columns cut "Resume" to "Res…" at
+    # projector size in a 560 px column.
+    row = st.container(horizontal=True, wrap=True)
+    row.button("Start", icon=":material/play_arrow:", disabled=status != "ready", key="train_start",
+               on_click=run.start)
+    row.button("Pause", icon=":material/pause:", disabled=status not in ACTIVE, key="train_pause",
+               on_click=run.pause)
+    row.button("Resume", icon=":material/resume:", disabled=status != "paused", key="train_resume",
+               on_click=run.resume)
+    row.button("Step", icon=":material/skip_next:", help="One training step", key="train_step",
+               disabled=status not in ("ready", "paused"), on_click=run.step_once)
+    row.button("Reset", icon=":material/restart_alt:", key="train_reset", on_click=_new_run, args=(cfg,))
 
 
 def show() -> None:

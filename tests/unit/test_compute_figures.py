@@ -64,6 +64,18 @@ def test_steps_diagram_draws_the_chain_and_all_pairs():
         figures.steps_diagram(1)
 
 
+def test_steps_diagram_captions_fit_a_column_at_projector_size():
+    """Every line of the diagram's text fits the 560 px column at the projector's 1.5× letters (one-line
+    captions ran off both edges)."""
+    from seqviz.figures.readable import CHAR_EM, COLUMN_PX
+
+    fits = COLUMN_PX / (14 * 1.5 * CHAR_EM)
+    for n in (2, 6, 12):
+        texts = [a["text"] for a in spec(figures.steps_diagram(n))["layout"]["annotations"] if a.get("text")]
+        assert len(texts) == n + 2  # the step numbers and the two captions
+        assert max(len(line) for text in texts for line in text.split("<br>")) <= fits
+
+
 def test_counts_rows_are_the_lab_counts():
     c = reading.counts(LENGTHS)
     rows = figures.counts_rows(LENGTHS, c.sequential_steps, c.path_length, c.macs_per_layer, c.formulas,

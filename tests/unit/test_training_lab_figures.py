@@ -19,6 +19,14 @@ def test_figures_check_shapes_and_cap_frames():
     assert list(bars.data[0].marker.color) == [fig.RIGHT, fig.RIGHT, fig.WRONG]
 
 
+def test_attention_colour_bars_write_their_title_upright():
+    """Across the top, "attention %" at projector size was wider than the right margin and was cut."""
+    heads = fig.heads_vs_ideal([("h", np.full((3, 3), 1 / 3))], np.eye(3), list("abc"), list("abc"))
+    anim = fig.attention_animation(np.full((4, 3, 3), 1 / 3), list(range(4)), list("abc"), list("xyz"))
+    for figure in (heads, anim):
+        assert figure.layout.coloraxis.colorbar.title.side == "right"
+
+
 def record(translations, sharp: bool) -> TrainingRecord:
     n, k = len(translations), 4
     uniform = np.full((1, 1, 3, k), 1 / k)
