@@ -26,6 +26,7 @@ from seqviz.checkpoints import CheckpointError
 from seqviz.inputs import DEFAULT_SENTENCE, clip_text, without_controls
 from seqviz.lesson import EXAMPLES, LESSON
 from seqviz.pages import page
+from seqviz.ui.heap import freeze_heap
 from seqviz.ui.models import available
 from seqviz.url_codec import decode
 
@@ -177,7 +178,9 @@ def _run_niced() -> None:
     except (AttributeError, OSError):
         pass
     start = time.monotonic()
+    freeze_heap()  # Streamlit's collection after every script run walks only what sessions made (ui/heap.py)
     done = warm()
+    freeze_heap()  # and the models and modules the warm-up loaded
     # on stderr, beside Streamlit's own start-up lines: a teacher sees when the lesson is ready
     print(f"seqviz: {len(done)} lesson results warmed in {time.monotonic() - start:.0f} s", file=sys.stderr, flush=True)
 

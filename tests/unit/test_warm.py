@@ -94,6 +94,29 @@ def test_start_warming_runs_once_per_process(monkeypatch):
     assert calls == [1]
 
 
+def test_the_heap_is_frozen_before_and_after_warming(monkeypatch):
+    calls = []
+    monkeypatch.setattr(warm, "freeze_heap", lambda: calls.append("freeze"))
+    monkeypatch.setattr(warm, "warm", lambda: calls.append("warm") or [])
+    warm._run_niced()
+    assert calls == ["freeze", "warm", "freeze"]
+
+
+def test_freeze_heap_imports_the_page_modules_and_freezes_what_is_alive():
+    """Streamlit's gc.collect(2) after every script run then walks only what sessions made (ui/heap.py)."""
+    import gc
+    import sys
+
+    from seqviz.ui import heap
+
+    try:
+        assert heap.freeze_heap() == gc.get_freeze_count() > 0
+        assert {"seqviz.labs.attention", "seqviz.figures.rnn", "plotly.graph_objects"} <= set(sys.modules)
+        assert set(heap.import_page_modules()) <= set(sys.modules)
+    finally:
+        gc.unfreeze()  # the rest of this test process collects as before
+
+
 def test_not_in_pytest_unless_asked(monkeypatch):
     monkeypatch.delenv("SEQVIZ_WARM", raising=False)
     assert not warm.wanted()  # this is a pytest process
