@@ -66,7 +66,7 @@ def what_if_tab(path: str, mtime: float, sentence: str, beam: int, ex, n_layers:
                 icon=":material/touch_app:")
         return
     listed = ", ".join(f"{SHORT[k]} L{layer} H{h}" for k, layer, h in chosen)
-    info, button = st.columns([5, 1], vertical_alignment="center")
+    info, button = st.columns([3, 1], vertical_alignment="center")  # at [5, 1], projector letters cut "Clear"
     info.markdown(f"**{len(chosen)} head{'s' if len(chosen) > 1 else ''} off:** {html.escape(listed)}")
     button.button("Clear", on_click=_clear, key="attn_off_clear", icon=":material/restart_alt:")
     after = cached_explore(path, mtime, sentence, beam, chosen)
@@ -99,14 +99,15 @@ def what_if_tab(path: str, mtime: float, sentence: str, beam: int, ex, n_layers:
         st.caption(f"Layer {cmp_layer} computes its attention before the switched-off heads' output is zeroed, "
                    "so its map can only change through the translation itself: pick a later layer to see what "
                    "the missing heads changed downstream.")
-    heads_here = [h for k, layer, h in chosen if k == cmp_kind and layer == cmp_layer]
     before_avg = head_average(ex.patterns[cmp_kind])[cmp_layer]
     after_avg = head_average(after.patterns[cmp_kind])[cmp_layer]
     rows_b, inputs_b, keys_b = ex.axes(cmp_kind)
     rows_a, inputs_a, keys_a = after.axes(cmp_kind)
     reads = cmp_kind != "encoder self"
+    # The heads off are named in full: they may sit in another layer than the one compared (the title read
+    # "with head  off" when none of them was in this layer).
     title = (f"{LABELS[cmp_kind]}, layer {cmp_layer}, average of all {n_heads} heads: with every head (left) and "
-             f"with head{'s' if len(heads_here) > 1 else ''} {', '.join(map(str, heads_here))} off (right)")
+             f"with {listed} off (right)")
     if keys_a == keys_b:
         show_wide(figures.compare_heatmaps(before_avg, after_avg, rows_b, keys_b, rows_a,
                                              titles=("every head", "heads off"), title=title,

@@ -215,6 +215,14 @@ def test_what_if_grid_is_layers_by_heads_and_diff_marks_words(env):
     assert "off" not in at.query_params and not any(c.value for c in at.checkbox)
 
 
+def test_compare_title_names_heads_off_in_another_layer(env):
+    """The compared layer (the one after) holds none of the heads off: the title still names them."""
+    at = tick(run(view="What if"), "cross", [(0, 2)])
+    assert at.selectbox(key="attn_cmp_layer").value == 1
+    titled(at, "cross-attention (decoder → source), layer 1, average of all 4 heads: with every head (left) and "
+               "with cross L0 H2 off (right)")
+
+
 def test_word_diff_html_is_escaped_and_complete():
     from seqviz.ui.attention_tools import _diff_html
 
