@@ -3,8 +3,9 @@
 A question's answer is never typed in: each step's function runs the page's own lab on the current sentence and
 the step's preset (read from `seqviz.lesson.LESSON`), and returns the answer together with the data of the figure
 that shows it (`Plot`: a builder name in `seqviz.figures.questions` and its arguments), so the figure and the
-answer come from one array. Steps 1–5 (RNN pages) are here, steps 6–10 (Transformer, PE, compute) in
-`questions_transformer`. No streamlit; plain data out.
+answer come from one array. Steps 1–5 (RNN pages) and the step table are here, steps 6–10 (Transformer, PE,
+compute) in `questions_transformer`, and what both share (Answer, Context, feedback, whole words) in
+`questions_base`, so the imports run one way. No streamlit; plain data out.
 """
 from __future__ import annotations
 
