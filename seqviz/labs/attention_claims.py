@@ -73,7 +73,7 @@ def previous_token_claim(found: HeadFinding, kind: str = "encoder self-attention
     if found.score >= PREVIOUS_FACTOR * found.baseline:
         return (f"In the {kind}, layer {found.layer} head {found.head} is a previous-word head: each word puts "
                 f"{pct(found.score)} of its attention on the word just before it (evenly spread would be "
-                f"{pct(found.baseline)}), a bright line just below the diagonal.")
+                f"{pct(found.baseline)}), a strong line just below the diagonal (see the colour bar).")
     return (f"No {kind} head prefers the previous word on this sentence: the strongest, layer {found.layer} head "
             f"{found.head}, puts {pct(found.score)} there (evenly spread: {pct(found.baseline)}).")
 
