@@ -85,8 +85,17 @@ def served_model_shape(checkpoints: Path) -> tuple[int, int]:
 def server(server_checkpoints):
     proc, url = start_server(server_checkpoints)
     yield url
+    stop_server(proc)
+
+
+def stop_server(proc) -> None:
+    """Terminate the server; kill it if it has not gone within 30 s (a loaded machine must not fail a teardown)."""
     proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 STATE = "() => (document.querySelector('[data-testid=stApp]') || {getAttribute: () => null})" \

@@ -51,8 +51,15 @@ def _registry() -> list[tuple[str, str, bool, list[dict[str, str]]]]:
             views = [{"view": view} for view in controls["view"].choices]
         else:
             views = [{}]
+        views += [view for view in EXTRA_VIEWS.get(page.name, []) if view not in views]
         out.append((page.name, page.url_path, page.reads_sentence, views))
     return out
+
+
+# Views whose figures depend on another control than the view itself: the RNN page's Gates view draws the
+# LSTM or GRU gate maps only for a gated model (the default one has none), so each gated cell of the test
+# checkpoints (tests/conftest.tiny_dir) gets its case.
+EXTRA_VIEWS = {"rnn": [{"view": "Gates", "model": "lstm-attention"}, {"view": "Gates", "model": "gru-plain"}]}
 
 
 # Which (size, sentence, projector) each view runs in. The full matrix (SEQVIZ_LAYOUT_FULL=1) is every
@@ -82,8 +89,6 @@ def cases(full: bool = bool(os.environ.get("SEQVIZ_LAYOUT_FULL"))) -> list:
 # Failures in parts this test's owner cannot change, each with its reason and owner; a case whose only failures
 # are listed here is an expected failure (xfail), so `make test` stays green and the list says what is left.
 KNOWN = [
-    (r"equation \"", "the RNN equations (labs/rnn.equations, shown by ui/rnn.py) are one display line each; "
-                      "they need \\begin{aligned} with one equation a line"),
     (r"^page /(attention|gradients|compute)?, .*caption \".*in projector mode",
      "pages other than RNN and positional get projector-sized captions once ui/projector.projector_toggle calls "
      "seqviz.ui.page_style.apply_classroom_css(on)"),
