@@ -316,7 +316,7 @@ def context_vector(context: np.ndarray, n_src: int, title: str, per_row: int = 1
     z.flat[:H] = context
     units = np.full((rows, per_row), -1)
     units.flat[:H] = np.arange(H)
-    title = f"{title}: {H} numbers, for a sentence of {n_src} tokens, or of 3, or of 100"
+    title = f"{title} ({H} numbers, for a sentence of {n_src} tokens, or of 3, or of 100)"
     layout = base_layout(title, height=title_margin(title) + rows * 26 + 100, width=fit(per_row * MIN_CELL_PX + 150),
                          xaxis=value_axis(f"unit mod {per_row}", showgrid=False, range=[-0.5, per_row - 0.5]),
                          yaxis=value_axis(f"units ÷ {per_row}", showgrid=False, autorange="reversed"))

@@ -217,4 +217,4 @@ def offset_claim(on: np.ndarray, off: np.ndarray, offsets: tuple[int, ...] = OFF
                       for lay, h, o, v in with_pe[:4])
     tail = ("With PE off none does: without positions a head cannot find its neighbour." if not without else
             f"With PE off {len(without)} still do{'es' if len(without) == 1 else ''}.")
-    return f"Heads with a bright −1 or +1 column: {named}. {tail}"
+    return f"Heads with a strong −1 or +1 column (the high end of the colour bar): {named}. {tail}"

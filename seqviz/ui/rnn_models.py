@@ -12,7 +12,7 @@ from seqviz.checkpoints import CheckpointError, read_card
 from seqviz.figures import rnn as fig
 from seqviz.labs import rnn as lab
 from seqviz.pages import RNN_ALIGNMENTS
-from seqviz.ui.charts import show_altair, show_plotly
+from seqviz.ui.charts import figure_scale, show_altair, show_plotly
 from seqviz.ui.models import available
 from seqviz.ui.page_style import grid_css
 from seqviz.ui.rnn_runs import cached_analyse, cached_cards, runs_of
@@ -41,8 +41,8 @@ def bottleneck(run: lab.RNNRun, sentence: str) -> None:
                    f"step. That is these {plain.context.shape[0]} numbers, for this sentence of "
                    f"{len(plain.src_tokens)} tokens, and it would be the same size for a sentence of 100. "
                    "Everything the translation needs has to fit in here.")
-        show_plotly(fig.context_vector(plain.context, len(plain.src_tokens), f"h_T of {plain.name}: the whole "
-                                       "sentence, as the decoder sees it"), key="rnn_context")
+        show_plotly(fig.context_vector(plain.context, len(plain.src_tokens), f"h_T of {plain.name}, all the "
+                                       "decoder sees"), key="rnn_context")
         if plain is not run:
             st.caption(f"(Shown for `{plain.name}`; `{run.name}` gets h_T too, but its attention also reads every "
                        "h_i.)")
@@ -87,8 +87,9 @@ def compare(sentence: str) -> None:
     st.caption("NLL: negative log-likelihood of each model's own translation. Time: decode + trace when it was "
                "first computed (later visits come from the cache).")
     choice = st.radio("Transformer alignment", RNN_ALIGNMENTS, horizontal=True, key="rnn_compare_cross")
-    st.caption("Alignment heatmaps: one row per token written, one column per source token; bright = much "
-               "attention (0–100%, one scale for all).")
+    much = "dark" if figure_scale() > 1 else "bright"  # the projector's high-contrast scale runs light to dark
+    st.caption("Alignment heatmaps: one row per token written, one column per source token; "
+               f"{much} = much attention (0–100%, one scale for all).")
     # a grid of blocks at least 260 px wide: two across in a 1024 px window, three at 1400; a map wider than
     # its block scrolls sideways inside it, so every label keeps its 24 px cell
     st.html(grid_css("rnn_compare_grid"))
