@@ -86,7 +86,7 @@ def memory_claim(keep: np.ndarray, tokens: Sequence[str], gate: str = "forget ga
         return (lead + f" No unit keeps half of it: on this sentence no memory crosses all {n_steps} steps "
                 "(try a longer sentence).")
     out = (lead + f" But {long.sum()} of {n_units} units hold the gate near one all along and keep more than half: "
-           "they carry the first word to the last (their rows stay yellow in the gate map).")
+           "they carry the first word to the last (their rows stay at the high end of the colour bar in the gate map).")
     if cell is not None:
         end = np.abs(np.asarray(cell, dtype=np.float64)[-1])
         if (~long).any() and end[long].mean() > end[~long].mean():
