@@ -134,7 +134,11 @@ def _legend_between(layout: dict[str, Any], data: list[dict[str, Any]]) -> float
     width = layout.get("width") if isinstance(layout.get("width"), int | float) else COLUMN_PX
     # every entry as wide as the widest (text + sample line), so the rows plotly.js makes are the rows counted
     entry = max(visible_length(name) for name in entries) * size * CHAR_EM + 50
-    per_row = max(1, int((min(width, COLUMN_PX) - 160) // entry))
+    # plotly.js wraps a horizontal legend at the plot area's width, after the margins and the y axis' automargin
+    # (its tick labels, ~80 px), not at the figure's width
+    margin = layout.get("margin") or {}
+    plot = min(width, COLUMN_PX) - float(margin.get("l", 80)) - float(margin.get("r", 80)) - 80
+    per_row = max(1, int(plot // entry))
     rows = -(-len(entries) // per_row)
     legend.update(orientation="h", x=0, xanchor="left", y=1, yanchor="bottom", yref="paper",
                   entrywidth=round(entry), entrywidthmode="pixels")
@@ -157,11 +161,16 @@ def _thin_ticks(axis: dict[str, Any], layout: dict[str, Any]) -> None:
         step = math.ceil(size * 1.3 / max(spacing, 1))
         axis["tickvals"], axis["ticktext"] = values[::step], text[::step]
         title = axis.get("title")
-        note = f"(every {step}th label; hover for all)" if step > 2 else "(every other label; hover for all)"
+        note = f"(every {ordinal(step)} label; hover for all)" if step > 2 else "(every other label; hover for all)"
         if isinstance(title, dict) and title.get("text"):
             title["text"] = f"{title['text']} {note}"
         else:
             axis["title"] = {"text": note}
+
+
+def ordinal(n: int) -> str:
+    """3 -> "3rd", 11 -> "11th", 22 -> "22nd"."""
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
 def _axis_values(key: str, data: list[dict[str, Any]]) -> np.ndarray:

@@ -75,3 +75,10 @@ def test_scaled_leaves_the_builders_figure_alone():
     projector.scaled(fig, 1.5)
     projector.scaled(fig, 1.0)
     assert fig.to_plotly_json() == before
+
+
+def test_ordinal_suffixes():
+    from seqviz.figures.readable import ordinal
+
+    assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th"]
