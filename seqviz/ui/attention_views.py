@@ -133,9 +133,10 @@ def decoding_tab(ex, n_layers: int, n_heads: int) -> None:
     if steps:
         so_far = ex.so_far or partial_translations(ex.written)
         st.markdown("**What the decoder considered at each step**")
+        # one decimal: the runners-up of a sure step are each under 1 % and all read "0%" with none
         show_table([{"step": s["t"] + 1, "writing": s["token"], "translation so far": so_far[i] if i < len(so_far)
                      else "", "p": f"{s['prob']:.3f}",
-                     "alternatives": ", ".join(f"{tok} {p:.0%}" for tok, p in s["top"][1:])}
+                     "alternatives": ", ".join(f"{tok} {p:.1%}" for tok, p in s["top"][1:])}
                     for i, s in enumerate(steps)], key="attn_steps")
 
 
