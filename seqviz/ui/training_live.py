@@ -32,7 +32,7 @@ ACTIVE = ("running", "waiting")
 FINISHED = ("done", "stopped", "timeout", "left", "error")
 
 
-def _alive_check():
+def alive_check():
     """'Is this browser session still connected?', for the run's thread (always yes outside a server)."""
     try:
         from streamlit.runtime import Runtime
@@ -83,7 +83,7 @@ def _new_run(cfg: LabConfig) -> LiveRun:
     old = st.session_state.get(RUN)
     if old is not None:
         old.stop()
-    run = LiveRun(cfg, alive=_alive_check())
+    run = LiveRun(cfg, alive=alive_check())
     st.session_state[RUN] = run
     return run
 

@@ -9,6 +9,7 @@ from seqviz.figures import training as fig
 from seqviz.labs import training_upload as up
 from seqviz.labs.training_runner import STATUS_TEXT, LiveRun
 from seqviz.ui.charts import show_plotly
+from seqviz.ui.training_live import alive_check
 
 RUN, FOLDER, CHECKPOINT = "train_upload_run", "train_upload_folder", up.SESSION_KEY
 ACTIVE = ("running", "waiting")
@@ -52,7 +53,7 @@ def start(checked: up.Checked, steps: int) -> None:
     except up.UploadError as error:
         st.error(str(error), icon=":material/error:")
         return
-    run = LiveRun(trainer)
+    run = LiveRun(trainer, alive=alive_check())  # a closed tab ends the run now, not at the heartbeat's timeout
     st.session_state[RUN] = run
     run.start()
 
