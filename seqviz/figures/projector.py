@@ -10,7 +10,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from seqviz.figures.plotly_raw import colorscale
-from seqviz.figures.readable import readable
+from seqviz.figures.readable import COLUMN_PX, readable
 from seqviz.figures.style import FONT_SIZE, INK, TITLE_SIZE
 
 HIGH_CONTRAST = "Inferno_r"  # projector mode: pale yellow for low, near-black for high, lightness monotone
@@ -37,14 +37,25 @@ def scaled(fig: go.Figure, factor: float) -> go.Figure:
     return out
 
 
+def shown_width(width: float, factor: float) -> int:
+    """A px-wide figure's width at the page's scale. One that fits the main column stays in it (bigger letters
+    in the same room, with readable.py thinning labels that would collide): grown past the column, the
+    projector would push its right end, colour bar and last heads out of sight. One already wider than the
+    column (its cells need the room) grows with its fonts and scrolls sideways."""
+    if width <= COLUMN_PX:
+        return round(min(width * factor, COLUMN_PX))
+    return round(width * factor)
+
+
 def _scale(spec: dict[str, Any], factor: float) -> None:
     layout = spec["layout"]
     _scale_fonts(layout, factor)
     # A figure sized in px (cells of MIN_CELL_PX, margins that fit its labels) grows with its fonts,
     # else bigger labels would overlap in the same cells.
-    for key in ("width", "height"):
-        if isinstance(layout.get(key), int | float):
-            layout[key] = round(layout[key] * factor)
+    if isinstance(layout.get("width"), int | float):
+        layout["width"] = shown_width(layout["width"], factor)
+    if isinstance(layout.get("height"), int | float):
+        layout["height"] = round(layout["height"] * factor)
     margin = layout.get("margin")
     if isinstance(margin, dict):
         for side in ("l", "r", "t", "b"):

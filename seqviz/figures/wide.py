@@ -12,6 +12,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from seqviz.figures.projector import shown_width
 from seqviz.figures.readable import COLUMN_PX
 
 STRIP_PX = 84  # one upright bar at the left edge: a 14 px bar, its tick labels ("100%") and its rotated title
@@ -21,7 +22,7 @@ SCALED_TRACES = {"heatmap", "contour", "histogram2d"}  # trace types that draw a
 
 def wider_than_column(fig: go.Figure, scale: float = 1.0) -> bool:
     """True when the figure, at the page's scale, is wider than the main column at 1024 px (it will scroll)."""
-    return bool(fig.layout.width) and fig.layout.width * scale > COLUMN_PX
+    return bool(fig.layout.width) and shown_width(fig.layout.width, scale) > COLUMN_PX
 
 
 def _bars(spec: dict[str, Any]) -> list[dict[str, Any]]:

@@ -116,10 +116,10 @@ def section_experiment(seed: int) -> None:
     mirror("gradients", only=("exp_models", "exp_T", "exp_steps"))
     jobs = [(m, t, s) for t in sorted(lengths) for m in models for s in seeds]
     done: dict = st.session_state.setdefault("grad_exp_done", {})
-    b1, b2, _ = st.columns([1, 1, 3])
-    b1.button("Run experiment", icon=":material/play_arrow:", type="primary", key="grad_exp_run",
+    row = st.container(horizontal=True, wrap=True)  # each button as wide as its label ("Run …" in a fifth)
+    row.button("Run experiment", icon=":material/play_arrow:", type="primary", key="grad_exp_run",
               on_click=_start_experiment, disabled=not jobs)
-    b2.button("Stop", icon=":material/stop:", key="grad_exp_stop", on_click=_stop_experiment)
+    row.button("Stop", icon=":material/stop:", key="grad_exp_stop", on_click=_stop_experiment)
     if st.session_state.get("grad_exp_running"):
         bar = st.progress(0.0, text="Starting…")
         start = time.perf_counter()
@@ -167,8 +167,8 @@ def section_trained() -> None:
     st.markdown("The same ‖∂L/∂h_t‖ for the shipped translation models: L is the negative log-likelihood of "
                 "the model's own translation and h_t the encoder state at each source token, from one "
                 "`torch.autograd.grad` call. In the attention models every h_t also reaches the loss directly "
-                "through attention, so early tokens keep their gradient; in `gru-plain` it has to travel "
-                "through the recurrence, like the toy cells.")
+                "through attention, so early tokens can keep their gradient; in `gru-plain` it has to travel "
+                "through the recurrence, like the toy cells. Under the table: whether it does on this sentence.")
     sentence = shared_sentence("grad_sentence", label="English sentence")
     paths = available("rnn")
     if not paths:
@@ -179,6 +179,8 @@ def section_trained() -> None:
         st.info("Type an English sentence above.", icon=":material/edit:")
         return
     curves, tokens, rows = {}, None, []
+    ratios: dict[str, float] = {}
+    attends: dict[str, bool] = {}
     for path in paths:
         loaded = load_model(path)
         if loaded is None:
@@ -193,6 +195,7 @@ def section_trained() -> None:
         if tg.src_tokens != tokens:
             continue
         curves[tg.model] = tg.grad_norms
+        ratios[tg.model], attends[tg.model] = tg.first_to_last, bool(tg.attention)
         rows.append({"model": tg.model, "cell": tg.cell, "attention": "yes" if tg.attention else "no",
                      "translation": tg.translation, "loss (nats)": f"{tg.loss:.3f}",
                      "‖∂L/∂h_0‖ / ‖∂L/∂h_last‖": fmt_number(tg.first_to_last)})
@@ -203,4 +206,5 @@ def section_trained() -> None:
                                    title="Trained translation models: ‖∂L/∂h_t‖ over the source tokens"),
                 key="grad_trained")
     show_table(rows, key="grad_trained_table")  # a long translation wraps; a data grid cut it at the edge
+    st.markdown(claims.trained_claim(ratios, attends, len(tokens)))
     st.caption(f"Sentence: {as_text(text)}")

@@ -22,7 +22,10 @@ def keep_width_css(px: int) -> str:
     return (f"<span class='{mark}'></span><style>"
             f"[data-testid=stElementContainer]:has(.{mark}) {{display: none}}"
             f"[data-testid=stElementContainer]:has(.{mark}) + [data-testid=stElementContainer] "
-            f"[data-testid=stFullScreenFrame] {{width: {int(px)}px; min-width: {int(px)}px}}</style>")
+            f"[data-testid=stFullScreenFrame] {{width: {int(px)}px; min-width: {int(px)}px}}"
+            # the chart scrolls in a block of its own, with its scrollbar right under it, not the whole column
+            f"[data-testid=stElementContainer]:has(.{mark}) + [data-testid=stElementContainer] "
+            f"{{max-width: 100%; overflow-x: auto; overflow-y: hidden}}</style>")
 
 
 def keep_width(px: int, where: object = None) -> None:

@@ -151,6 +151,38 @@
   for (const e of main.querySelectorAll('*'))
     if (drawn(e) && e.children.length === 0 && getComputedStyle(e).textOverflow === 'ellipsis' && e.scrollWidth > e.clientWidth + 1)
       add(`text "${short(e.textContent)}"`, 'is truncated with an ellipsis');
+  // Text a component clips without an ellipsis of its own: a button's label ("Res" for Resume), a selectbox's
+  // value ("cross-attention (decoc"). The text's own extent is measured against the nearest box that clips it.
+  const clipper = e => {
+    for (let p = e; p && p !== document.body; p = p.parentElement) {
+      const s = getComputedStyle(p);
+      if (s.overflowX !== 'visible' || s.textOverflow === 'ellipsis') return p;
+    }
+    return null;
+  };
+  const ownText = e => [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+  for (const [selector, kind] of [['[data-testid^=stBaseButton] *', 'button label'],
+                                  ['[data-baseweb=select] *', 'selectbox value']])
+    for (const e of main.querySelectorAll(selector)) {
+      if (!drawn(e) || !ownText(e)) continue;
+      const range = document.createRange();
+      range.selectNodeContents(e);
+      const text = range.getBoundingClientRect(), clip = clipper(e);
+      if (clip && (text.right > box(clip).r + 1 || text.left < box(clip).l - 1))
+        add(`${kind} "${short(e.textContent)}"`, `text is cut (${Math.round(text.width)} px of text in ${Math.round(box(clip).r - box(clip).l)} px)`);
+    }
+  // Plotly annotations (notes, captions in a figure) inside their figure
+  [...document.querySelectorAll('[data-testid=stPlotlyChart]')].filter(drawn).forEach((chart, index) => {
+    const svg = chart.querySelector('.main-svg');
+    if (!svg) return;
+    const frame = box(svg);
+    for (const a of chart.querySelectorAll('.annotation-text'))
+      if (drawn(a)) {
+        const b = box(a);
+        if (b.l < frame.l - 1 || b.r > frame.r + 1 || b.t < frame.t - 1 || b.b > frame.b + 1)
+          add(`plotly chart ${index + 1} note "${short(a.textContent)}"`, 'runs out of its figure');
+      }
+  });
   for (const e of main.querySelectorAll('[data-testid=stDataFrame] .dvn-scroller'))
     if (drawn(e) && e.scrollWidth > e.clientWidth + 2)
       add('table (st.dataframe)', `columns cut: ${e.scrollWidth} px of columns in ${e.clientWidth} px`);

@@ -88,20 +88,7 @@ def cases(full: bool = bool(os.environ.get("SEQVIZ_LAYOUT_FULL"))) -> list:
 
 # Failures in parts this test's owner cannot change, each with its reason and owner; a case whose only failures
 # are listed here is an expected failure (xfail), so `make test` stays green and the list says what is left.
-KNOWN = [
-    (r"^page /(attention|gradients|compute)?, .*caption \".*in projector mode",
-     "pages other than RNN and positional get projector-sized captions once ui/projector.projector_toggle calls "
-     "seqviz.ui.page_style.apply_classroom_css(on)"),
-    (r"^page /(attention|gradients|compute)?, .*table \(st\.dataframe\): columns cut",
-     "dataframes on Home, attention (Decoding), gradients and compute need column widths that fit 560 px "
-     "(st.column_config ... width=) or st.table; those ui files belong to their pages"),
-    (r"^page /gradients, .*tick labels .* collide",
-     "ui/charts.show_plotly draws a px-wide figure at most as wide as the column, so a 40 px-a-token chart is "
-     "squeezed; it should call seqviz.ui.page_style.keep_width(width) first (the RNN and positional pages do)"),
-    (r"^page /gradients, .*(the modebar covers the title|runs out of its chart)",
-     "ui/gradients.py shows these figures in half-width st.columns without a width, so their titles are wrapped "
-     "for a full column: give the builders a width (or the figures the full column)"),
-]
+KNOWN: list[tuple[str, str]] = []  # none left: every case must pass
 
 
 CASES = cases()

@@ -1,5 +1,6 @@
 """figures/wide.py: a figure wider than the column keeps its colour bars at its left edge, in sight."""
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 
 from seqviz.figures import head_heatmap, matrix_heatmap
@@ -17,7 +18,18 @@ def test_a_long_sentence_makes_a_wide_heatmap_and_a_short_one_does_not():
     short = head_heatmap(softmax_rows((4, 4), seed=0), _tokens(4), _tokens(4))
     assert wider_than_column(long) and long.layout.width > COLUMN_PX
     assert not wider_than_column(short) and short.layout.width <= COLUMN_PX
-    assert wider_than_column(short, scale=COLUMN_PX / short.layout.width + 0.1)  # the projector scale counts
+    assert not wider_than_column(short, scale=1.5)  # the projector keeps a figure that fits in the column
+    assert wider_than_column(long, scale=1.5)
+
+
+def test_the_projector_grows_a_fitting_figure_only_up_to_the_column():
+    from seqviz.figures.projector import scaled, shown_width
+
+    assert shown_width(300, 1.5) == 450 and shown_width(500, 1.5) == COLUMN_PX
+    assert shown_width(COLUMN_PX + 100, 1.5) == round((COLUMN_PX + 100) * 1.5)  # cells that need room keep it
+    fitting = go.Figure(go.Heatmap(z=[[1, 2]]), layout={"width": 500, "height": 300})
+    assert scaled(fitting, 1.5).layout.width == COLUMN_PX and scaled(fitting, 1.5).layout.height == 450
+    assert scaled(fitting, 1.0).layout.width == 500
 
 
 def test_the_shared_colour_axis_moves_to_the_left_edge_and_the_margin_makes_room():

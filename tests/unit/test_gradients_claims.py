@@ -138,3 +138,13 @@ def test_forget_bias_claim_both_ways():
                            "falls by 0.4") and "carries the gradient further back" in kept
     assert "does not keep more gradient" in claims.forget_bias_claim(geometric(0.8), geometric(0.8), 1.0, 3.0)
     assert "nothing to compare" in claims.forget_bias_claim(np.zeros(T), geometric(0.8), 1.0, 3.0)
+
+
+def test_trained_claim_follows_the_ratios_both_ways():
+    attention = {"gru-attention": True, "lstm-attention": True, "gru-plain": False}
+    holds = claims.trained_claim({"gru-attention": 0.6, "lstm-attention": 0.4, "gru-plain": 0.05}, attention, 12)
+    assert "keep more of their gradient" in holds and "0.4–0.6" in holds and "0.05" in holds
+    fails = claims.trained_claim({"gru-attention": 0.452, "lstm-attention": 0.172, "gru-plain": 0.505}, attention, 4)
+    assert "does not keep more" in fails and "0.505" in fails and "4 tokens" in fails
+    alone = claims.trained_claim({"gru-plain": 0.3}, {"gru-plain": False}, 5)
+    assert "gru-plain 0.3" in alone and "attention" not in alone

@@ -33,5 +33,6 @@ def test_chips_are_readable_at_every_probability():
 def test_keep_width_and_grid_css_name_their_targets():
     css = page_style.keep_width_css(1234)
     assert "seqviz-wide-1234" in css and "min-width: 1234px" in css and "display: none" in css
+    assert "overflow-x: auto" in css  # the chart scrolls in its own block
     grid = page_style.grid_css("grid_key")
     assert "minmax(260px, 1fr)" in grid and ".st-key-grid_key" in grid
