@@ -330,9 +330,13 @@ def model_view(
             dict(text=escape(label), x=0, y=(low + high) / 2, xanchor="right", xshift=-8, yanchor="middle",
                  font=dict(size=FONT_SIZE, color=INK))
         )
+    # "head" once, over the row labels, and each column's number over it: "head 0 head 1 …" ran together
+    # over tiles of 60 px once projector mode grew the letters
+    annotations.append(dict(text="head", x=0, y=1, xanchor="right", xshift=-8, yanchor="bottom", yshift=6,
+                            font=dict(size=FONT_SIZE, color=INK)))
     for col in range(n_cols):
         low, high = axes["xaxis" if col == 0 else f"xaxis{col + 1}"]["domain"]
-        annotations.append(dict(text=f"head {col}", x=(low + high) / 2, y=1, yanchor="bottom", yshift=6,
+        annotations.append(dict(text=str(col), x=(low + high) / 2, y=1, yanchor="bottom", yshift=6,
                                 font=dict(size=FONT_SIZE, color=INK)))
     for annotation in annotations:
         annotation.update(xref="paper", yref="paper", showarrow=False)

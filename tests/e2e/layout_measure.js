@@ -176,12 +176,15 @@
     const svg = chart.querySelector('.main-svg');
     if (!svg) return;
     const frame = box(svg);
-    for (const a of chart.querySelectorAll('.annotation-text'))
-      if (drawn(a)) {
-        const b = box(a);
-        if (b.l < frame.l - 1 || b.r > frame.r + 1 || b.t < frame.t - 1 || b.b > frame.b + 1)
-          add(`plotly chart ${index + 1} note "${short(a.textContent)}"`, 'runs out of its figure');
-      }
+    const notes = [...chart.querySelectorAll('.annotation-text')].filter(a => drawn(a) && a.textContent.trim());
+    notes.forEach((a, i) => {
+      const b = box(a);
+      if (b.l < frame.l - 1 || b.r > frame.r + 1 || b.t < frame.t - 1 || b.b > frame.b + 1)
+        add(`plotly chart ${index + 1} note "${short(a.textContent)}"`, 'runs out of its figure');
+      for (const other of notes.slice(i + 1))  // two notes printed over each other ("heahd0ad 1")
+        if (overlap(b, box(other), 2))
+          add(`plotly chart ${index + 1} notes "${short(a.textContent)}" and "${short(other.textContent)}"`, 'collide');
+    });
   });
   for (const e of main.querySelectorAll('[data-testid=stDataFrame] .dvn-scroller'))
     if (drawn(e) && e.scrollWidth > e.clientWidth + 2)
