@@ -60,3 +60,8 @@ def colorbar_left(fig: go.Figure) -> go.Figure:
     if spec.get("frames"):
         out._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in spec["frames"])
     return out
+
+
+def has_colorbar(fig: go.Figure) -> bool:
+    """Does the figure draw a colour bar (a shared colour axis a trace uses, or a heatmap's own)?"""
+    return bool(_bars(fig.to_plotly_json()))

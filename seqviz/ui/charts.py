@@ -5,10 +5,13 @@ from typing import Any
 
 import streamlit as st
 
-from seqviz.figures import projector
+from seqviz.figures import projector, wide
+from seqviz.figures.readable import COLUMN_PX
 from seqviz.ui.page_style import keep_width
 
 PROJECTOR_SCALE = 1.5
+SCROLL_HINT = ("A wide figure: if it runs past the right edge, scroll it sideways (shift + mouse wheel, or two "
+               "fingers on a touchpad).")
 
 
 def figure_scale() -> float:
@@ -22,6 +25,10 @@ def show_plotly(fig: Any, key: str | None = None, **kwargs: Any) -> Any:
     A figure whose layout sets a width wider than the column scrolls sideways instead of being squeezed.
     """
     fig = projector.scaled(fig, figure_scale())
+    if fig.layout.width and fig.layout.width > COLUMN_PX:  # its cells need the room: it may scroll sideways
+        fig = wide.colorbar_left(fig)  # the colour bar where the scrolling block opens, not off-screen
+        bar = " Its colour scale stands at its left end." if wide.has_colorbar(fig) else ""
+        st.caption(f"↔ {SCROLL_HINT}{bar}")
     if fig.layout.width:  # Streamlit squeezes a chart to its column: keep its px width, scrolling sideways
         keep_width(int(fig.layout.width))
     width = "content" if fig.layout.width else "stretch"

@@ -60,3 +60,10 @@ def test_a_figure_without_a_scale_or_a_width():
     fig.update_layout(width=None)
     with pytest.raises(ValueError, match="width"):
         colorbar_left(fig)
+
+
+def test_has_colorbar_both_ways():
+    from seqviz.figures.wide import has_colorbar
+
+    assert has_colorbar(go.Figure(go.Heatmap(z=[[1, 2]]), layout={"width": 900}))
+    assert not has_colorbar(go.Figure(go.Scatter(y=[1, 2]), layout={"width": 900}))
