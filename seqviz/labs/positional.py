@@ -311,6 +311,10 @@ def closest_claim(sweep_dims: np.ndarray, sweep: np.ndarray, length: int, near: 
            f"{float(best[dims.index(crowded[-1])]):.3f} apart at every base: the model "
            "could barely tell them apart.")
     if safe:
-        out += (f" From d = {safe[0]} on, a base large enough keeps every pair at least "
-                f"{float(best[dims.index(safe[0])]):.2f} apart.")
+        row = sweep[dims.index(safe[0])]
+        kept, last = float(best[dims.index(safe[0])]), float(row[-1])
+        out += f" From d = {safe[0]} on, the best base on the chart keeps every pair at least {kept:.2f} apart"
+        # "large enough" would be false where the curve falls again: say so when the largest base crowds them
+        out += (f"; the largest base brings d = {safe[0]} back to {last:.2f}." if np.isfinite(last) and last < kept / 2
+                else ".")
     return out

@@ -122,7 +122,8 @@ def gradient(run: lab.RNNRun, sentence: str) -> None:
     show_plotly(fig.gradient_chart(curves, run.src_tokens, run.name, cells), key="rnn_gradient")
     st.caption("‖∂L/∂h_t‖: how strongly the loss of the translation depends on the encoder state after token t "
                "(L is the NLL of each model's own translation). Without attention, the gradient reaches early "
-               "tokens only back through every later step, multiplied by W_hh and the tanh slope each time; the "
+               "tokens only back through every later step, multiplied each time by that step's Jacobian ∂h_t/∂h_t−1 "
+               "(W_hh times the tanh slope in a plain RNN, the gates' own factors in a GRU or LSTM); the "
                "sentence below says which curves fall, from the numbers drawn.")
     st.markdown(f"[:material/science: Try this cell in the gradients lab]({_gradients_link(run.cell, sentence)}) "
                 f"(opens with the {run.cell.upper()} cell selected).")

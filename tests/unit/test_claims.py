@@ -212,3 +212,12 @@ def test_memory_kept_is_what_the_lstm_update_leaves_of_the_first_memory():
     for t in range(1, 5):  # C_t = f_t ⊙ C_{t−1} + i_t ⊙ g_t, with nothing new written (i ⊙ g = 0)
         memory = f[t] * memory
     np.testing.assert_allclose(memory, C.memory_kept(f) * first)
+
+
+def test_closest_claim_says_when_the_largest_base_crowds_the_rows_again():
+    dims = np.array([2, 4])
+    falls = np.array([[0.01, 0.02, 0.01], [0.1, 0.34, 0.14]])
+    assert "the largest base brings d = 4 back to 0.14" in closest_claim(dims, falls, 100)
+    stays = np.array([[0.01, 0.02, 0.01], [0.1, 0.34, 0.30]])
+    claim = closest_claim(dims, stays, 100)
+    assert "at least 0.34 apart." in claim and "largest base" not in claim
