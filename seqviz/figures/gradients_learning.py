@@ -38,7 +38,8 @@ def cliff_figure(w: object, b: object, loss: object, paths: Sequence[Mapping[str
         cb = np.clip(np.nan_to_num(pb, nan=b[-1], posinf=b[-1], neginf=b[0]), b[0], b[-1])
         text = [f"step {k}: w={a:.3g}, b={c:.3g}" + (" (off the map)" if o else "")
                 for k, (a, c, o) in enumerate(zip(pw, pb, off, strict=True))]
-        name = p["name"] + (f" — {int(off.sum())} points off the map, drawn at its edge" if off.any() else "")
+        # on a line of its own: one horizontal legend entry never wraps, and ran past the right edge at 1024 px
+        name = p["name"] + (f"<br>({int(off.sum())} points off the map, drawn at its edge)" if off.any() else "")
         data.append(go.Scatter(x=cw, y=cb, mode="lines+markers", name=name, text=text,
                                line=dict(color=p.get("color", "white"), width=3),
                                marker=dict(size=[12] + [7] * (len(cw) - 1), color=p.get("color", "white"),

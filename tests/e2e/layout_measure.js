@@ -185,6 +185,9 @@
         if (overlap(b, box(other), 2))
           add(`plotly chart ${index + 1} notes "${short(a.textContent)}" and "${short(other.textContent)}"`, 'collide');
     });
+    for (const entry of chart.querySelectorAll('.legendtext'))  // a horizontal legend entry never wraps
+      if (drawn(entry) && box(entry).r > frame.r + 1)
+        add(`plotly chart ${index + 1} legend entry "${short(entry.textContent)}"`, 'runs out of its figure');
   });
   for (const e of main.querySelectorAll('[data-testid=stDataFrame] .dvn-scroller'))
     if (drawn(e) && e.scrollWidth > e.clientWidth + 2)
