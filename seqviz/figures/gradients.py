@@ -249,20 +249,22 @@ def flow_animation(curves: Mapping[str, np.ndarray], labels: Mapping[str, str] |
         title, height=560,
         xaxis=style.value_axis("time step t", range=[-0.5, T - 0.5], automargin=True),
         yaxis=log_axis("‖∂L/∂h_t‖ (log scale)", lo, hi),
+        # Play / Pause on their own row, the slider full width under them: side by side, the buttons grew over
+        # the slider's value label in projector mode
         updatemenus=[dict(type="buttons", showactive=False, x=0, y=-0.2, xanchor="left", yanchor="top",
-                          direction="left", font=dict(size=style.FONT_SIZE, color=style.INK),
+                          direction="right", font=dict(size=style.FONT_SIZE, color=style.INK),
                           buttons=[dict(label="▶ Play", method="animate",
                                         args=[None, dict(frame=dict(duration=120, redraw=False), fromcurrent=True,
                                                          transition=dict(duration=0))]),
                                    dict(label="❚❚ Pause", method="animate",
                                         args=[[None], dict(mode="immediate", frame=dict(duration=0))])])],
-        sliders=[dict(active=frames - 1, x=0.25, len=0.75, y=-0.18, yanchor="top", steps=steps,
+        sliders=[dict(active=frames - 1, x=0, len=1, y=-0.2, yanchor="top", pad=dict(t=70, l=0, r=10), steps=steps,
                       currentvalue=dict(prefix="steps back from the loss: ",
                                         font=dict(size=style.FONT_SIZE, color=style.INK)),
                       font=dict(size=style.TICK_SIZE, color=style.INK))],
         legend=dict(font=dict(size=style.FONT_SIZE, color=style.INK), orientation="h", y=1.0, yanchor="bottom",
                     x=0, xanchor="left"))
-    layout["margin"]["b"] = 150
+    layout["margin"]["b"] = 230
     layout["margin"]["t"] += 34  # room for the legend between the title and the plot
     if "title" in layout:
         layout["title"].update(yref="container", y=0.99, yanchor="top")
