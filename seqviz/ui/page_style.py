@@ -14,6 +14,7 @@ import streamlit as st
 
 CAPTION_INK = "#4b4d57"  # 8.0:1 on white; still lighter than body text, so captions read as captions
 PROJECTOR_TEXT_PX = 20  # body text, captions and widget labels in projector mode (Streamlit's are 14-16 px)
+SMALL_TEXT_PX = 17  # table cells, sidebar options, slider values, input text in projector mode (theirs: 12-14 px)
 
 
 def keep_width_css(px: int) -> str:
@@ -46,7 +47,15 @@ def classroom_css(projector: bool) -> str:
         css += (f"[data-testid=stMain] [data-testid=stMarkdownContainer] p, [data-testid=stMain] li, "
                 f"[data-testid=stCaptionContainer], [data-testid=stCaptionContainer] p, "
                 f"[data-testid=stWidgetLabel] p {{font-size: {px}px !important; line-height: 1.45}}"
-                f"[data-testid=stMain] .katex {{font-size: 1.15em}}")
+                f"[data-testid=stMain] .katex {{font-size: 1.15em}}"
+                # what a student reads off the screen besides prose: table cells, the sidebar's labels and
+                # options, a slider's value, the text in an input box (Streamlit draws them at 12-14 px)
+                f"[data-testid=stTable] td, [data-testid=stTable] th, [data-testid=stMarkdownContainer] td, "
+                f"[data-testid=stMarkdownContainer] th, [data-testid=stSidebar] [data-testid=stMarkdownContainer] p, "
+                f"[data-testid=stSliderThumbValue], "
+                f"[data-testid=stSliderTickBarMin], [data-testid=stSliderTickBarMax], "
+                f"[data-testid=stTextInput] input, [data-testid=stNumberInput] input, "
+                f"[data-testid=stTextArea] textarea {{font-size: {SMALL_TEXT_PX}px !important}}")
     return f"<style>{css}</style>"
 
 

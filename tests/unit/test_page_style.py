@@ -19,6 +19,7 @@ def test_captions_are_dark_enough_and_grow_in_projector_mode():
     assert page_style.contrast(ink, (255, 255, 255)) >= 4.5 and page_style.contrast(ink, (250, 250, 250)) >= 4.5
     assert "font-size" not in page_style.classroom_css(False)
     assert f"{page_style.PROJECTOR_TEXT_PX}px" in page_style.classroom_css(True)
+    assert f"{page_style.SMALL_TEXT_PX}px" in page_style.classroom_css(True)  # tables, sidebar, inputs
 
 
 def test_chips_are_readable_at_every_probability():
