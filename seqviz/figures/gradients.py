@@ -195,11 +195,11 @@ def connectivity_heatmap(matrix: object, title: str = "", label: str = "") -> go
     zmin = max(zmin, zmax - 12)  # twelve decades of colour; anything smaller shows as the darkest
     hover = np.where(m == 0, "exactly 0", np.where(np.isfinite(m), "", "not finite"))
     layout = style.base_layout(
-        title, height=max(420, min(640, 8 * n + 200)),
-        xaxis=style.value_axis("input step t", range=[-0.5, n - 0.5], showgrid=False, constrain="domain",
-                               automargin=True),
-        yaxis=style.value_axis("output step t′", range=[n - 0.5, -0.5], showgrid=False, scaleanchor="x",
-                               constrain="domain", automargin=True),
+        # no square cells (scaleanchor): in a 560 px column a square plot was 380 px tall inside a 640 px figure,
+        # with 270 px of blank under the title and a colour bar twice the map's height
+        title, height=500,
+        xaxis=style.value_axis("input step t", range=[-0.5, n - 0.5], showgrid=False, automargin=True),
+        yaxis=style.value_axis("output step t′", range=[n - 0.5, -0.5], showgrid=False, automargin=True),
         plot_bgcolor="#eeeeee")
     data = [dict(type="heatmap", z=logs.astype(np.float32), zmin=zmin, zmax=zmax,
                  colorscale=style.colorscale("Viridis"), customdata=hover, hoverongaps=True,
