@@ -316,10 +316,10 @@ def context_vector(context: np.ndarray, n_src: int, title: str, per_row: int = 1
     z.flat[:H] = context
     units = np.full((rows, per_row), -1)
     units.flat[:H] = np.arange(H)
-    title = f"{title} ({H} numbers, for a sentence of {n_src} tokens, or of 3, or of 100)"
+    title, across = f"{title}: {H} numbers for any sentence ({n_src} tokens here)", [-0.5, per_row - 0.5]
     layout = base_layout(title, height=title_margin(title) + rows * 26 + 100, width=fit(per_row * MIN_CELL_PX + 150),
-                         xaxis=value_axis(f"unit mod {per_row}", showgrid=False, range=[-0.5, per_row - 0.5]),
-                         yaxis=value_axis(f"units ÷ {per_row}", showgrid=False, autorange="reversed"))
+                         xaxis=value_axis(f"column: unit = {per_row}·row + column", showgrid=False, range=across),
+                         yaxis=value_axis("row", showgrid=False, autorange="reversed"))
     data = [dict(type="heatmap", z=z, customdata=units, **diverging(zmax, trace=True), xgap=1, ygap=1,
                  colorbar=dict(title=dict(text="value"), thickness=14),
                  hovertemplate="unit %{customdata}: %{z:.3f}<extra></extra>")]
@@ -340,7 +340,7 @@ def length_chart(rows: Sequence[Mapping], sentence_bucket: str | None = None, se
     # slanted: level, "11-15" and "16-20" ran together at projector size
     x = alt.X("bucket:O", sort=order, title="source length (words)", axis=alt.Axis(labelAngle=-45))
     color = alt.Color("model:N", scale=alt.Scale(domain=models, range=[model_color(m) for m in models]),
-                      legend=alt.Legend(title="model (click to highlight)", orient="bottom", columns=3))
+                      legend=alt.Legend(title="model (click one)", orient="bottom", columns=3))
     panels = []
     for metric in ("BLEU", "exact match %"):
         part = df[df["metric"] == metric]

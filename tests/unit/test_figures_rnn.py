@@ -175,7 +175,7 @@ def test_context_vector_is_all_h_T():
     assert z.shape == (3, 32)
     np.testing.assert_allclose(z.flat[:70], h)
     assert np.isnan(z.flat[70:]).all()
-    assert "70 numbers, for a sentence of 9 tokens" in s["layout"]["title"]["text"].replace("<br>", " ")
+    assert "70 numbers for any sentence (9 tokens here)" in s["layout"]["title"]["text"].replace("<br>", " ")
     assert "width" not in spec(f.context_vector(RNG.uniform(-1, 1, 256), 9, "h_T"))["layout"]  # 16 a row: fits
 
 
