@@ -271,7 +271,7 @@ def shuffle_chart(tokens: Sequence[str], off: np.ndarray, on: np.ndarray, *, hei
         go.Bar(x=x, y=_f32(np.maximum(off, 1e-12)), name="PE off", marker_color="#7f7f7f",
                hovertemplate="PE off: %{y:.2e}<extra></extra>"),
     ])
-    fig.update_layout(**_layout("Encoder output, shuffled input vs original shuffled alike "
+    fig.update_layout(**_layout("How far each word's encoder output moves when the words are shuffled "
                                 "(largest difference per token)", height,
                                 dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
                                 xaxis=style.token_axis(tokens, angle=style.tick_angle(tokens) or None),
@@ -300,7 +300,7 @@ def offset_profile_figure(on: np.ndarray, off: np.ndarray, offsets: Sequence[int
     panel_px = PROFILE_ROW_PX * len(rows)
     gap_px = 2 * style.TICK_SIZE + style.FONT_SIZE + 40  # the upper panel's tick labels, the lower one's title
     plot_px = 2 * panel_px + gap_px
-    fig = make_subplots(2, 1, subplot_titles=["PE on (the trained model)", "PE off (hook edit on encoder.hook_pos)"],
+    fig = make_subplots(2, 1, subplot_titles=["PE on (the trained model)", "PE off (zeros instead of PE)"],
                         vertical_spacing=gap_px / plot_px)
     labels = [f"{o:+d}" if o else "0" for o in offsets]
     custom = np.repeat(np.array(names, dtype=object)[:, None], len(offsets), axis=1)

@@ -193,8 +193,8 @@ def order_claim(result: Shuffle) -> str:
             out += " Even the original sentence comes out differently without PE."
         return out
     if off_same:
-        return ("With PE off the shuffle does not change the translation, but here it does not with PE on either: "
-                "this sentence's words fix its meaning. Try the cat sentence or another shuffle seed.")
+        return ("With PE off the shuffle does not change the translation, and with PE on it does not change it "
+                "either: this sentence's words fix its meaning. Try the cat sentence or another shuffle seed.")
     return (f"With PE off the shuffled copy translates differently (max encoder difference {result.diff_pe_off:.1e}): "
             "the decoder's own positions still see an order.")
 

@@ -180,12 +180,12 @@ def model_section() -> None:
                     key="pos_shuffle")
         st.markdown("\n".join(f"- **{label}:** {as_text(text_) or '(empty)'}"
                               for label, text_ in result.translations.items()))
-        st.caption("PE is switched off by a hook edit on `encoder.hook_pos` (zeros), so the shared model is never "
-                   "changed.")
+        st.caption("“PE off” adds zeros instead of the positional encoding, for this run only (a hook on the "
+                   "encoder), so the model every student shares is never changed.")
         st.caption(as_text(model_lab.order_claim(result)))  # what these four translations show
         on, off = runs.cached_profile(path, mtime, tuple(facts.sentences))
-        st.caption(f"Averaged over {len(facts.sentences)} sentences ({facts.note}); padding is never a query or "
-                   "a key.")
+        st.caption(f"Averaged over {len(facts.sentences)} sentences ({facts.note}); the padding that fills short "
+                   "sentences up to the longest one is left out.")
         st.caption(as_text(model_lab.offset_claim(on, off, lab.OFFSETS)))  # from the profile the figure draws
         show_plotly(figs.offset_profile_figure(on, off, lab.OFFSETS), key="pos_profile")
         st.download_button("Offset profile (JSON)", json.dumps({"offsets": list(lab.OFFSETS),

@@ -142,7 +142,7 @@ def test_order_experiment_view(env):
     at = run(sentence="the small cat is eating the fish")
     off, on = float(metric(at, "PE off")), float(metric(at, "PE on"))
     assert off < 1e-5 and on > 1e-2
-    spec = titled(at, "Encoder output, shuffled input")
+    spec = titled(at, "How far each word")
     assert [t["name"] for t in spec["data"]] == ["PE on", "PE off"]
     translations = [m.value for m in at.markdown if m.value.startswith("- **original, PE on:**")][0]
     assert translations.count("- **") == 4

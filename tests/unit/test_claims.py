@@ -149,7 +149,7 @@ def test_order_claim_both_ways():
     assert "bag of words" in order_claim(shows) and "Even the original" not in order_claim(shows)
     same = shuffle({"original, PE on": "je mange", "original, PE off": "je mange",
                     "shuffled, PE on": "je mange", "shuffled, PE off": "je mange"})
-    assert "does not with PE on either" in order_claim(same)
+    assert "with PE on it does not change it either" in order_claim(same)
     differs = shuffle({"original, PE on": "a", "original, PE off": "a", "shuffled, PE on": "b",
                        "shuffled, PE off": "c"})
     assert "translates differently" in order_claim(differs)
