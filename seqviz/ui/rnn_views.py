@@ -85,7 +85,9 @@ def translation(text: str, pieces: list[str], probs: list[float], loss: str) -> 
 def hidden_states(run: lab.RNNRun) -> None:
     st.subheader("Hidden states through time")
     st.caption("Each column is one step's hidden state h_t (every unit, top to bottom); red is negative, blue "
-               "positive. Decoder columns are labelled by the token being written (hover shows the token read).")
+               "positive. Decoder columns are labelled by the token being written (hover shows the token read). "
+               "▁ marks the start of a word (the models read SentencePiece pieces: “▁eat” + “ing”); </s> ends a "
+               "sentence.")
     show_plotly(fig.states_heatmap(run.enc_states, run.src_tokens, f"Encoder states h_t of {run.name}"),
                 key="rnn_enc_states")
     show_plotly(fig.states_heatmap(run.dec_states, run.written, f"Decoder states s_t of {run.name}", read=run.read),
