@@ -86,7 +86,8 @@ def hidden_states(run: lab.RNNRun) -> None:
     st.subheader("Hidden states through time")
     st.caption("Each column is one step's hidden state h_t (every unit, top to bottom); red is negative, blue "
                "positive. Decoder columns are labelled by the token being written (hover shows the token read). "
-               "▁ marks the start of a word (the models read SentencePiece pieces: “▁eat” + “ing”); </s> ends a "
+               "▁ marks the start of a word (the models read SentencePiece pieces: a rare word is split, and only its "
+               "first piece carries ▁); </s> ends a "
                "sentence.")
     show_plotly(fig.states_heatmap(run.enc_states, run.src_tokens, f"Encoder states h_t of {run.name}"),
                 key="rnn_enc_states")
