@@ -154,7 +154,7 @@ def _thin_ticks(axis: dict[str, Any], layout: dict[str, Any]) -> None:
     size = float((axis.get("tickfont") or {}).get("size") or (layout.get("font") or {}).get("size") or TICK_SIZE)
     width = layout.get("width") if isinstance(layout.get("width"), int | float) else COLUMN_PX
     domain = axis.get("domain") or [0, 1]
-    spacing = (width - 140) * (domain[1] - domain[0]) / len(text)  # px between neighbouring labels
+    spacing = _plot_px(layout, width) * (domain[1] - domain[0]) / len(text)  # px between neighbouring labels
     if max(visible_length(str(t)) for t in text) * size * CHAR_EM + 8 > spacing or axis.get("tickangle"):
         axis["tickangle"] = -90  # upright boxes stack one per position; slanted ones overlapped
     if axis.get("tickangle") == -90 and spacing < size * 1.3:
@@ -166,6 +166,16 @@ def _thin_ticks(axis: dict[str, Any], layout: dict[str, Any]) -> None:
             title["text"] = f"{title['text']} {note}"
         else:
             axis["title"] = {"text": note}
+
+
+def _plot_px(layout: dict[str, Any], width: float) -> float:
+    """The plot area's width: the figure's less its margins (a figure's own, e.g. wide row labels, not a guess),
+    and less a colour bar's room where the right margin is too thin to hold it (plotly then shrinks the plot)."""
+    margin = layout.get("margin") or {}
+    left, right = float(margin.get("l", 80)), float(margin.get("r", 80))
+    bar = any(isinstance(value, dict) and value.get("showscale", True) is not False
+              for key, value in layout.items() if key.startswith("coloraxis"))
+    return width - left - max(right, 90.0 if bar else right)
 
 
 def ordinal(n: int) -> str:

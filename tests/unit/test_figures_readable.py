@@ -82,3 +82,16 @@ def test_ordinal_suffixes():
 
     assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th"]
+
+
+def test_projector_letters_in_a_capped_figure_stand_upright():
+    """A head heatmap that fits the column keeps its width in projector mode (projector.shown_width), so its
+    1.5× labels have less room than at 1×: "▁am" and "▁eating" collided until the spacing counted the
+    figure's own margins and its colour bar."""
+    from seqviz.figures import head_heatmap
+    from seqviz.figures.projector import scaled
+    from tests.helpers import softmax_rows
+
+    words = ["▁je", "▁mange", "</s>"], ["▁i", "▁am", "▁eating", "</s>"]
+    fig = head_heatmap(softmax_rows((3, 4), seed=0), *words, title="cross-attention · layer 0 · head 0")
+    assert scaled(fig, 1.5).to_plotly_json()["layout"]["xaxis"].get("tickangle") == -90
