@@ -45,7 +45,9 @@ def start(checked: up.Checked, steps: int) -> None:
     old = st.session_state.get(RUN)
     if old is not None:
         old.stop()
-    folder = st.session_state.get(FOLDER) or up.SessionFolder()  # removed with the session's state
+    folder = st.session_state.get(FOLDER)
+    if folder is None or not folder.path.is_dir():  # removed with the session's state, or when its run was left
+        folder = up.SessionFolder()
     st.session_state[FOLDER] = folder
     try:
         with st.spinner("Training the tokenizer…"):
@@ -53,7 +55,8 @@ def start(checked: up.Checked, steps: int) -> None:
     except up.UploadError as error:
         st.error(str(error), icon=":material/error:")
         return
-    run = LiveRun(trainer, alive=alive_check())  # a closed tab ends the run now, not at the heartbeat's timeout
+    # a closed tab ends the run now, not at the heartbeat's timeout, and takes the session's files with it
+    run = LiveRun(trainer, alive=alive_check(), on_left=folder.remove)
     st.session_state[RUN] = run
     run.start()
 
