@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from seqviz import figures, notebook
-from seqviz.figures import style, wide
+from seqviz.figures import style
 from seqviz.figures.matrices import score_steps, vector_heatmap
 from seqviz.labs import attention_claims
 from seqviz.labs.attention import (
@@ -22,7 +22,7 @@ from seqviz.labs.attention import (
 )
 from seqviz.pages import ALL
 from seqviz.ui.attention_state import KINDS, bind, state
-from seqviz.ui.charts import figure_scale, show_plotly
+from seqviz.ui.charts import show_plotly
 from seqviz.ui.claim_notes import claim
 from seqviz.ui.tables import show_table
 
@@ -33,20 +33,11 @@ KEY_TITLE = {"encoder self": "source token", "decoder self": "decoder input", "c
 
 
 def show_wide(fig, key: str, **kwargs):
-    """show_plotly for a figure sized in px: Streamlit would squeeze a figure wider than its column (and its
-    labels into each other), so the chart sits in a block exactly as wide as the figure, inside a block
-    that scrolls sideways. A 30-word sentence gets a wider figure and a scrollbar, never a sliver; the colour
-    bars of such a figure stand at its left edge, in sight where the block opens (figures.wide)."""
-    if wide.wider_than_column(fig, figure_scale()):
-        fig = wide.colorbar_left(fig)
-    width = round((fig.layout.width or 0) * figure_scale())
-    with st.container(key=f"{key}_scroll"):
-        if width:
-            st.html(f"<style>.st-key-{key}_scroll{{overflow-x:auto;overflow-y:hidden}}"
-                    f".st-key-{key}_wide{{width:{width}px !important;min-width:{width}px;max-width:none !important;"
-                    "flex:0 0 auto}</style>")
-        with st.container(key=f"{key}_wide"):
-            return show_plotly(fig, key=key, **kwargs)
+    """show_plotly for a figure sized in px. The shared mechanism (ui/charts.show_plotly) keeps its width, lets a
+    figure wider than the column scroll in a block of its own with its colour bars at its left edge, and keeps
+    one that fits inside the column in projector mode; a block sized here at width × scale was wider than the
+    figure once projector.shown_width stopped growing it past the column."""
+    return show_plotly(fig, key=key, **kwargs)
 
 
 def apply_model_view_click(ex) -> None:
