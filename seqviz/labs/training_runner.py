@@ -60,14 +60,13 @@ class View:
 class LiveRun:
     def __init__(self, cfg: LabConfig | object, alive: Callable[[], bool] | None = None,
                  slots: threading.Semaphore = SLOTS, max_train_seconds: float = MAX_TRAIN_SECONDS,
-                 clock: Callable[[], float] = time.monotonic, on_left: Callable[[], None] | None = None):
+                 clock: Callable[[], float] = time.monotonic):
         # a LabConfig builds the toy Trainer; anything else is a ready trainer with its interface
         # (advance, done, step, curves, snapshots, cfg), such as the upload part's PairsTrainer
         self.trainer = Trainer(cfg) if isinstance(cfg, LabConfig) else cfg
         self.status = "ready"
         self.error = ""
         self._alive, self._slots, self._clock = alive, slots, clock
-        self._on_left = on_left  # called once the session is gone for good (alive() false), e.g. to free its files
         self._max_train = max_train_seconds
         self._lock = threading.Lock()
         self._stop, self._running = threading.Event(), threading.Event()
@@ -171,17 +170,6 @@ class LiveRun:
                 self.status = "done"
         except Exception as error:  # a run must never take the server down; the page shows the message
             self.status, self.error = "error", f"{type(error).__name__}: {error}"
-        finally:
-            self._session_ended()
-
-    def _session_ended(self) -> None:
-        """Free what the run's session held once the browser session itself has ended (not on a missed
-        heartbeat: a throttled background tab still comes back to its files)."""
-        if self.status == "left" and self._on_left is not None and self._alive is not None and not self._alive():
-            try:
-                self._on_left()
-            except Exception:  # freeing is best effort; the folder also goes when the session is collected
-                pass
 
     def _train_while_running(self) -> None:
         while self._running.is_set() and not self._stop.is_set() and not self.trainer.done:

@@ -105,8 +105,8 @@ def drop_long(checked: Checked, tokenizer: Tokenizer, max_len: int = MAX_LEN) ->
 
 
 class SessionFolder:
-    """A temporary folder for one browser session, removed when this object is collected (the session ended)
-    or when the process exits, whichever comes first."""
+    """A temporary folder for one browser session. The page removes it when its session ends for good
+    (ui/session_end.py); otherwise it goes when this object is collected or the process exits."""
 
     def __init__(self):
         self.path = Path(tempfile.mkdtemp(prefix="seqviz-upload-"))

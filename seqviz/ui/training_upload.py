@@ -9,6 +9,7 @@ from seqviz.figures import training as fig
 from seqviz.labs import training_upload as up
 from seqviz.labs.training_runner import STATUS_TEXT, LiveRun
 from seqviz.ui.charts import show_plotly
+from seqviz.ui.session_end import when_session_ends
 from seqviz.ui.training_live import alive_check
 
 RUN, FOLDER, CHECKPOINT = "train_upload_run", "train_upload_folder", up.SESSION_KEY
@@ -46,8 +47,9 @@ def start(checked: up.Checked, steps: int) -> None:
     if old is not None:
         old.stop()
     folder = st.session_state.get(FOLDER)
-    if folder is None or not folder.path.is_dir():  # removed with the session's state, or when its run was left
+    if folder is None or not folder.path.is_dir():  # first run, or removed (tests remove it)
         folder = up.SessionFolder()
+        when_session_ends(folder.remove)  # after the session's TTL, not whenever a garbage collection finds it
     st.session_state[FOLDER] = folder
     try:
         with st.spinner("Training the tokenizer…"):
@@ -55,8 +57,7 @@ def start(checked: up.Checked, steps: int) -> None:
     except up.UploadError as error:
         st.error(str(error), icon=":material/error:")
         return
-    # a closed tab ends the run now, not at the heartbeat's timeout, and takes the session's files with it
-    run = LiveRun(trainer, alive=alive_check(), on_left=folder.remove)
+    run = LiveRun(trainer, alive=alive_check())  # a closed tab ends the run now, not at the heartbeat's timeout
     st.session_state[RUN] = run
     run.start()
 
