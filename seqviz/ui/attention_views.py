@@ -22,7 +22,7 @@ from seqviz.labs.attention import (
 )
 from seqviz.pages import ALL
 from seqviz.ui.attention_state import KINDS, bind, state
-from seqviz.ui.charts import show_plotly
+from seqviz.ui.charts import show_built, show_plotly
 from seqviz.ui.claim_notes import claim
 from seqviz.ui.tables import show_table
 
@@ -69,8 +69,8 @@ def model_view_tab(ex, n_layers: int, n_heads: int) -> None:
     s = state()
     st.caption("Every head at once. Rows: attention kind and layer; columns: heads; one colour scale for all. "
                "The red frame is the head shown below: click another tile to open it.")
-    fig = figures.model_view(ex.patterns, ex.tokens, selected=(s["kind"], s["layer"], s["head"]))
-    show_wide(fig, key="attn_model_view", on_select="rerun", selection_mode="points")
+    show_built(figures.model_view, ex.patterns, ex.tokens, selected=(s["kind"], s["layer"], s["head"]),
+               key="attn_model_view", chart_kwargs={"on_select": "rerun", "selection_mode": "points"})
     claim(attention_claims.previous_token_claim(attention_claims.previous_token_head(ex.patterns["encoder self"])))
     claim(attention_claims.sharpest_claim(attention_claims.sharpest_head(ex.patterns["cross"])))
     kind, layer, head = selectors(n_layers, n_heads)
@@ -78,8 +78,8 @@ def model_view_tab(ex, n_layers: int, n_heads: int) -> None:
     pattern = ex.patterns[kind][layer, head]  # [q, k]
     reads = inputs if kind != "encoder self" else None
     title = f"{LABELS[kind]} · layer {layer} · head {head}"
-    show_wide(figures.head_heatmap(pattern, rows, keys, title, q_inputs=reads, row_title=ROW_TITLE[kind],
-                                     key_title=KEY_TITLE[kind]), key="attn_head_heatmap")
+    show_built(figures.head_heatmap, pattern, rows, keys, title, q_inputs=reads, row_title=ROW_TITLE[kind],
+               key_title=KEY_TITLE[kind], key="attn_head_heatmap")
     claim(f"Layer {layer} head {head}: " + attention_claims.head_claim(pattern, rows, keys, kind))
     st.caption(style.TOKEN_NOTE)
     with st.container(key="attn_lines_scroll"):
@@ -88,16 +88,16 @@ def model_view_tab(ex, n_layers: int, n_heads: int) -> None:
                            width="content", key="attn_lines")
     # The average and the rollout are stacked full width: half columns are 274 px at 1024 × 768.
     average = head_average(ex.patterns[kind])[layer]  # [q, k]
-    show_wide(figures.head_heatmap(average, rows, keys, f"average of the {n_heads} heads, layer {layer}",
-                                   q_inputs=reads, row_title=ROW_TITLE[kind], key_title=KEY_TITLE[kind]),
-              key="attn_average")
+    show_built(figures.head_heatmap, average, rows, keys, f"average of the {n_heads} heads, layer {layer}",
+               q_inputs=reads, row_title=ROW_TITLE[kind], key_title=KEY_TITLE[kind],
+               key="attn_average")
     rollout_kind = kind if kind != "cross" else "encoder self"  # rollout multiplies square maps only
     rollout = attention_rollout(ex.patterns[rollout_kind])
     r_rows, r_inputs, r_keys = ex.axes(rollout_kind)
-    show_wide(figures.head_heatmap(rollout, r_rows, r_keys, f"attention rollout, {LABELS[rollout_kind]}",
-                                   q_inputs=r_inputs if rollout_kind != "encoder self" else None,
-                                   row_title=ROW_TITLE[rollout_kind], key_title=KEY_TITLE[rollout_kind]),
-              key="attn_rollout")
+    show_built(figures.head_heatmap, rollout, r_rows, r_keys, f"attention rollout, {LABELS[rollout_kind]}",
+               q_inputs=r_inputs if rollout_kind != "encoder self" else None,
+               row_title=ROW_TITLE[rollout_kind], key_title=KEY_TITLE[rollout_kind],
+               key="attn_rollout")
     st.caption("Rollout (Abnar & Zuidema, 2020): heads averaged, the residual added as ½·I, layers multiplied.")
 
 
@@ -112,9 +112,8 @@ def decoding_tab(ex, n_layers: int, n_heads: int) -> None:
     heads = [ALL, *range(n_heads)]
     head = cols[1].selectbox("Head", heads, format_func=lambda h: "all heads" if h == ALL else str(h),
                              **bind("anim_head", "attn_anim_head", heads))
-    fig = notebook.attention_decoding(ex.trace, layer, None if head == ALL else head,
-                                      texts=list(ex.so_far) or None)
-    show_wide(fig, key="attn_animation")
+    show_built(notebook.attention_decoding, ex.trace, layer, None if head == ALL else head,
+               texts=list(ex.so_far) or None, key="attn_animation")
     shown = ex.patterns["cross"][layer].mean(0) if head == ALL else ex.patterns["cross"][layer, head]
     rows, _, keys = ex.axes("cross")
     claim(attention_claims.cross_claim(shown, keys, rows))
@@ -148,13 +147,13 @@ def qkv_tab(loaded, ex, n_layers: int, n_heads: int) -> None:
     label = rows[query] if kind == "encoder self" else f"writing {rows[query]}"
     st.markdown(f"**1. The projection.** x is the vector the layer reads at this position ({label}); "
                 f"this head's slice of W_Q turns it into the query q = x·W_Q + b_Q ({d_model} → {d_head} numbers).")
-    show_wide(vector_heatmap(w["x"], f"x: the input at {label}, {d_model} numbers", per_row=8, fmt=".1f",
-                               zrange=ranges["x"]), key="attn_qkv_x")
-    show_wide(figures.matrix_heatmap(w["W_Q"].T, [f"q{i}" for i in range(d_head)], [str(i) for i in range(d_model)],
-                                       f"W_Q of head {head}: {d_head} rows × {d_model} inputs (hover for numbers)",
-                                       zrange=ranges["W_Q"], numbers=False, max_width=900), key="attn_qkv_wq")
-    show_wide(vector_heatmap(w["q"], "q = x·W_Q + b_Q: the query vector", fmt=".2f", zrange=ranges["vectors"]),
-                key="attn_qkv_q")
+    show_built(vector_heatmap, w["x"], f"x: the input at {label}, {d_model} numbers", per_row=8, fmt=".1f",
+               zrange=ranges["x"], key="attn_qkv_x")
+    show_built(figures.matrix_heatmap, w["W_Q"].T, [f"q{i}" for i in range(d_head)], [str(i) for i in range(d_model)],
+               f"W_Q of head {head}: {d_head} rows × {d_model} inputs (hover for numbers)",
+               zrange=ranges["W_Q"], numbers=False, max_width=900, key="attn_qkv_wq")
+    show_built(vector_heatmap, w["q"], "q = x·W_Q + b_Q: the query vector", fmt=".2f", zrange=ranges["vectors"],
+               key="attn_qkv_q")
     st.markdown("**2. Scores.** Each key k_j (one per token) is compared with q; the scores are scaled by "
                 "1/√d_k" + (", masked (a query may not look ahead)" if kind == "decoder self" else "") +
                 " and turned into weights by softmax.")
@@ -162,22 +161,22 @@ def qkv_tab(loaded, ex, n_layers: int, n_heads: int) -> None:
              rf"\qquad d_k = {d_head}")
     numbered = d_head <= 16  # 32 printed columns would need 1,600 px: then hover gives the numbers
     dims = [f"d{i}" for i in range(d_head)]
-    show_wide(figures.matrix_heatmap(w["K"], keys, dims, "K: one key per token" +
-                                       ("" if numbered else " (hover for numbers)"), ".1f",
-                                       zrange=ranges["vectors"], numbers=numbered), key="attn_qkv_k")
+    show_built(figures.matrix_heatmap, w["K"], keys, dims, "K: one key per token" +
+               ("" if numbered else " (hover for numbers)"), ".1f",
+               zrange=ranges["vectors"], numbers=numbered, key="attn_qkv_k")
     columns = [("qKᵀ", w["qK"], "scores"), (f"÷√{d_head}", w["scaled"], "scores")]
     if kind == "decoder self":
         columns.append(("+ mask", w["masked"], "scores"))
     columns.append(("softmax", w["softmax"], "weights"))
-    show_wide(score_steps(columns, keys, ranges, "scores, step by step, for every key"), key="attn_qkv_scores")
+    show_built(score_steps, columns, keys, ranges, "scores, step by step, for every key", key="attn_qkv_scores")
     st.markdown("**3. The weighted sum.** z = Σⱼ softmaxⱼ · vⱼ, then this head's share of the output is z·W_O.")
-    show_wide(figures.matrix_heatmap(w["V"], keys, dims, "V: one value per token" +
-                                       ("" if numbered else " (hover for numbers)"), ".1f",
-                                       zrange=ranges["vectors"], numbers=numbered), key="attn_qkv_v")
-    show_wide(vector_heatmap(w["z"], "z: the weighted sum of V", fmt=".2f", zrange=ranges["vectors"]),
-                key="attn_qkv_z")
-    show_wide(vector_heatmap(w["output"], f"the head's output: its share of Concat(heads)·W_O, {d_model} numbers",
-                               fmt=".1f", zrange=ranges["output"]), key="attn_qkv_out")
+    show_built(figures.matrix_heatmap, w["V"], keys, dims, "V: one value per token" +
+               ("" if numbered else " (hover for numbers)"), ".1f",
+               zrange=ranges["vectors"], numbers=numbered, key="attn_qkv_v")
+    show_built(vector_heatmap, w["z"], "z: the weighted sum of V", fmt=".2f", zrange=ranges["vectors"],
+               key="attn_qkv_z")
+    show_built(vector_heatmap, w["output"], f"the head's output: its share of Concat(heads)·W_O, {d_model} numbers",
+               fmt=".1f", zrange=ranges["output"], key="attn_qkv_out")
     claim(attention_claims.qkv_claim(attention_claims.qkv_error(w["q"], w["K"], w["V"], w["softmax"],
                                             ex.trace.get(kind, layer, "z")[head, query], w["mask"])))
 
@@ -186,7 +185,7 @@ def saliency_tab(loaded, ex) -> None:
     st.caption("How strongly each source token's embedding moves the log-probability of each written token: "
                "‖∂(−log p(yₜ))/∂eₛ‖, from the trace's gradients. Rows: the token being written.")
     sal = saliency_rows(loaded, ex)
-    show_wide(figures.saliency_heatmap(sal, ex.written, ex.trace.src_tokens, tgt_inputs=ex.trace.tgt_tokens,
-                                         title="gradient saliency: source → each written token"),
-                key="attn_saliency")
+    show_built(figures.saliency_heatmap, sal, ex.written, ex.trace.src_tokens, tgt_inputs=ex.trace.tgt_tokens,
+               title="gradient saliency: source → each written token",
+               key="attn_saliency")
     st.caption(style.TOKEN_NOTE)

@@ -14,7 +14,7 @@ from seqviz.labs import positional as lab
 from seqviz.labs import positional_model as model_lab
 from seqviz.pages import POSITIONAL_BASES as BASES
 from seqviz.ui import positional_runs as runs
-from seqviz.ui.charts import show_plotly
+from seqviz.ui.charts import show_built
 from seqviz.ui.models import available, load_model, no_checkpoints_message
 from seqviz.ui.sentence import clip_input, shared_sentence
 from seqviz.ui.text import as_text
@@ -72,14 +72,14 @@ def formula_section() -> None:
                     help="The layouts are the same columns in another order, so every dot product is the same.")
         st.caption("Row 0 is [0, 1, 0, 1, …] (sin 0, cos 0). The left columns change fast with position, the right "
                    "ones slowly. Switch the layout: the picture changes, the dot products (and so attention) do not.")
-        show_plotly(figs.pe_heatmap(e.heat, e.heat_positions, e.heat_dims, layout=layout, block=e.heat_block,
-                                    rows_mode=rows, base=base), key="pos_heat")
+        show_built(figs.pe_heatmap, e.heat, e.heat_positions, e.heat_dims, layout=layout, block=e.heat_block,
+                   rows_mode=rows, base=base, key="pos_heat")
     with waves:
         if e.dims:
-            show_plotly(figs.waves(e.waves, e.dims, base=base, d_model=d, layout=layout), key="pos_waves")
+            show_built(figs.waves, e.waves, e.dims, base=base, d_model=d, layout=layout, key="pos_waves")
         else:
             st.info("Choose dimensions to trace above.", icon=":material/show_chart:")
-        show_plotly(figs.wavelength_chart(e.wavelengths, L, base=base), key="pos_wavelengths")
+        show_built(figs.wavelength_chart, e.wavelengths, L, base=base, key="pos_wavelengths")
         st.caption(as_text(lab.speed_claim(e.wavelengths)))  # computed from the wavelengths the chart draws
     with relative:
         m = [*st.columns(2), *st.columns(2)]  # two a row: in four, the labels were cut at 1024 px
@@ -100,12 +100,11 @@ def formula_section() -> None:
                         f"(Σᵢ cos(ωᵢ·{k})). The closest two different rows among {L:,} positions are "
                         f"{e.closest_offset} apart, at distance **{e.closest_distance:.4f}**.")
         # one under the other: side by side, M_k's printed numbers overlapped in half a column
-        show_plotly(figs.gram_heatmap(e.gram, e.gram_positions), key="pos_gram")
-        show_plotly(figs.rotation_heatmap(e.rotation, e.rotation_dims, k, d_model=d), key="pos_rotation")
-        show_plotly(figs.shift_norm_chart(e.shift_positions, e.shift_norm, k), key="pos_shift")
-        show_plotly(figs.closest_rows_chart(e.sweep_bases, list(e.sweep_dims), e.sweep, length=L,
-                                            current=(base, e.closest_distance) if L >= 2 else None, current_d=d),
-                    key="pos_sweep")
+        show_built(figs.gram_heatmap, e.gram, e.gram_positions, key="pos_gram")
+        show_built(figs.rotation_heatmap, e.rotation, e.rotation_dims, k, d_model=d, key="pos_rotation")
+        show_built(figs.shift_norm_chart, e.shift_positions, e.shift_norm, k, key="pos_shift")
+        show_built(figs.closest_rows_chart, e.sweep_bases, list(e.sweep_dims), e.sweep, length=L,
+                   current=(base, e.closest_distance) if L >= 2 else None, current_d=d, key="pos_sweep")
         st.caption(as_text(lab.closest_claim(e.sweep_dims, e.sweep, L)))  # from the sweep the chart draws
 
 
@@ -148,8 +147,8 @@ def model_section() -> None:
         m = st.columns(3)
         for col, (label, values) in zip(m, norms.items(), strict=True):
             col.metric(f"mean ‖{label}‖", f"{values.mean():.2f}")
-        show_plotly(figs.model_inputs_figure(inputs.tokens, inputs.embed, inputs.pe, inputs.total), key="pos_inputs")
-        show_plotly(figs.norms_chart(inputs.tokens, norms), key="pos_norms")
+        show_built(figs.model_inputs_figure, inputs.tokens, inputs.embed, inputs.pe, inputs.total, key="pos_inputs")
+        show_built(figs.norms_chart, inputs.tokens, norms, key="pos_norms")
         n = len(inputs.tokens)
         if facts.longest_source is not None:
             beyond = n - facts.longest_source
@@ -163,7 +162,7 @@ def model_section() -> None:
         else:
             st.caption("The longest training sentence is unknown for this checkpoint (its corpus is not reproducible "
                        "here); positions up to max_len are shown.")
-        show_plotly(figs.model_table_figure(inputs.table, n, facts.longest_source), key="pos_table")
+        show_built(figs.model_table_figure, inputs.table, n, facts.longest_source, key="pos_table")
     with order:
         result = runs.cached_shuffle(path, mtime, text, int(seed))
         st.markdown("Original: `" + " ".join(result.tokens).replace("`", "'") + "`  \nShuffled: `"
@@ -176,8 +175,8 @@ def model_section() -> None:
         m[0].metric("PE off: max difference", f"{result.diff_pe_off:.1e}",
                     help="Self-attention alone is permutation-equivariant: the outputs move with the words.")
         m[1].metric("PE on: max difference", f"{result.diff_pe_on:.3g}")
-        show_plotly(figs.shuffle_chart(result.shuffled_tokens, result.per_token_off, result.per_token_on),
-                    key="pos_shuffle")
+        show_built(figs.shuffle_chart, result.shuffled_tokens, result.per_token_off, result.per_token_on,
+                   key="pos_shuffle")
         st.markdown("\n".join(f"- **{label}:** {as_text(text_) or '(empty)'}"
                               for label, text_ in result.translations.items()))
         st.caption("“PE off” adds zeros instead of the positional encoding, for this run only (a hook on the "
@@ -187,7 +186,7 @@ def model_section() -> None:
         st.caption(f"Averaged over {len(facts.sentences)} sentences ({facts.note}); the padding that fills short "
                    "sentences up to the longest one is left out.")
         st.caption(as_text(model_lab.offset_claim(on, off, lab.OFFSETS)))  # from the profile the figure draws
-        show_plotly(figs.offset_profile_figure(on, off, lab.OFFSETS), key="pos_profile")
+        show_built(figs.offset_profile_figure, on, off, lab.OFFSETS, key="pos_profile")
         st.download_button("Offset profile (JSON)", json.dumps({"offsets": list(lab.OFFSETS),
                                                                 "pe_on": on.tolist(), "pe_off": off.tolist()}),
                            file_name="offset_profile.json", mime="application/json", icon=":material/download:")

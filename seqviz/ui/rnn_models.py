@@ -12,7 +12,7 @@ from seqviz.checkpoints import CheckpointError, read_card
 from seqviz.figures import rnn as fig
 from seqviz.labs import rnn as lab
 from seqviz.pages import RNN_ALIGNMENTS
-from seqviz.ui.charts import figure_scale, show_altair, show_plotly
+from seqviz.ui.charts import figure_scale, show_altair, show_built
 from seqviz.ui.models import available
 from seqviz.ui.page_style import grid_css
 from seqviz.ui.rnn_runs import cached_analyse, cached_cards, runs_of
@@ -41,8 +41,8 @@ def bottleneck(run: lab.RNNRun, sentence: str) -> None:
                    f"step. That is these {plain.context.shape[0]} numbers, for this sentence of "
                    f"{len(plain.src_tokens)} tokens, and it would be the same size for a sentence of 100. "
                    "Everything the translation needs has to fit in here.")
-        show_plotly(fig.context_vector(plain.context, len(plain.src_tokens), f"h_T of {plain.name}, all the "
-                                       "decoder sees"), key="rnn_context")
+        show_built(fig.context_vector, plain.context, len(plain.src_tokens), f"h_T of {plain.name}, all the "
+                   "decoder sees", key="rnn_context")
         if plain is not run:
             st.caption(f"(Shown for `{plain.name}`; `{run.name}` gets h_T too, but its attention also reads every "
                        "h_i.)")
@@ -108,8 +108,8 @@ def compare(sentence: str) -> None:
                 last = choice.startswith("last")
                 pattern = lab.pick_cross(run.layers, run.layers.shape[0] - 1 if last else None)
                 title = f"{run.name}: {'last layer' if last else 'all layers'}"  # the radio above says the rest
-            show_plotly(fig.alignment_heatmap(pattern, run.src_tokens, run.written, title, read=run.read,
-                                             compact=True), key=f"rnn_compare_{i}")
+            show_built(fig.alignment_heatmap, pattern, run.src_tokens, run.written, title, read=run.read,
+                       compact=True, key=f"rnn_compare_{i}")
 
 
 def gradient(run: lab.RNNRun, sentence: str) -> None:
@@ -119,7 +119,7 @@ def gradient(run: lab.RNNRun, sentence: str) -> None:
     curves = {name: r.grad_norms for name, r in runs.items() if r.grad_norms is not None}
     curves.setdefault(run.name, run.grad_norms)
     cells = {name: (r.label.split()[0].lower() if r.label else "") for name, r in runs.items()}
-    show_plotly(fig.gradient_chart(curves, run.src_tokens, run.name, cells), key="rnn_gradient")
+    show_built(fig.gradient_chart, curves, run.src_tokens, run.name, cells, key="rnn_gradient")
     st.caption("‖∂L/∂h_t‖: how strongly the loss of the translation depends on the encoder state after token t "
                "(L is the NLL of each model's own translation). Without attention, the gradient reaches early "
                "tokens only back through every later step, multiplied each time by that step's Jacobian ∂h_t/∂h_t−1 "

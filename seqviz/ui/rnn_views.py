@@ -9,7 +9,7 @@ from seqviz.figures import rnn as fig
 from seqviz.figures.readable import COLUMN_PX
 from seqviz.labs import rnn as lab
 from seqviz.pages import ALL
-from seqviz.ui.charts import figure_scale, show_plotly
+from seqviz.ui.charts import figure_scale, show_built
 from seqviz.ui.page_style import ink_on
 from seqviz.ui.rnn_runs import cached_run, transformer_path
 from seqviz.ui.text import as_text
@@ -89,15 +89,15 @@ def hidden_states(run: lab.RNNRun) -> None:
                "▁ marks the start of a word (the models read SentencePiece pieces: a rare word is split, and only its "
                "first piece carries ▁); </s> ends a "
                "sentence.")
-    show_plotly(fig.states_heatmap(run.enc_states, run.src_tokens, f"Encoder states h_t of {run.name}"),
-                key="rnn_enc_states")
-    show_plotly(fig.states_heatmap(run.dec_states, run.written, f"Decoder states s_t of {run.name}", read=run.read),
-                key="rnn_dec_states")
+    show_built(fig.states_heatmap, run.enc_states, run.src_tokens, f"Encoder states h_t of {run.name}",
+               key="rnn_enc_states")
+    show_built(fig.states_heatmap, run.dec_states, run.written, f"Decoder states s_t of {run.name}", read=run.read,
+               key="rnn_dec_states")
     st.subheader("Reading the sentence, one token at a time")
     st.caption("Press ▶ Play or drag the slider: the new column h_t appears as the boxed token is read, and the "
                "panel gives the update's own numbers. The lower plot tracks ‖h_t‖ and how far h_t moved.")
-    show_plotly(fig.reading_animation(run.enc_states, run.src_tokens, lab.animation_numbers(run),
-                                      EQUATIONS[run.cell]), key="rnn_reading")
+    show_built(fig.reading_animation, run.enc_states, run.src_tokens, lab.animation_numbers(run),
+               EQUATIONS[run.cell], key="rnn_reading")
     neurons(run)
 
 
@@ -133,11 +133,11 @@ def neurons(run: lab.RNNRun) -> None:
     st.caption("Red: the unit is negative at that token, blue: positive, white: near 0. A unit that lights up "
                "on one kind of word (plural nouns, verbs, the end of the sentence) is a candidate detector.")
     room = int(COLUMN_PX / figure_scale())  # its px width grows in projector mode: fewer words a line then
-    show_plotly(fig.neuron_words(run.enc_states[:, unit], run.src_tokens, f"Unit {unit} on the source",
-                                 width_px=room), key="rnn_neuron_src")
-    show_plotly(fig.neuron_words(run.dec_states[:, unit], run.written, f"Unit {unit} on the translation "
-                                 "(decoder; each token as it is written)", read=run.read, width_px=room),
-                key="rnn_neuron_tgt")
+    show_built(fig.neuron_words, run.enc_states[:, unit], run.src_tokens, f"Unit {unit} on the source",
+               width_px=room, key="rnn_neuron_src")
+    show_built(fig.neuron_words, run.dec_states[:, unit], run.written, f"Unit {unit} on the translation "
+               "(decoder; each token as it is written)", read=run.read, width_px=room,
+               key="rnn_neuron_tgt")
     mirror("rnn", only=("unit", "word"))  # a fragment rerun does not reach app.py's mirror
 
 
@@ -156,13 +156,12 @@ def gates(run: lab.RNNRun) -> None:
     for letter in shown:  # the guide above its figure: beside it, in a quarter column, the figure lost its width
         values = gate_values[letter]
         st.markdown(GUIDES[letter])
+        scale = {}  # the cell state and n are signed: a diverging scale, symmetric about 0
         if letter in ("cell", "n"):
             bound = max(1.0, float(abs(values).max())) if letter == "cell" else 1.0
-            figure = fig.gate_figure(values, tokens, f"{side} {lab.GATE_NAMES[letter]}", read=read, zmin=-bound,
-                                     zmax=bound, diverging=True)
-        else:
-            figure = fig.gate_figure(values, tokens, f"{side} {lab.GATE_NAMES[letter]}", read=read)
-        show_plotly(figure, key=f"rnn_gate_{letter}")
+            scale = {"zmin": -bound, "zmax": bound, "diverging": True}
+        show_built(fig.gate_figure, values, tokens, f"{side} {lab.GATE_NAMES[letter]}", read=read,
+                   key=f"rnn_gate_{letter}", **scale)
 
 
 def alignment(run: lab.RNNRun, sentence: str) -> None:
@@ -174,9 +173,9 @@ def alignment(run: lab.RNNRun, sentence: str) -> None:
     else:
         st.caption("Row t: the attention a_t over the source while writing token t (rows sum to 100%). "
                    "Press ▶ to watch the decoder write one token per frame.")
-        show_plotly(fig.alignment_heatmap(run.pattern, run.src_tokens, run.written,
-                                          f"{run.name}: attention while decoding", read=run.read, animate=True),
-                    key="rnn_alignment")
+        show_built(fig.alignment_heatmap, run.pattern, run.src_tokens, run.written,
+                   f"{run.name}: attention while decoding", read=run.read, animate=True,
+                   key="rnn_alignment")
     st.subheader("The same sentence in the Transformer")
     transformer_cross(sentence)
 
@@ -204,6 +203,6 @@ def transformer_cross(sentence: str) -> None:
         "mean over heads" if head_i is None else f"head {head_i}")
     st.caption(f"The Transformer's cross-attention on the same sentence ({where}); it translated it as "
                f"“{as_text(tr.translation)}”.")
-    show_plotly(fig.alignment_heatmap(lab.pick_cross(tr.layers, layer_i, head_i), tr.src_tokens, tr.written,
-                                      f"{tr.name}: cross-attention, {where}", read=tr.read),
-                key="rnn_transformer_cross")
+    show_built(fig.alignment_heatmap, lab.pick_cross(tr.layers, layer_i, head_i), tr.src_tokens, tr.written,
+               f"{tr.name}: cross-attention, {where}", read=tr.read,
+               key="rnn_transformer_cross")

@@ -1,0 +1,197 @@
+"""Finished figures shared by every session of the server process (issue 23: a class of 100 on one server).
+
+A rerun of a page whose results are cached spent ~70 % of its time building the same Plotly figures from the
+same cached arrays, once per student. Here a finished figure (built, projector-scaled, colour bars placed) is
+kept under a key made of the builder's name, a digest of the arguments' *content* and the projector scale, so
+the next student with the same inputs gets the same figure object.
+
+Sharing is safe only if the key captures everything the figure depends on, so `content_digest` accepts a closed
+list of types and raises TypeError on anything else (a torch tensor, a set, an object with hidden state); a
+builder defined inside a function (a closure may capture values the key cannot see) is refused the same way.
+`finished` then builds without the memo: a page never breaks and never gets another student's figure.
+
+A stored figure is never changed: ui/charts.py only reads it (st.plotly_chart deep-copies it with to_dict).
+"""
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import logging
+import struct
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# The figures of one page for one sentence are 0.1–1.2 MB of JSON (measured with /tmp/diag/json_cost.py on the
+# attention, RNN and positional pages); their Python objects take about twice that. 48 MB holds every figure
+# of a class's lesson steps and example sentences many times over, and bounds the memo to ~100 MB of a
+# process that must stay under 600 MB with all models loaded (issue 23, item 3).
+MAX_BYTES = 48 * 1024 * 1024
+MAX_ENTRIES = 2000  # many tiny figures (metric sparklines, small bars) must not grow the dict without bound
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True)
+class Finished:
+    """A figure as the page shows it, and what the page says beside it (computed once, with the figure)."""
+    figure: go.Figure
+    wide: bool  # wider than the main column: it scrolls sideways, with a hint above it
+    bar: bool  # it draws a colour bar (the hint says where it stands)
+
+
+def content_digest(*parts: Any) -> str:
+    """A hex digest of the content of `parts`: equal for equal content in distinct objects, different when any
+    value, dtype, shape, type or order differs. Raises TypeError for a value it cannot read completely."""
+    h = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        _feed(h, part)
+    return h.hexdigest()
+
+
+def _feed(h: Any, x: Any) -> None:
+    # Every value is written with its type's tag and a length where needed, so ("ab", "c") != ("a", "bc") and
+    # 1 != 1.0 != True (a builder may treat them differently; a miss costs less than a wrong figure).
+    if x is None or isinstance(x, bool):
+        h.update(b"N" if x is None else b"T" if x else b"F")
+    elif isinstance(x, enum.Enum):
+        _tagged(h, b"E", f"{type(x).__module__}.{type(x).__qualname__}.{x.name}".encode())
+    elif isinstance(x, int):
+        _tagged(h, b"I", str(x).encode())
+    elif isinstance(x, float):
+        h.update(b"D" + struct.pack("<d", x))
+    elif isinstance(x, str):
+        _tagged(h, b"S", x.encode("utf-8", "surrogatepass"))
+    elif isinstance(x, bytes):
+        _tagged(h, b"B", x)
+    elif isinstance(x, np.ndarray | np.generic):
+        _array(h, np.asarray(x), b"A" if isinstance(x, np.ndarray) else b"G")
+    elif isinstance(x, tuple | list):
+        _tagged(h, b"L" if isinstance(x, list) else b"U", str(len(x)).encode())
+        for item in x:
+            _feed(h, item)
+    elif type(x) is dict:  # insertion order kept: a builder may draw in that order
+        _tagged(h, b"M", str(len(x)).encode())
+        for k, v in x.items():
+            _feed(h, k)
+            _feed(h, v)
+    elif dataclasses.is_dataclass(x) and not isinstance(x, type):
+        _tagged(h, b"C", f"{type(x).__module__}.{type(x).__qualname__}".encode())
+        for field in dataclasses.fields(x):
+            _tagged(h, b"f", field.name.encode())
+            _feed(h, getattr(x, field.name))
+    elif type(x).__module__.split(".")[0] == "torch":
+        raise TypeError(f"content_digest refuses a {type(x).__module__}.{type(x).__qualname__}: a tensor may live "
+                        "on another device or carry autograd state; give the builder a numpy array")
+    else:
+        raise TypeError(f"content_digest cannot read a {type(x).__module__}.{type(x).__qualname__}: add its type "
+                        "to figure_memo._feed, or call the builder without the memo")
+
+
+def _tagged(h: Any, tag: bytes, payload: bytes) -> None:
+    h.update(tag + struct.pack("<Q", len(payload)) + payload)
+
+
+def _array(h: Any, a: np.ndarray, tag: bytes) -> None:
+    if a.dtype.hasobject:  # its bytes are pointers, not values
+        raise TypeError("content_digest cannot read a numpy array of Python objects (dtype=object)")
+    _tagged(h, tag, f"{a.dtype.str}|{a.shape}".encode())
+    h.update(np.ascontiguousarray(a).tobytes())
+
+
+def memo_key(builder: Callable[..., Any], args: tuple, kwargs: Mapping[str, Any], scale: float) -> tuple:
+    """(builder's module.qualname, digest of args and kwargs, scale). TypeError when a part cannot be keyed."""
+    qualname = getattr(builder, "__qualname__", None)
+    module = getattr(builder, "__module__", None)
+    if not qualname or not module or "<" in qualname:  # <lambda>, <locals>: a closure's captures are unseen
+        raise TypeError(f"figure_memo needs a module-level builder function, not {builder!r}")
+    return f"{module}.{qualname}", content_digest(args, dict(sorted(kwargs.items()))), float(scale)
+
+
+class FigureMemo:
+    """A thread-safe LRU of Finished figures, bounded by the total JSON size of its figures and by a count."""
+
+    def __init__(self, max_bytes: int = MAX_BYTES, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_bytes, self.max_entries = max_bytes, max_entries
+        self._items: OrderedDict[tuple, tuple[Finished, int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._bytes = 0
+        self.hits = self.misses = self.unkeyed = self.evicted = 0
+
+    def get(self, key: tuple) -> Finished | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                self.misses += 1
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+            return item[0]
+
+    def put(self, key: tuple, value: Finished) -> Finished:
+        """Store `value` (size: its figure's JSON, measured once here) and return the stored one: when another
+        thread stored the same key first, theirs, so every session shows one object."""
+        size = len(pio.to_json(value.figure, validate=False))
+        if size > self.max_bytes:  # bigger than the whole budget: shown, never kept
+            return value
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key][0]
+            self._items[key] = (value, size)
+            self._bytes += size
+            while self._bytes > self.max_bytes or len(self._items) > self.max_entries:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._bytes -= dropped
+                self.evicted += 1
+            return value
+
+    def stats(self) -> dict[str, int]:
+        with self._lock:
+            return {"hits": self.hits, "misses": self.misses, "unkeyed": self.unkeyed, "evicted": self.evicted,
+                    "entries": len(self._items), "bytes": self._bytes}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+            self.hits = self.misses = self.unkeyed = self.evicted = 0
+
+
+MEMO = FigureMemo()
+_warned: set[str] = set()
+
+
+def finished(builder: Callable[..., Any], args: tuple, kwargs: Mapping[str, Any], scale: float,
+             finish: Callable[[Any, float], Finished], memo: FigureMemo | None = None) -> Finished:
+    """The finished figure builder(*args, **kwargs) at `scale`, from the memo or built (then kept).
+
+    An argument the digest cannot read makes this build without the memo (counted in `unkeyed`, logged once per
+    builder): never a figure keyed on part of its inputs.
+    """
+    memo = memo or MEMO
+    try:
+        key = memo_key(builder, args, kwargs, scale)
+    except TypeError as err:
+        with memo._lock:
+            memo.unkeyed += 1
+        name = getattr(builder, "__qualname__", repr(builder))
+        if name not in _warned:
+            _warned.add(name)
+            log.warning("figure %s is built without the memo: %s", name, err)
+        return finish(builder(*args, **kwargs), scale)
+    hit = memo.get(key)
+    if hit is not None:
+        return hit
+    return memo.put(key, finish(builder(*args, **kwargs), scale))
+
+
+def stats() -> dict[str, int]:
+    """The process memo's counters (for the bench and the tests)."""
+    return MEMO.stats()
