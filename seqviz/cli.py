@@ -159,8 +159,10 @@ def cmd_app(args) -> int:
     env = dict(os.environ)
     if args.checkpoints:
         env[ENV_VAR] = str(Path(args.checkpoints).resolve())
-    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(args.port),
-               "--browser.gatherUsageStats", "false", *[a for a in args.streamlit if a != "--"]]
+    from seqviz.server import command as server_command  # streamlit run app.py, warming the lesson at start-up
+
+    command = server_command("--server.port", str(args.port), "--browser.gatherUsageStats", "false",
+                             *[a for a in args.streamlit if a != "--"])
     # from the repository root, so Streamlit reads .streamlit/config.toml (no Deploy button, the classroom theme)
     return subprocess.call(command, env=env, cwd=APP.parent)
 

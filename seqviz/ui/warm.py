@@ -1,11 +1,12 @@
 """Warm lesson caches: at start-up, compute what the lesson's steps and the example sentences show, so a class that
 follows the lesson finds every result in the cache instead of thirty students waiting on the same decode.
 
-`start_warming()` is called by app.py on every run and does its work once per process, in a background thread
-at low priority, so the first student's page is not delayed. It calls the very cached functions the pages call,
-with the arguments the pages pass (`jobs()` spells them out; tests/unit/test_warm.py runs every lesson step's page
-and checks that the page asked for nothing else), so the cache keys are the same and two students with the same
-inputs share one result.
+`start_warming()` does its work once per process, in a background thread at low priority, so no student's page
+is delayed. seqviz/server.py (how `seqviz app` and `seqviz serve` start Streamlit) calls it before the server
+accepts anyone; app.py calls it on every run too, for a bare `streamlit run app.py`, where the first visit starts
+it. It calls the very cached functions the pages call, with the arguments the pages pass (`jobs()` spells them
+out; tests/unit/test_warm.py runs every lesson step's page and checks that the page asked for nothing else), so
+the cache keys are the same and two students with the same inputs share one result.
 
 The values a step's page reads are the step link's, decoded by the registry's codec as a fresh session decodes
 them (`link_values`), so a preset and its default controls give the page's own cache keys. The lesson questions
