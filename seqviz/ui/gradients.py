@@ -13,7 +13,7 @@ from seqviz.labs import gradients as lab
 from seqviz.pages import FLOW_FRAMES
 from seqviz.pages import GRADIENT_SECTIONS as SECTIONS
 from seqviz.pages import GRADIENT_VIEWS as VIEWS
-from seqviz.ui.charts import show_plotly
+from seqviz.ui.charts import show_built
 from seqviz.ui.gradients_learning import clip_slider, section_cliff, section_experiment, section_trained
 from seqviz.ui.tables import show_table
 from seqviz.ui.url_state import mirror, restore
@@ -117,16 +117,15 @@ def curves_view(results: dict[str, lab.GradResult]) -> None:
             st.info("Place your guess (the grey line), then press **Reveal**. Hint: for a linear RNN with "
                     "orthogonal W_hh the answer is exactly ρ.", icon=":material/psychology:")
     show_bound = loss_where == "last"
-    figure = fig.gradient_curves(
-        {c: r.grad_norms for c, r in results.items()}, labels=CELL_LABELS, colors=COLORS,
+    show_built(
+        fig.gradient_curves, {c: r.grad_norms for c, r in results.items()}, labels=CELL_LABELS, colors=COLORS,
         log10_bounds={c: r.log10_bound for c, r in results.items() if r.log10_bound is not None} if show_bound
         else None,
         log10_exact={c: r.log10_exact for c, r in results.items() if r.log10_exact is not None} if show_bound
         else None,
         guess_rate=guess, reveal=revealed,
         title=f"‖∂L/∂h_t‖ through time, T = {T}, ρ = {rho:g}, loss on the "
-              f"{'last step' if loss_where == 'last' else 'every step'}")
-    show_plotly(figure, key="grad_curves")
+              f"{'last step' if loss_where == 'last' else 'every step'}", key="grad_curves")
     if predict and revealed and guess is not None:
         lines = [f"{CELL_LABELS[c]}: measured ×{fmt_number(claims.rate_per_step(r.grad_norms))} per step back"
                  for c, r in results.items()]
@@ -157,9 +156,9 @@ def connectivity_view(results: dict[str, lab.GradResult]) -> None:
     zeros, above = lab.causal_zeros(m)
     # The heatmap takes the full column and the guide sits below: in two thirds of a 560 px column the
     # projector-sized title ran under the modebar.
-    show_plotly(fig.connectivity_heatmap(m, label=CELL_LABELS[choice],
-                                         title=f"{CELL_LABELS[choice]}: ‖∂h_t′/∂x_t‖, first {n} steps"),
-                key="grad_connectivity")
+    show_built(fig.connectivity_heatmap, m, label=CELL_LABELS[choice],
+               title=f"{CELL_LABELS[choice]}: ‖∂h_t′/∂x_t‖, first {n} steps",
+               key="grad_connectivity")
     st.markdown(f"""**Reading guide**
 
 - A **row** t′ is one hidden state h_t′: how strongly each earlier input x_t still moves it. Read it from the
@@ -176,10 +175,10 @@ def connectivity_view(results: dict[str, lab.GradResult]) -> None:
 @st.fragment
 def flow_view(results: dict[str, lab.GradResult]) -> None:
     frames = st.slider("Frames (one per group of steps)", *FLOW_FRAMES, step=5, key="grad_frames")
-    show_plotly(fig.flow_animation({c: r.grad_norms for c, r in results.items()}, labels=CELL_LABELS,
-                                   colors=COLORS, frames=frames,
-                                   title="The gradient flowing back from the loss: press Play"),
-                key="grad_flow")
+    show_built(fig.flow_animation, {c: r.grad_norms for c, r in results.items()}, labels=CELL_LABELS,
+               colors=COLORS, frames=frames,
+               title="The gradient flowing back from the loss: press Play",
+               key="grad_flow")
     mirror("gradients", only=("frames",))
     st.caption("Each frame reveals another group of steps, from the loss at t = T−1 back to t = 0. "
                "The axes stay fixed, so a curve that drops off the bottom has vanished.")
@@ -188,10 +187,10 @@ def flow_view(results: dict[str, lab.GradResult]) -> None:
 def lstm_view() -> None:
     r = gradients_of("lstm", setup)
     # One under the other: in half a 560 px column the titles wrapped into the modebar and the bars were slivers.
-    show_plotly(fig.lstm_state_gradients(r.grad_norms, r.cell_grad_norms,
-                                         title=f"LSTM: hidden-state and cell-state gradients "
-                                               f"(forget bias {fbias:g})"), key="grad_lstm_state")
-    show_plotly(fig.saturation_bars(r.saturation, title="How often each gate is saturated"), key="grad_lstm_sat")
+    show_built(fig.lstm_state_gradients, r.grad_norms, r.cell_grad_norms,
+               title=f"LSTM: hidden-state and cell-state gradients "
+               f"(forget bias {fbias:g})", key="grad_lstm_state")
+    show_built(fig.saturation_bars, r.saturation, title="How often each gate is saturated", key="grad_lstm_sat")
     f_low, f_high = r.saturation["f"]
     raised = gradients_of("lstm", replace(setup, forget_bias=float(fbias) + RAISE_BIAS))
     st.markdown(f"The cell state C_t = f⊙C_(t−1) + i⊙g carries the gradient through the forget gate alone. "
