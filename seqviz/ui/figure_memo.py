@@ -109,8 +109,10 @@ def memo_key(builder: Callable[..., Any], args: tuple, kwargs: Mapping[str, Any]
     """(builder's module.qualname, digest of args and kwargs, scale). TypeError when a part cannot be keyed."""
     qualname = getattr(builder, "__qualname__", None)
     module = getattr(builder, "__module__", None)
-    if not qualname or not module or "<" in qualname:  # <lambda>, <locals>: a closure's captures are unseen
-        raise TypeError(f"figure_memo needs a module-level builder function, not {builder!r}")
+    # <lambda>, <locals>: a closure's captures are unseen; __main__: a page script, rerun in a fresh namespace,
+    # where two pages may define functions of one name
+    if not qualname or not module or "<" in qualname or module == "__main__":
+        raise TypeError(f"figure_memo needs a module-level builder function of an imported module, not {builder!r}")
     return f"{module}.{qualname}", content_digest(args, dict(sorted(kwargs.items()))), float(scale)
 
 

@@ -17,7 +17,7 @@ from seqviz.figures.questions import final_frame, question_figure
 from seqviz.labs import questions as lab
 from seqviz.lesson import LESSON
 from seqviz.pages import APP_CONTROLS, page
-from seqviz.ui.charts import show_plotly
+from seqviz.ui.charts import show_built
 from seqviz.ui.models import available, load_cached
 from seqviz.ui.text import as_text, same_tab_link
 from seqviz.ui.veil import veil
@@ -108,12 +108,17 @@ def _input(a: lab.Answer, key: str) -> Any:
     return st.text_area("Your answer, in a sentence or two", key=key, height=90)
 
 
+def answer_figure(builder: str, args: dict[str, Any]) -> Any:
+    """A question's figure as drawn under it (an animation as its last frame): one builder for show_built, so
+    the whole figure is shared by the students who answer the same question on the same sentence."""
+    return final_frame(question_figure(builder, args))
+
+
 def _figure(a: lab.Answer, key: str) -> None:
-    drawn = question_figure(a.plot.builder, a.plot.args)
-    if isinstance(drawn, list):
-        st.dataframe(drawn, hide_index=True, key=key)
+    if a.plot.builder == "table":  # question_figure gives table rows for it, not a figure
+        st.dataframe(question_figure(a.plot.builder, a.plot.args), hide_index=True, key=key)
     else:
-        show_plotly(final_frame(drawn), key=key)
+        show_built(answer_figure, a.plot.builder, a.plot.args, key=key)
 
 
 def show_question(a: lab.Answer, sentence: str, show_answers: bool) -> None:

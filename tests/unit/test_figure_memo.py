@@ -113,6 +113,9 @@ def test_a_closure_builder_is_refused() -> None:
         memo_key(local, (np.ones(2),), {}, 1.0)
     with pytest.raises(TypeError, match="module-level"):
         memo_key(lambda v: bar_figure(v), (np.ones(2),), {}, 1.0)
+    local.__module__, local.__qualname__ = "__main__", "local"  # as if defined in a page script
+    with pytest.raises(TypeError, match="module-level"):
+        memo_key(local, (np.ones(2),), {}, 1.0)
 
 
 def test_undigestible_call_falls_back_to_building_without_the_memo() -> None:
