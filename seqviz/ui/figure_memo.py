@@ -117,34 +117,56 @@ def memo_key(builder: Callable[..., Any], args: tuple, kwargs: Mapping[str, Any]
 
 
 class FigureMemo:
-    """A thread-safe LRU of Finished figures, bounded by the total JSON size of its figures and by a count."""
+    """A thread-safe LRU of Finished figures, bounded by the total JSON size of its figures and by a count.
+
+    One build per key at a time: a class opening a lesson step at once would otherwise have every session miss
+    and build the same figure before the first one is stored. `hits` counts figures served from the memo
+    (also after waiting for another session's build), `misses` figures built here.
+    """
 
     def __init__(self, max_bytes: int = MAX_BYTES, max_entries: int = MAX_ENTRIES) -> None:
         self.max_bytes, self.max_entries = max_bytes, max_entries
         self._items: OrderedDict[tuple, tuple[Finished, int]] = OrderedDict()
+        self._building: dict[tuple, threading.Lock] = {}
         self._lock = threading.Lock()
         self._bytes = 0
         self.hits = self.misses = self.unkeyed = self.evicted = 0
 
-    def get(self, key: tuple) -> Finished | None:
+    def get_or_build(self, key: tuple, build: Callable[[], Finished]) -> Finished:
+        """The stored figure for `key`, else build() stored under it (once, whichever session asks first)."""
+        found = self._lookup(key)
+        if found is not None:
+            return found
+        with self._lock:
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # a session asking for the same key meanwhile waits here, then finds it stored
+            try:
+                found = self._lookup(key)
+                if found is not None:
+                    return found
+                with self._lock:
+                    self.misses += 1
+                return self._store(key, build())
+            finally:
+                with self._lock:
+                    if self._building.get(key) is building:
+                        del self._building[key]
+
+    def _lookup(self, key: tuple) -> Finished | None:
         with self._lock:
             item = self._items.get(key)
             if item is None:
-                self.misses += 1
                 return None
             self._items.move_to_end(key)
             self.hits += 1
             return item[0]
 
-    def put(self, key: tuple, value: Finished) -> Finished:
-        """Store `value` (size: its figure's JSON, measured once here) and return the stored one: when another
-        thread stored the same key first, theirs, so every session shows one object."""
-        size = len(pio.to_json(value.figure, validate=False))
+    def _store(self, key: tuple, value: Finished) -> Finished:
+        size = len(pio.to_json(value.figure, validate=False))  # measured once, outside the lock
         if size > self.max_bytes:  # bigger than the whole budget: shown, never kept
             return value
         with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
+            if key in self._items:  # cannot happen while builds hold their key's lock; never count bytes twice
                 return self._items[key][0]
             self._items[key] = (value, size)
             self._bytes += size
@@ -153,6 +175,10 @@ class FigureMemo:
                 self._bytes -= dropped
                 self.evicted += 1
             return value
+
+    def count_unkeyed(self) -> None:
+        with self._lock:
+            self.unkeyed += 1
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -181,17 +207,13 @@ def finished(builder: Callable[..., Any], args: tuple, kwargs: Mapping[str, Any]
     try:
         key = memo_key(builder, args, kwargs, scale)
     except TypeError as err:
-        with memo._lock:
-            memo.unkeyed += 1
+        memo.count_unkeyed()
         name = getattr(builder, "__qualname__", repr(builder))
         if name not in _warned:
             _warned.add(name)
             log.warning("figure %s is built without the memo: %s", name, err)
         return finish(builder(*args, **kwargs), scale)
-    hit = memo.get(key)
-    if hit is not None:
-        return hit
-    return memo.put(key, finish(builder(*args, **kwargs), scale))
+    return memo.get_or_build(key, lambda: finish(builder(*args, **kwargs), scale))
 
 
 def stats() -> dict[str, int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
+import threading
 
 import numpy as np
 import plotly.graph_objects as go
@@ -182,6 +183,40 @@ def test_the_count_bound_evicts_the_least_recently_used() -> None:
     assert memo.stats()["entries"] == 3 and memo.stats()["evicted"] == 1
     assert figure_memo.finished(bar_figure, (np.array([0.0]),), {}, 1.0, keep, memo=memo) is first[0]
     assert figure_memo.finished(bar_figure, (np.array([1.0]),), {}, 1.0, keep, memo=memo) is not first[1]
+
+
+def test_sessions_asking_at_once_build_a_figure_once_and_share_it() -> None:
+    memo = FigureMemo()
+    built, shown = [], []
+    start = threading.Barrier(8)
+
+    def build(fig: go.Figure, scale: float) -> Finished:
+        built.append(1)
+        return Finished(fig, False, False)
+
+    def session() -> None:
+        start.wait()  # all eight ask together, as a class opening one lesson step
+        shown.append(figure_memo.finished(bar_figure, (np.arange(30.0),), {}, 1.0, build, memo=memo))
+
+    threads = [threading.Thread(target=session) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(built) == 1 and all(done is shown[0] for done in shown)
+    assert memo.stats()["misses"] == 1 and memo.stats()["hits"] == 7
+
+
+def test_a_failed_build_stores_nothing_and_the_next_session_builds() -> None:
+    memo = FigureMemo()
+
+    def broken(fig: go.Figure, scale: float) -> Finished:
+        raise ValueError("mismatched shapes")
+
+    with pytest.raises(ValueError):
+        figure_memo.finished(bar_figure, (np.ones(2),), {}, 1.0, broken, memo=memo)
+    done = figure_memo.finished(bar_figure, (np.ones(2),), {}, 1.0, finish, memo=memo)
+    assert isinstance(done, Finished) and memo.stats()["entries"] == 1
 
 
 def _page() -> None:  # runs inside AppTest: a memoised figure and the same figure shown the old way
