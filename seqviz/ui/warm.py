@@ -33,6 +33,7 @@ from seqviz.url_codec import decode
 
 LOG = logging.getLogger("seqviz.warm")
 NICE = 10  # the warming thread's niceness: a student's own run always goes first
+RUNTIME_WAIT_S = 60  # at most, for Streamlit's runtime to start; then warm anyway (a stand-in store, a warning)
 _started: threading.Thread | None = None
 _lock = threading.Lock()
 
@@ -172,6 +173,17 @@ def _quiet(record: logging.LogRecord) -> bool:
     return record.threadName != "seqviz-warm"
 
 
+def _wait_for_runtime(timeout_s: float = RUNTIME_WAIT_S) -> bool:
+    """Under seqviz/server.py this thread starts before Streamlit's runtime: a cached function called before the
+    runtime exists gets a stand-in cache store and a warning, so wait for it (at once under app.py)."""
+    from streamlit.runtime import Runtime
+
+    deadline = time.monotonic() + timeout_s
+    while not Runtime.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)  # polling interval, not a wait for a result
+    return Runtime.exists()
+
+
 def _run_niced() -> None:
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_quiet)
     try:
@@ -180,6 +192,7 @@ def _run_niced() -> None:
         pass
     start = time.monotonic()
     freeze_heap()  # Streamlit's collection after every script run walks only what sessions made (ui/heap.py)
+    _wait_for_runtime()
     done = warm()
     freeze_heap()  # and the models and modules the warm-up loaded
     # on stderr, beside Streamlit's own start-up lines: a teacher sees when the lesson is ready

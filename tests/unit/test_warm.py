@@ -88,6 +88,7 @@ def test_start_warming_runs_once_per_process(monkeypatch):
     monkeypatch.setenv("SEQVIZ_WARM", "1")
     monkeypatch.setattr(warm, "_started", None)
     monkeypatch.setattr(warm, "warm", lambda: calls.append(1) or [])
+    monkeypatch.setattr(warm, "_wait_for_runtime", lambda: True)  # no Streamlit runtime in this process
     first = warm.start_warming()
     assert warm.start_warming() is first
     first.join(timeout=60)
@@ -98,8 +99,16 @@ def test_the_heap_is_frozen_before_and_after_warming(monkeypatch):
     calls = []
     monkeypatch.setattr(warm, "freeze_heap", lambda: calls.append("freeze"))
     monkeypatch.setattr(warm, "warm", lambda: calls.append("warm") or [])
+    monkeypatch.setattr(warm, "_wait_for_runtime", lambda: calls.append("runtime") or True)
     warm._run_niced()
-    assert calls == ["freeze", "warm", "freeze"]
+    assert calls == ["freeze", "runtime", "warm", "freeze"]
+
+
+def test_warming_waits_for_the_runtime_and_gives_up_after_its_bound():
+    """Under seqviz/server.py the thread starts before Streamlit's runtime; with none coming it warms anyway."""
+    from streamlit.runtime import Runtime
+
+    assert not Runtime.exists() and warm._wait_for_runtime(timeout_s=0.3) is False
 
 
 def test_freeze_heap_imports_the_page_modules_and_freezes_what_is_alive():
