@@ -158,8 +158,17 @@ def test_memoised_figure_equals_the_unmemoised_one_on_real_positional_figures() 
     assert memo.stats()["hits"] == memo.stats()["misses"] == 2 * len(cases)
 
 
+def test_json_size_is_the_length_of_the_figures_json() -> None:
+    e = explored()
+    for fig in (figs.gram_heatmap(e.gram, e.gram_positions), bar_figure(np.arange(40.0), "bars"),
+                go.Figure(go.Heatmap(z=np.arange(12.0).reshape(3, 4)[:, ::2])),  # non-contiguous
+                go.Figure(go.Scatter(y=[1, 2], customdata=np.array(["▁I", "▁am"], dtype=object)))):  # tokens
+        exact = len(pio.to_json(fig, validate=False))
+        assert 0.9 * exact <= figure_memo.json_size(fig) <= 1.1 * exact
+
+
 def test_the_byte_budget_evicts_the_least_recently_used() -> None:
-    one = len(pio.to_json(bar_figure(np.arange(50.0)), validate=False))
+    one = figure_memo.json_size(bar_figure(np.arange(50.0)))
     memo = FigureMemo(max_bytes=int(2.5 * one), max_entries=100)
     keep = lambda fig, scale: Finished(fig, False, False)  # noqa: E731 - the post-processing is not tested here
     a, b, c = (figure_memo.finished(bar_figure, (np.arange(50.0) + i,), {}, 1.0, keep, memo=memo) for i in (0, 1, 2))
