@@ -28,12 +28,13 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-# The figures of one page for one sentence are 0.1–1.2 MB of JSON (measured with /tmp/diag/json_cost.py on the
-# attention, RNN and positional pages); their Python objects take about twice that. 48 MB holds every figure
-# of a class's lesson steps and example sentences many times over, and bounds the memo to ~100 MB of a
-# process that must stay under 600 MB with all models loaded (issue 23, item 3).
-MAX_BYTES = 48 * 1024 * 1024
-MAX_ENTRIES = 2000  # many tiny figures (metric sparklines, small bars) must not grow the dict without bound
+# One page view's figures are 54 KB (attention), 147 KB (RNN) and 351 KB (positional) of JSON (AppTest, issue 23).
+# Kept as Python objects, a figure takes 0.8-1.9x its JSON, and about 70 KB at least (tracemalloc on real
+# builders). 32 MB of JSON holds ~100 positional views (every lesson step's preset, at both scales, many times
+# over); with the count bound, the memo stays under ~100 MB (32 MB x 1.9 + 600 x 70 KB) of a process that must
+# stay under 600 MB with every model loaded (issue 23, item 3).
+MAX_BYTES = 32 * 1024 * 1024
+MAX_ENTRIES = 600  # small figures cost their ~70 KB however little JSON they have: the count bounds those
 
 log = logging.getLogger(__name__)
 
