@@ -26,23 +26,23 @@ def finish(fig: Any, scale: float) -> Finished:
     """The figure as the page shows it at `scale` (projector fonts, layout rules), with its colour bars at its left
     end when it is wider than the column, and what the page says above it. Builds new figures; `fig` is unchanged."""
     fig = projector.scaled(fig, scale)
-    if fig.layout.width and fig.layout.width > COLUMN_PX:  # its cells need the room: it may scroll sideways
+    width = int(fig.layout.width) if fig.layout.width else None
+    if width and width > COLUMN_PX:  # its cells need the room: it may scroll sideways
         fig = wide.colorbar_left(fig)  # the colour bar where the scrolling block opens, not off-screen
-        return Finished(fig, wide=True, bar=wide.has_colorbar(fig))
-    return Finished(fig, wide=False, bar=False)
+        return Finished(fig, wide=True, bar=wide.has_colorbar(fig), width=width)
+    return Finished(fig, wide=False, bar=False, width=width)
 
 
 def _show(done: Finished, key: str | None, kwargs: dict[str, Any]) -> Any:
     """The Streamlit part: the scroll hint, the kept width, the chart. Only reads `done.figure` (st.plotly_chart
-    deep-copies it), so a figure shared through figure_memo is never changed."""
-    fig = done.figure
+    takes a copy through to_dict), so a figure shared through figure_memo is never changed."""
     if done.wide:
         bar = " Its colour scale stands at its left end." if done.bar else ""
         st.caption(f"↔ {SCROLL_HINT}{bar}")
-    if fig.layout.width:  # Streamlit squeezes a chart to its column: keep its px width, scrolling sideways
-        keep_width(int(fig.layout.width))
-    width = "content" if fig.layout.width else "stretch"
-    return st.plotly_chart(fig, key=key, theme=None, width=width,
+    if done.width:  # Streamlit squeezes a chart to its column: keep its px width, scrolling sideways
+        keep_width(done.width)
+    width = "content" if done.width else "stretch"
+    return st.plotly_chart(done.figure, key=key, theme=None, width=width,
                            config={"displaylogo": False, "responsive": True}, **kwargs)
 
 

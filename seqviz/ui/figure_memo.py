@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import hashlib
+import json
 import logging
 import struct
 import threading
@@ -29,12 +30,12 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 # One page view's figures are 54 KB (attention), 147 KB (RNN) and 351 KB (positional) of JSON (AppTest, issue 23).
-# Kept as Python objects, a figure takes 0.8-1.9x its JSON, and about 70 KB at least (tracemalloc on real
-# builders). 32 MB of JSON holds ~100 positional views (every lesson step's preset, at both scales, many times
-# over); with the count bound, the memo stays under ~100 MB (32 MB x 1.9 + 600 x 70 KB) of a process that must
-# stay under 600 MB with every model loaded (issue 23, item 3).
-MAX_BYTES = 32 * 1024 * 1024
-MAX_ENTRIES = 600  # small figures cost their ~70 KB however little JSON they have: the count bounds those
+# A figure is kept as that JSON text (SpecFigure): as Python objects it took 2-7x as much, 115 KB a figure on
+# average for the attention page (tracemalloc, 44 figures), and a 200-sentence soak grew the server by 16 %.
+# 24 MB holds ~70 positional views (every lesson step's preset at both scales, several times over) and is what
+# the memo can add to a process that must stay under 600 MB with every model loaded (issue 23, item 3).
+MAX_BYTES = 24 * 1024 * 1024
+MAX_ENTRIES = 2000  # an entry costs ~2 KB besides its text (key, objects): 4 MB for many tiny figures
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,41 @@ class Finished:
     figure: go.Figure
     wide: bool  # wider than the main column: it scrolls sideways, with a hint above it
     bar: bool  # it draws a colour bar (the hint says where it stands)
+    width: int | None = None  # the figure's own px width, kept by the page (None: as wide as its column)
+
+
+class SpecFigure(go.Figure):
+    """A finished figure kept as the JSON text Streamlit sends to the browser, which is all it holds.
+
+    st.plotly_chart reads a plotly figure through `to_dict()` (plotly.tools.return_figure_from_figure_or_data)
+    and then writes that dict as JSON, so a fresh dict parsed from the text is all it needs; a go.Figure's
+    validators and property objects took 2-7x the JSON's size. go.Figure.__init__ is skipped: even an empty one
+    costs 38 KB and 2.5 ms. tests/unit/test_figure_memo.py checks that Streamlit's spec equals the original's.
+    """
+
+    def __new__(cls, spec: bytes) -> SpecFigure:
+        self = object.__new__(cls)
+        object.__setattr__(self, "_spec", spec)
+        return self
+
+    def __init__(self, spec: bytes) -> None:  # the state is set in __new__; nothing of go.Figure's is built
+        pass
+
+    @property
+    def spec(self) -> bytes:
+        """UTF-8: a str holding one token such as '▁I' would take 2 or 4 bytes for every character."""
+        return object.__getattribute__(self, "_spec")
+
+    def to_dict(self) -> dict:
+        return json.loads(self.spec)  # a fresh dict each time: Streamlit's writer removes trace uids in place
+
+    def __repr__(self) -> str:
+        return f"SpecFigure({len(self.spec)} bytes of JSON)"
+
+
+def kept(value: Finished) -> Finished:
+    """`value` as the memo keeps it: its figure as JSON text."""
+    return dataclasses.replace(value, figure=SpecFigure(pio.to_json(value.figure, validate=False).encode()))
 
 
 def content_digest(*parts: Any) -> str:
@@ -117,30 +153,8 @@ def memo_key(builder: Callable[..., Any], args: tuple, kwargs: Mapping[str, Any]
     return f"{module}.{qualname}", content_digest(args, dict(sorted(kwargs.items()))), float(scale)
 
 
-def json_size(fig: go.Figure) -> int:
-    """Bytes of the figure's JSON. orjson on its plotly JSON takes a third of pio.to_json's time (which a session
-    that misses pays once more when Streamlit serialises the figure) and is within a few % of its length; plotly's
-    own when orjson is missing or cannot write a value (a non-contiguous array)."""
-    try:
-        import orjson
-    except ImportError:  # not a declared dependency: plotly's own then
-        return len(pio.to_json(fig, validate=False))
-    try:
-        return len(orjson.dumps(fig.to_plotly_json(), default=_listed,
-                                option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS))
-    except TypeError:
-        return len(pio.to_json(fig, validate=False))
-
-
-def _listed(x: Any) -> Any:
-    """orjson's fallback for what it does not write itself: token arrays (dtype object or str) as lists."""
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    raise TypeError(f"not JSON: {type(x).__name__}")
-
-
 class FigureMemo:
-    """A thread-safe LRU of Finished figures, bounded by the total JSON size of its figures and by a count.
+    """A thread-safe LRU of Finished figures kept as JSON text, bounded by that text's total size and a count.
 
     One build per key at a time: a class opening a lesson step at once would otherwise have every session miss
     and build the same figure before the first one is stored. `hits` counts figures served from the memo
@@ -185,7 +199,8 @@ class FigureMemo:
             return item[0]
 
     def _store(self, key: tuple, value: Finished) -> Finished:
-        size = json_size(value.figure)  # measured once, outside the lock
+        value = kept(value)  # written once, outside the lock; every session then shows this same text
+        size = len(value.figure.spec)
         if size > self.max_bytes:  # bigger than the whole budget: shown, never kept
             return value
         with self._lock:

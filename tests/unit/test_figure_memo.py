@@ -5,10 +5,12 @@ import dataclasses
 import enum
 import hashlib
 import threading
+import tracemalloc
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+import plotly.tools
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -158,17 +160,30 @@ def test_memoised_figure_equals_the_unmemoised_one_on_real_positional_figures() 
     assert memo.stats()["hits"] == memo.stats()["misses"] == 2 * len(cases)
 
 
-def test_json_size_is_the_length_of_the_figures_json() -> None:
+def test_a_kept_figure_is_its_json_and_streamlit_sends_that_json() -> None:
+    """The memo keeps a figure as its JSON text; Streamlit's path (plotly.tools + plotly.io, as st.plotly_chart
+    calls them) sends exactly what the built figure would have sent, and the text is all the kept figure holds."""
     e = explored()
     for fig in (figs.gram_heatmap(e.gram, e.gram_positions), bar_figure(np.arange(40.0), "bars"),
                 go.Figure(go.Heatmap(z=np.arange(12.0).reshape(3, 4)[:, ::2])),  # non-contiguous
                 go.Figure(go.Scatter(y=[1, 2], customdata=np.array(["▁I", "▁am"], dtype=object)))):  # tokens
-        exact = len(pio.to_json(fig, validate=False))
-        assert 0.9 * exact <= figure_memo.json_size(fig) <= 1.1 * exact
+        sent = pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, True), validate=False)
+        kept = figure_memo.kept(Finished(fig, False, False))  # once first: plotly's writer fills its own caches
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            copies = [figure_memo.kept(Finished(fig, False, False)) for _ in range(10)]
+            held = (tracemalloc.get_traced_memory()[0] - before) / len(copies)
+        finally:
+            tracemalloc.stop()
+        assert kept.figure.spec.decode() == pio.to_json(fig, validate=False)
+        assert pio.to_json(plotly.tools.return_figure_from_figure_or_data(kept.figure, True), validate=False) == sent
+        assert held <= 1.1 * len(kept.figure.spec) + 2048, (held, len(kept.figure.spec))  # each kept figure
+        assert kept.figure.to_dict() is not kept.figure.to_dict()  # Streamlit's writer edits the dict it gets
 
 
 def test_the_byte_budget_evicts_the_least_recently_used() -> None:
-    one = figure_memo.json_size(bar_figure(np.arange(50.0)))
+    one = len(pio.to_json(bar_figure(np.arange(50.0)), validate=False))
     memo = FigureMemo(max_bytes=int(2.5 * one), max_entries=100)
     keep = lambda fig, scale: Finished(fig, False, False)  # noqa: E731 - the post-processing is not tested here
     a, b, c = (figure_memo.finished(bar_figure, (np.arange(50.0) + i,), {}, 1.0, keep, memo=memo) for i in (0, 1, 2))
