@@ -162,7 +162,7 @@ def cmd_app(args) -> int:
     from seqviz.server import command as server_command  # streamlit run app.py, warming the lesson at start-up
 
     # no source watching: Streamlit's watcher walks every imported module's path for each new session, which
-    # made a lesson step cost the server 2.9 CPU-s per student instead of 0.33 (docs/classroom.md); a developer
+    # made a lesson step cost the server 2.5 CPU-s per student instead of 0.33 (docs/classroom.md); a developer
     # who wants reloads passes --server.fileWatcherType auto, which comes later and wins
     command = server_command("--server.port", str(args.port), "--browser.gatherUsageStats", "false",
                              "--server.fileWatcherType", "none", *[a for a in args.streamlit if a != "--"])
