@@ -159,13 +159,13 @@ def cmd_app(args) -> int:
     env = dict(os.environ)
     if args.checkpoints:
         env[ENV_VAR] = str(Path(args.checkpoints).resolve())
-    from seqviz.server import command as server_command  # streamlit run app.py, warming the lesson at start-up
-
     # no source watching: Streamlit's watcher walks every imported module's path for each new session, which
     # made a lesson step cost the server 2.5 CPU-s per student instead of 0.33 (docs/classroom.md); a developer
     # who wants reloads passes --server.fileWatcherType auto, which comes later and wins
-    command = server_command("--server.port", str(args.port), "--browser.gatherUsageStats", "false",
-                             "--server.fileWatcherType", "none", *[a for a in args.streamlit if a != "--"])
+    # seqviz/ui/server.py: streamlit run app.py, warming the lesson at start-up (run by name: the CLI is below ui)
+    command = [sys.executable, "-m", "seqviz.ui.server", "--server.port", str(args.port),
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               *[a for a in args.streamlit if a != "--"]]
     # from the repository root, so Streamlit reads .streamlit/config.toml (no Deploy button, the classroom theme)
     return subprocess.call(command, env=env, cwd=APP.parent)
 

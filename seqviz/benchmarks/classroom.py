@@ -123,12 +123,12 @@ def wait_healthy(url: str, proc: subprocess.Popen | None = None, timeout_s: floa
 
 
 def streamlit_command(port: int, address: str = "127.0.0.1", root: Path = REPO_DIR) -> list[str]:
-    """How `seqviz app` serves `root`: through seqviz.server (warming at start-up), or `streamlit run app.py` for
-    an older copy of the repository that has no seqviz/server.py (a before/after)."""
+    """How `seqviz app` serves `root`: through seqviz.ui.server (warming at start-up), or `streamlit run app.py` for
+    an older copy of the repository that has no seqviz/ui/server.py (a before/after)."""
     options = ["--server.headless", "true", "--server.port", str(port), "--server.address", address,
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
-    if (Path(root) / "seqviz" / "server.py").is_file():
-        return [sys.executable, "-m", "seqviz.server", *options]
+    if (Path(root) / "seqviz" / "ui" / "server.py").is_file():
+        return [sys.executable, "-m", "seqviz.ui.server", *options]
     return [sys.executable, "-m", "streamlit", "run", str(Path(root) / "app.py"), *options]
 
 

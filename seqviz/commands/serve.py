@@ -227,7 +227,7 @@ def nginx_running(ports: list[int], listen: int, nginx: str = NGINX) -> Iterator
 
 
 def replica_command(port: int, address: str = "127.0.0.1", extra: list[str] | None = None) -> list[str]:
-    from seqviz.server import command  # streamlit run app.py, warming the lesson at start-up
+    from seqviz.ui.server import command  # streamlit run app.py, warming the lesson at start-up
 
     return command("--server.port", str(port), "--server.address", address, "--server.headless", "true",
                    "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *(extra or []))

@@ -10,7 +10,7 @@ collector's permanent generation (gc.freeze): a full collection then walks only 
 objects are still freed by reference counting; only a reference cycle among them would outlive its use, and
 what is alive at start-up is the process's own furniture. Under a bare `streamlit run app.py` the warm-up starts
 with the first visit, so that visitor's session is frozen too and its cycles stay for the life of the process (one
-session, once; its files are freed by ui/session_end.py); seqviz/server.py freezes before any session exists.
+session, once; its files are freed by ui/session_end.py); seqviz/ui/server.py freezes before any session exists.
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 follows the lesson finds every result in the cache instead of thirty students waiting on the same decode.
 
 `start_warming()` does its work once per process, in a background thread at low priority, so no student's page
-is delayed. seqviz/server.py (how `seqviz app` and `seqviz serve` start Streamlit) calls it before the server
+is delayed. seqviz/ui/server.py (how `seqviz app` and `seqviz serve` start Streamlit) calls it before the server
 accepts anyone; app.py calls it on every run too, for a bare `streamlit run app.py`, where the first visit starts
 it. It calls the very cached functions the pages call, with the arguments the pages pass (`jobs()` spells them
 out; tests/unit/test_warm.py runs every lesson step's page and checks that the page asked for nothing else), so
@@ -174,7 +174,7 @@ def _quiet(record: logging.LogRecord) -> bool:
 
 
 def _wait_for_runtime(timeout_s: float = RUNTIME_WAIT_S) -> bool:
-    """Under seqviz/server.py this thread starts before Streamlit's runtime: a cached function called before the
+    """Under seqviz/ui/server.py this thread starts before Streamlit's runtime: a cached function called before the
     runtime exists gets a stand-in cache store and a warning, so wait for it (at once under app.py)."""
     from streamlit.runtime import Runtime
 

@@ -33,7 +33,7 @@ def test_ports_and_links():
     assert classroom.page_url("http://x", "attention", "I am eating") == "http://x/attention?sentence=I+am+eating"
     command = classroom.streamlit_command(8650)
     assert command[command.index("--server.port") + 1] == "8650"
-    assert command[1:3] == ["-m", "seqviz.server"]  # warms the lesson at start-up (seqviz/server.py)
+    assert command[1:3] == ["-m", "seqviz.ui.server"]  # warms the lesson at start-up (seqviz/ui/server.py)
 
 
 def test_an_older_copy_without_the_launcher_is_served_by_streamlit_run(tmp_path):

@@ -142,7 +142,7 @@ def test_app_passes_streamlits_own_options_and_reads_the_repo_config(monkeypatch
     assert cli.main(["app", "--server.address", "0.0.0.0"]) == 0
     command, cwd = calls[-1]
     assert command[-2:] == ["--server.address", "0.0.0.0"] and (cwd / ".streamlit" / "config.toml").is_file()
-    assert command[1:3] == ["-m", "seqviz.server"]  # warms the lesson at start-up
+    assert command[1:3] == ["-m", "seqviz.ui.server"]  # warms the lesson at start-up
     watcher = command.index("--server.fileWatcherType")
     assert command[watcher + 1] == "none"  # a class does not pay Streamlit's per-session source watching
     cli.main(["app", "--server.fileWatcherType", "auto"])  # a developer's choice comes later, so it wins

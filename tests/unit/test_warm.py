@@ -105,7 +105,7 @@ def test_the_heap_is_frozen_before_and_after_warming(monkeypatch):
 
 
 def test_warming_waits_for_the_runtime_and_gives_up_after_its_bound():
-    """Under seqviz/server.py the thread starts before Streamlit's runtime; with none coming it warms anyway."""
+    """Under seqviz/ui/server.py the thread starts before Streamlit's runtime; with none coming it warms anyway."""
     from streamlit.runtime import Runtime
 
     assert not Runtime.exists() and warm._wait_for_runtime(timeout_s=0.3) is False

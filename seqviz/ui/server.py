@@ -1,4 +1,4 @@
-"""`python -m seqviz.server [STREAMLIT OPTIONS]`: Streamlit's `streamlit run app.py`, in a process that starts
+"""`python -m seqviz.ui.server [STREAMLIT OPTIONS]`: Streamlit's `streamlit run app.py`, in a process that starts
 warming the lesson's caches (ui/warm.py) at start-up, before the first student connects.
 
 `streamlit run app.py` alone runs none of the app's code until a browser opens a page, so its warm-up started with
@@ -18,7 +18,7 @@ APP = REPO_DIR / "app.py"
 
 def command(*options: str) -> list[str]:
     """The command line that serves the app with `options` passed on to `streamlit run app.py`."""
-    return [sys.executable, "-m", "seqviz.server", *options]
+    return [sys.executable, "-m", "seqviz.ui.server", *options]
 
 
 def main(argv: list[str] | None = None) -> int:
