@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from seqviz.benchmarks.classroom import drawn, new_sentence, page_url, served, student_sentences
+from seqviz.benchmarks.classroom import REPO_DIR, drawn, new_sentence, page_url, served, student_sentences, wait_warmed
 
 SENTENCES = 200
 FIRST_MARK = 20
@@ -13,9 +13,12 @@ GROWTH = 0.15
 
 
 @pytest.fixture(scope="module")
-def own_server(chromium, server_checkpoints):
-    """A server of its own: its process id gives the RSS, and no other test's pages are in its memory."""
-    with served(server_checkpoints) as server:
+def own_server(chromium, server_checkpoints, tmp_path_factory):
+    """A server of its own: its process id gives the RSS, and no other test's pages are in its memory. Its
+    start-up warm-up is over before the first sentence, so the RSS compared is the class's, not the warm-up's."""
+    log = tmp_path_factory.mktemp("soak") / "server.log"
+    with served(server_checkpoints, log=log) as server:
+        wait_warmed(server, REPO_DIR)
         yield server
 
 
