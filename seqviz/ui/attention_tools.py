@@ -12,7 +12,8 @@ from seqviz.figures import style
 from seqviz.labs.attention import head_average, word_diff
 from seqviz.trace_record import trace_bytes
 from seqviz.ui.attention_state import KINDS, SHORT, bind, cached_explore, state
-from seqviz.ui.attention_views import LABELS, show_wide
+from seqviz.ui.attention_views import LABELS
+from seqviz.ui.charts import show_built
 
 
 def _diff_html(before: str, after: str) -> tuple[str, str]:
@@ -109,16 +110,15 @@ def what_if_tab(path: str, mtime: float, sentence: str, beam: int, ex, n_layers:
     title = (f"{LABELS[cmp_kind]}, layer {cmp_layer}, average of all {n_heads} heads: with every head (left) and "
              f"with {listed} off (right)")
     if keys_a == keys_b:
-        show_wide(figures.compare_heatmaps(before_avg, after_avg, rows_b, keys_b, rows_a,
-                                             titles=("every head", "heads off"), title=title,
-                                             q_inputs_a=inputs_b if reads else None,
-                                             q_inputs_b=inputs_a if reads else None), key="attn_compare")
+        show_built(figures.compare_heatmaps, before_avg, after_avg, rows_b, keys_b, rows_a,
+                   titles=("every head", "heads off"), title=title, q_inputs_a=inputs_b if reads else None,
+                   q_inputs_b=inputs_a if reads else None, key="attn_compare")
     else:  # decoder self-attention: the keys are the two (different) translations themselves
         st.markdown(f"**{html.escape(title)}**")
-        show_wide(figures.head_heatmap(before_avg, rows_b, keys_b, "with every head", q_inputs=inputs_b,
-                                         row_title="writing", key_title="decoder input"), key="attn_compare_a")
-        show_wide(figures.head_heatmap(after_avg, rows_a, keys_a, "heads off", q_inputs=inputs_a,
-                                         row_title="writing", key_title="decoder input"), key="attn_compare_b")
+        show_built(figures.head_heatmap, before_avg, rows_b, keys_b, "with every head", q_inputs=inputs_b,
+                   row_title="writing", key_title="decoder input", key="attn_compare_a")
+        show_built(figures.head_heatmap, after_avg, rows_a, keys_a, "heads off", q_inputs=inputs_a,
+                   row_title="writing", key_title="decoder input", key="attn_compare_b")
     st.caption(style.TOKEN_NOTE)
 
 

@@ -22,7 +22,7 @@ from seqviz.labs.attention import (
 )
 from seqviz.pages import ALL
 from seqviz.ui.attention_state import KINDS, bind, state
-from seqviz.ui.charts import show_built, show_plotly
+from seqviz.ui.charts import show_built
 from seqviz.ui.claim_notes import claim
 from seqviz.ui.tables import show_table
 
@@ -30,14 +30,6 @@ LABELS = {"encoder self": "encoder self-attention", "decoder self": "decoder mas
           "cross": "cross-attention (decoder → source)"}
 ROW_TITLE = {"encoder self": "source token", "decoder self": "writing", "cross": "writing"}
 KEY_TITLE = {"encoder self": "source token", "decoder self": "decoder input", "cross": "source token"}
-
-
-def show_wide(fig, key: str, **kwargs):
-    """show_plotly for a figure sized in px. The shared mechanism (ui/charts.show_plotly) keeps its width, lets a
-    figure wider than the column scroll in a block of its own with its colour bars at its left edge, and keeps
-    one that fits inside the column in projector mode; a block sized here at width × scale was wider than the
-    figure once projector.shown_width stopped growing it past the column."""
-    return show_plotly(fig, key=key, **kwargs)
 
 
 def apply_model_view_click(ex) -> None:
