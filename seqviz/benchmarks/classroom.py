@@ -20,6 +20,12 @@
                                                (`seqviz serve --nginx-conf`); …_nginx_ratio: the two divided
     classroom.http_kb_nginx                    the attention page's HTTP bytes through that nginx (gzipped bundle)
     classroom.charts.PAGE                      charts the page draws on that load
+    classroom.plotly_eval_s                    the reference for cold loads, same run and browser: loading and
+                                               evaluating plotly.js alone in a blank page (_browser_floor.py)
+    classroom.cold_load_ratio.PAGE             cold_load_s.PAGE / plotly_eval_s
+    classroom.floor_first_s, …_returning_s     the reference for the CPU figures, same run: a one-line Streamlit page
+                                               (_server_floor.py), N first visits and N returning ones
+    classroom.floor_ratio.FIGURE               server_cpu_per_session…_s / that floor (first visit or returning)
 Targets beside them (issue 23): 0.15 s, 0.05 s, 600 MB, 0.4 s, 1.5 s. Timing with Chromium on the same machine
 is noisy when other work runs; the load average is recorded with the results.
 
@@ -42,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
+from seqviz.benchmarks._browser_floor import cold_load_ratios, plotly_floor
 from seqviz.checkpoints import ENV_VAR, REPO_DIR
 from seqviz.grammar import LESSON_PAIRS, generate_corpus
 from seqviz.lesson import LESSON
@@ -340,8 +347,14 @@ def run(checkpoints: str | None = None, quick: bool = False, sizes: tuple[int, .
         sentences = student_sentences(4 * sum(sizes) + 2 * len(BROWSER_PAGES), seed=23)
         out.update(cpu_figures(server, browser, sizes, sentences))
         used = 2 * sum(sizes)
+        from seqviz.benchmarks._server_floor import floor_figures  # it imports this module
+
+        out.update(floor_figures(browser, sizes[-1], out))
         if cpu_only:
             return out
+        floor = plotly_floor(browser)
+        out["classroom.plotly_eval_s"] = round(floor["load_s"], 3)
+        out["classroom.plotly_first_chart_s"] = round(floor["first_chart_s"], 3)
         for page_name in BROWSER_PAGES:
             sentence = None if page_name == "positional" else sentences[used]
             used += 1
@@ -354,6 +367,9 @@ def run(checkpoints: str | None = None, quick: bool = False, sizes: tuple[int, .
                 out[f"classroom.new_sentence_s.{page_name}"] = round(new_sentence(load["page"], sentences[used]), 3)
                 used += 1
             load["context"].close()
+        cold = {name: out[f"classroom.cold_load_s.{name}"] for name in BROWSER_PAGES}
+        out.update({f"classroom.cold_load_ratio.{name}": ratio
+                    for name, ratio in cold_load_ratios(cold, floor["load_s"]).items()})
         if Path(NGINX).exists():
             out.update(behind_nginx(server, browser, sentences[used:used + sizes[-1]],
                                     out["classroom.server_cpu_per_session_s"]))

@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from seqviz.benchmarks import classroom
 from seqviz.lesson import LESSON
 
@@ -39,3 +41,48 @@ def test_ports_and_links():
 def test_an_older_copy_without_the_launcher_is_served_by_streamlit_run(tmp_path):
     command = classroom.streamlit_command(8650, root=tmp_path)
     assert command[1:4] == ["-m", "streamlit", "run"] and os.fspath(tmp_path / "app.py") in command
+
+
+def test_cold_loads_are_divided_by_the_floor_and_a_bad_floor_is_refused():
+    from seqviz.benchmarks._browser_floor import cold_load_ratios, plotly_js
+
+    assert cold_load_ratios({"attention": 4.0, "rnn": 1.0}, 2.0) == {"attention": 2.0, "rnn": 0.5}
+    with pytest.raises(ValueError, match="positive"):
+        cold_load_ratios({"attention": 4.0}, 0.0)
+    assert plotly_js().stat().st_size > 1_000_000  # the whole plotly.js, as Streamlit's chunk holds it
+
+
+def test_the_floor_loads_plotly_and_draws_a_heatmap_in_chromium():
+    """It measures a real load: the script ran (Plotly drew), so both times are positive (never compared to a
+    number, which would depend on the machine)."""
+    from seqviz.benchmarks._browser_floor import plotly_floor
+
+    if not os.path.exists(classroom.CHROMIUM):
+        pytest.skip(f"{classroom.CHROMIUM} is missing")
+    with classroom.chromium() as browser:
+        floor = plotly_floor(browser, repeats=1)
+    assert floor["load_s"] > 0 and floor["first_chart_s"] > 0 and floor["kb"] > 1000
+
+
+def test_per_session_figures_are_divided_by_the_floor_of_their_kind():
+    from seqviz.benchmarks._server_floor import figure_name, floor_ratios
+
+    assert figure_name("classroom.server_cpu_per_session_s") == "first"
+    assert figure_name("classroom.server_cpu_per_session_preset_returning_s") == "preset_returning"
+    assert figure_name("classroom.server_cpu_per_session_n30_s") is None
+    assert figure_name("classroom.server_cpu_per_session_nginx_ratio") is None
+    assert figure_name("classroom.rss_mb") is None
+    floor = {"first_s": 0.2, "returning_s": 0.05}
+    assert floor_ratios({"first": 0.4, "preset_returning": 0.1}, floor) == {"first": 2.0, "preset_returning": 2.0}
+    with pytest.raises(ValueError, match="positive"):
+        floor_ratios({"returning": 0.1}, {"first_s": 0.2, "returning_s": 0.0})
+
+
+def test_the_floor_page_is_served_with_the_apps_options():
+    from seqviz.benchmarks._server_floor import APP, floor_command
+
+    command = floor_command(8650)
+    app_options = classroom.streamlit_command(8650)
+    assert APP.is_file() and str(APP) in command
+    assert command[command.index("--server.fileWatcherType") + 1] == "none"  # as seqviz app serves
+    assert set(command[command.index("--server.headless"):]) <= set(app_options)
