@@ -52,15 +52,13 @@ def test_cold_loads_are_divided_by_the_floor_and_a_bad_floor_is_refused():
     assert plotly_js().stat().st_size > 1_000_000  # the whole plotly.js, as Streamlit's chunk holds it
 
 
-def test_the_floor_loads_plotly_and_draws_a_heatmap_in_chromium():
+def test_the_floor_loads_plotly_and_draws_a_heatmap_in_chromium(chromium):
     """It measures a real load: the script ran (Plotly drew), so both times are positive (never compared to a
-    number, which would depend on the machine)."""
+    number, which would depend on the machine). The suite's browser: a second sync Playwright in this thread
+    would fail while the session's is open."""
     from seqviz.benchmarks._browser_floor import plotly_floor
 
-    if not os.path.exists(classroom.CHROMIUM):
-        pytest.skip(f"{classroom.CHROMIUM} is missing")
-    with classroom.chromium() as browser:
-        floor = plotly_floor(browser, repeats=1)
+    floor = plotly_floor(chromium, repeats=1)
     assert floor["load_s"] > 0 and floor["first_chart_s"] > 0 and floor["kb"] > 1000
 
 
