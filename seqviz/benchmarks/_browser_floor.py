@@ -67,3 +67,12 @@ def cold_load_ratios(cold: dict[str, float], floor_s: float) -> dict[str, float]
     if floor_s <= 0:
         raise ValueError(f"the floor must be positive, got {floor_s}")
     return {page: round(seconds / floor_s, 2) for page, seconds in cold.items()}
+
+
+def plotly_figures(floor: dict, cold: dict[str, float]) -> dict:
+    """The floor (plotly_floor's result) and each page's cold load as a ratio to it, as classroom.* keys."""
+    out = {"classroom.plotly_eval_s": round(floor["load_s"], 3),
+           "classroom.plotly_first_chart_s": round(floor["first_chart_s"], 3)}
+    out.update({f"classroom.cold_load_ratio.{page}": ratio
+                for page, ratio in cold_load_ratios(cold, floor["load_s"]).items()})
+    return out

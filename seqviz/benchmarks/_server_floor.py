@@ -9,11 +9,8 @@ figures as ratios to these (`classroom.floor_ratio…`): a ratio near 1 means no
 from __future__ import annotations
 
 import re
-import subprocess
 import sys
 from pathlib import Path
-
-from seqviz.benchmarks import classroom as room
 
 APP = Path(__file__).with_name("_floor_app.py")
 
@@ -22,21 +19,6 @@ def floor_command(port: int) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true", "--server.port",
             str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none"]
-
-
-def streamlit_floor(browser, n: int) -> dict:
-    """Server CPU seconds per session on the one-line page: n first visits at once, then n returning ones."""
-    port = room.free_port()
-    proc = subprocess.Popen(floor_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    try:
-        server = room.Server(proc, f"http://127.0.0.1:{port}")
-        room.wait_healthy(server.url, proc)
-        room.per_session_cpu(server, browser, [server.url])  # the imports and the first script run, not counted
-        return {"first_s": room.per_session_cpu(server, browser, [server.url] * n),
-                "returning_s": room.returning_cpu(server, browser, [server.url] * n, server.url)}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def floor_ratios(figures: dict[str, float], floor: dict[str, float]) -> dict[str, float]:
@@ -59,9 +41,9 @@ def figure_name(key: str) -> str | None:
     return key[len(prefix):-2].strip("_") or "first"
 
 
-def floor_figures(browser, n: int, figures: dict) -> dict:
-    """Streamlit's own cost of a session (a one-line page, same run) and each per-session figure as a ratio to it."""
-    floor = streamlit_floor(browser, n)
+def floor_figures(floor: dict[str, float], figures: dict) -> dict:
+    """The floor (`first_s`, `returning_s`: classroom.streamlit_floor measures it) and each per-session figure of
+    `figures` as a ratio to it, as classroom.* keys."""
     per_session = {name: value for key, value in figures.items() if (name := figure_name(key))}
     out = {"classroom.floor_first_s": round(floor["first_s"], 4),
            "classroom.floor_returning_s": round(floor["returning_s"], 4)}

@@ -20,16 +20,10 @@
                                                (`seqviz serve --nginx-conf`); …_nginx_ratio: the two divided
     classroom.http_kb_nginx                    the attention page's HTTP bytes through that nginx (gzipped bundle)
     classroom.charts.PAGE                      charts the page draws on that load
-    classroom.plotly_eval_s                    the reference for cold loads, same run and browser: loading and
-                                               evaluating plotly.js alone in a blank page (_browser_floor.py)
-    classroom.cold_load_ratio.PAGE             cold_load_s.PAGE / plotly_eval_s
-    classroom.floor_first_s, …_returning_s     the reference for the CPU figures, same run: a one-line Streamlit page
-                                               (_server_floor.py), N first visits and N returning ones
-    classroom.floor_ratio.FIGURE               server_cpu_per_session…_s / that floor (first visit or returning)
-Targets beside them (issue 23): 0.15 s, 0.05 s, 600 MB, 0.4 s, 1.5 s. Timing with Chromium on the same machine
-is noisy when other work runs; the load average is recorded with the results.
-
-Run it alone with `python -m seqviz.benchmarks.classroom [--quick] [--checkpoints DIR]`.
+    classroom.plotly_eval_s, cold_load_ratio.PAGE  same run and browser: plotly.js alone (_browser_floor.py)
+    classroom.floor_first_s, …_returning_s, floor_ratio.FIGURE  same run: a one-line page (_server_floor.py)
+Targets beside them (issue 23): 0.15 s, 0.05 s, 600 MB, 0.4 s, 1.5 s. Timing with Chromium is noisy when other
+work runs (the load average is recorded). Alone: `python -m seqviz.benchmarks.classroom [--quick] [--checkpoints DIR]`.
 """
 from __future__ import annotations
 
@@ -42,13 +36,14 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
-from seqviz.benchmarks._browser_floor import cold_load_ratios, plotly_floor
+from seqviz.benchmarks._browser_floor import plotly_figures, plotly_floor
+from seqviz.benchmarks._server_floor import floor_command, floor_figures
 from seqviz.checkpoints import ENV_VAR, REPO_DIR
 from seqviz.grammar import LESSON_PAIRS, generate_corpus
 from seqviz.lesson import LESSON
@@ -141,15 +136,17 @@ def streamlit_command(port: int, address: str = "127.0.0.1", root: Path = REPO_D
 
 @contextmanager
 def served(checkpoints: str | Path | None = None, port: int | None = None, log: Path | None = None,
-           root: Path = REPO_DIR) -> Iterator[Server]:
+           root: Path = REPO_DIR, command: Callable[[int], list[str]] | None = None) -> Iterator[Server]:
     """The real app, `streamlit run app.py`, on a free port of PORTS; stopped on exit. `root`: another copy of
-    the repository to serve (its own seqviz package first on the path), e.g. a clean `git archive` of HEAD."""
+    the repository to serve (its own seqviz package first on the path), e.g. a `git archive`; `command`: port ->
+    the command to serve something else (the one-line reference page)."""
     port = port or free_port()
     env = dict(os.environ, PYTHONPATH=str(root))
     if checkpoints is not None:
         env[ENV_VAR] = str(Path(checkpoints).resolve())
     out = open(log, "w") if log else subprocess.DEVNULL  # noqa: SIM115 — closed below
-    proc = subprocess.Popen(streamlit_command(port, root=root), cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
+    argv = command(port) if command else streamlit_command(port, root=root)
+    proc = subprocess.Popen(argv, cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, proc)
@@ -300,6 +297,15 @@ def cpu_figures(server: Server, browser, sizes: tuple[int, ...], sentences: list
     return out
 
 
+def streamlit_floor(browser, n: int, figures: dict) -> dict:
+    """A one-line page's cost per session (n first visits, n returning), and `figures` as ratios to it."""
+    with served(command=floor_command) as server:
+        per_session_cpu(server, browser, [server.url])  # the imports and the first script run, not counted
+        floor = {"first_s": per_session_cpu(server, browser, [server.url] * n),
+                 "returning_s": returning_cpu(server, browser, [server.url] * n, server.url)}
+    return floor_figures(floor, figures)
+
+
 def behind_nginx(server: Server, browser, sentences: list[str], direct: float) -> dict:
     """The same crowd through nginx serving the bundle from disk: what the app's process still pays."""
     from seqviz.commands.serve import nginx_running
@@ -347,14 +353,10 @@ def run(checkpoints: str | None = None, quick: bool = False, sizes: tuple[int, .
         sentences = student_sentences(4 * sum(sizes) + 2 * len(BROWSER_PAGES), seed=23)
         out.update(cpu_figures(server, browser, sizes, sentences))
         used = 2 * sum(sizes)
-        from seqviz.benchmarks._server_floor import floor_figures  # it imports this module
-
-        out.update(floor_figures(browser, sizes[-1], out))
+        out.update(streamlit_floor(browser, sizes[-1], out))
         if cpu_only:
             return out
         floor = plotly_floor(browser)
-        out["classroom.plotly_eval_s"] = round(floor["load_s"], 3)
-        out["classroom.plotly_first_chart_s"] = round(floor["first_chart_s"], 3)
         for page_name in BROWSER_PAGES:
             sentence = None if page_name == "positional" else sentences[used]
             used += 1
@@ -367,9 +369,7 @@ def run(checkpoints: str | None = None, quick: bool = False, sizes: tuple[int, .
                 out[f"classroom.new_sentence_s.{page_name}"] = round(new_sentence(load["page"], sentences[used]), 3)
                 used += 1
             load["context"].close()
-        cold = {name: out[f"classroom.cold_load_s.{name}"] for name in BROWSER_PAGES}
-        out.update({f"classroom.cold_load_ratio.{name}": ratio
-                    for name, ratio in cold_load_ratios(cold, floor["load_s"]).items()})
+        out.update(plotly_figures(floor, {name: out[f"classroom.cold_load_s.{name}"] for name in BROWSER_PAGES}))
         if Path(NGINX).exists():
             out.update(behind_nginx(server, browser, sentences[used:used + sizes[-1]],
                                     out["classroom.server_cpu_per_session_s"]))

@@ -44,9 +44,12 @@ def test_an_older_copy_without_the_launcher_is_served_by_streamlit_run(tmp_path)
 
 
 def test_cold_loads_are_divided_by_the_floor_and_a_bad_floor_is_refused():
-    from seqviz.benchmarks._browser_floor import cold_load_ratios, plotly_js
+    from seqviz.benchmarks._browser_floor import cold_load_ratios, plotly_figures, plotly_js
 
     assert cold_load_ratios({"attention": 4.0, "rnn": 1.0}, 2.0) == {"attention": 2.0, "rnn": 0.5}
+    keys = plotly_figures({"load_s": 1.6, "first_chart_s": 0.1}, {"rnn": 4.0})
+    assert keys == {"classroom.plotly_eval_s": 1.6, "classroom.plotly_first_chart_s": 0.1,
+                    "classroom.cold_load_ratio.rnn": 2.5}
     with pytest.raises(ValueError, match="positive"):
         cold_load_ratios({"attention": 4.0}, 0.0)
     assert plotly_js().stat().st_size > 1_000_000  # the whole plotly.js, as Streamlit's chunk holds it
@@ -63,7 +66,7 @@ def test_the_floor_loads_plotly_and_draws_a_heatmap_in_chromium(chromium):
 
 
 def test_per_session_figures_are_divided_by_the_floor_of_their_kind():
-    from seqviz.benchmarks._server_floor import figure_name, floor_ratios
+    from seqviz.benchmarks._server_floor import figure_name, floor_figures, floor_ratios
 
     assert figure_name("classroom.server_cpu_per_session_s") == "first"
     assert figure_name("classroom.server_cpu_per_session_preset_returning_s") == "preset_returning"
@@ -74,6 +77,10 @@ def test_per_session_figures_are_divided_by_the_floor_of_their_kind():
     assert floor_ratios({"first": 0.4, "preset_returning": 0.1}, floor) == {"first": 2.0, "preset_returning": 2.0}
     with pytest.raises(ValueError, match="positive"):
         floor_ratios({"returning": 0.1}, {"first_s": 0.2, "returning_s": 0.0})
+    figures = {"classroom.server_cpu_per_session_s": 0.4, "classroom.server_cpu_per_session_n30_s": 9.0}
+    keys = floor_figures(floor, figures)
+    assert keys == {"classroom.floor_first_s": 0.2, "classroom.floor_returning_s": 0.05,
+                    "classroom.floor_ratio.first": 2.0}
 
 
 def test_the_floor_page_is_served_with_the_apps_options():
