@@ -43,6 +43,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from seqviz.benchmarks._browser_floor import plotly_figures, plotly_floor
+from seqviz.benchmarks._page_watch import CHARTS, TIMEOUT_MS, drawn, new_sentence
 from seqviz.benchmarks._server_floor import floor_command, floor_figures
 from seqviz.checkpoints import ENV_VAR, REPO_DIR
 from seqviz.grammar import LESSON_PAIRS, generate_corpus
@@ -58,30 +59,6 @@ TARGETS = {"server_cpu_per_session_s": 0.15, "server_cpu_per_session_preset_s": 
            "new_sentence_s": 0.4, "cold_load_s": 1.5}
 PRESET_STEP = 7  # "Multi-head attention": the attention page's model view of a 10-word sentence
 BROWSER_PAGES = ("attention", "rnn", "positional")
-TIMEOUT_MS = 300_000  # a bound for a slow, loaded machine, never a wait for a result
-
-# One JS predicate for "this student sees everything": the run is over, no skeleton is left, and every chart
-# has drawn (plotly's SVG, vega's canvas or SVG).
-DRAWN = """() => {
-  const app = document.querySelector('[data-testid=stApp]');
-  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (document.querySelector('[data-testid=stSkeleton]')) return false;
-  const plots = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
-  const vegas = [...document.querySelectorAll('[data-testid=stVegaLiteChart]')];
-  return plots.every(c => c.querySelector('.main-svg')) && vegas.every(c => c.querySelector('canvas, svg'));
-}"""
-CHARTS = "() => document.querySelectorAll('[data-testid=stPlotlyChart], [data-testid=stVegaLiteChart]').length"
-# Counts runs of the script after it is installed, so a new sentence's run cannot be missed when it is quick.
-WATCH_RUNS = """() => {
-  window.__seqvizRuns = 0;
-  if (window.__seqvizWatching) return;
-  window.__seqvizWatching = true;
-  const app = document.querySelector('[data-testid=stApp]');
-  new MutationObserver(() => { if (app.getAttribute('data-test-script-state') === 'running') window.__seqvizRuns++; })
-    .observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
-
-
 def free_port(ports: range = PORTS) -> int:
     for port in ports:
         with socket.socket() as s:
@@ -181,18 +158,6 @@ def page_url(base: str, page: str, sentence: str | None = None) -> str:
     return f"{base}/{page}" + (f"?{urlencode({'sentence': sentence})}" if sentence else "")
 
 
-def assert_clean(page) -> None:
-    errors = page.locator("[data-testid=stException]")
-    if errors.count():
-        raise RuntimeError(f"{page.url}: {errors.first.inner_text()[:300]}")
-
-
-def drawn(page, timeout_ms: int = TIMEOUT_MS) -> None:
-    page.wait_for_selector("[data-testid=stAppViewContainer]", timeout=timeout_ms)
-    page.wait_for_function(DRAWN, timeout=timeout_ms)
-    assert_clean(page)
-
-
 def crowd(server: Server, browser, urls: list[str], contexts: list | None = None) -> tuple[float, list]:
     """Every url in its own browser context (its own session), all requested at once; returns the server CPU
     seconds they cost together and the (context, page) pairs, settled and free of exceptions. `contexts`: the
@@ -229,24 +194,6 @@ def cold_load(browser, url: str) -> dict:
     http = sum(max(r.sizes()["responseBodySize"], 0) for r in requests)  # as sent: compressed when it was
     return {"seconds": seconds, "ws_bytes": received[0], "http_bytes": http, "charts": page.evaluate(CHARTS),
             "page": page, "context": context}
-
-
-RUN_OVER = "() => document.querySelector('[data-testid=stApp]').getAttribute('data-test-script-state') === 'notRunning'"
-
-
-def new_sentence(page, sentence: str, charts: bool = True) -> float:
-    """Seconds from Enter in the page's sentence box to every chart drawn again (charts=False: to the end of the
-    server's run, which is all the server's memory and CPU depend on)."""
-    page.evaluate(WATCH_RUNS)
-    box = page.locator("[data-testid=stTextInput] input").first
-    box.fill(sentence)
-    start = time.perf_counter()
-    box.press("Enter")
-    page.wait_for_function("() => window.__seqvizRuns > 0", timeout=TIMEOUT_MS)
-    page.wait_for_function(DRAWN if charts else RUN_OVER, timeout=TIMEOUT_MS)
-    seconds = time.perf_counter() - start
-    assert_clean(page)
-    return seconds
 
 
 def lesson_urls(base: str) -> list[str]:
