@@ -86,6 +86,7 @@ def open_page(page: str, **params):
     at = AppTest.from_file(APP, default_timeout=300)
     for key, value in params.items():
         at.query_params[key] = str(value)
+    at.session_state[f"share_open_{page}"] = True  # the link is drawn only in the open "Share this view" box
     at.switch_page(f"seqviz/ui/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -99,6 +100,20 @@ def test_trimmed_link_hides_the_ticked_controls_but_never_the_sentence():
     assert "`hide=sentence,bogus` names no control of this page" in captions(at)
     share = at.sidebar.code[0].value
     assert "/rnn?" in share and "hide=model-picker" in share and "model=gru-plain" in share
+
+
+def test_the_link_is_drawn_only_in_the_open_share_box():
+    """A closed box draws no st.code, so no browser fetches Streamlit's syntax highlighter for it; opening the
+    box (a rerun) draws the link, and the ticks made while it was closed are in it."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.switch_page("seqviz/ui/rnn.py").run()
+    assert not at.sidebar.code
+    at.sidebar.multiselect(key="share_hide_rnn").set_value(["view switcher"]).run()
+    assert not at.sidebar.code
+    at.session_state["share_open_rnn"] = True
+    at.run()
+    assert not at.exception
+    assert "hide=view-switcher" in at.sidebar.code[0].value
 
 
 def test_share_control_builds_the_link_from_the_ticks():

@@ -80,6 +80,7 @@ def open_page(name: str, params: dict) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=600)
     for key, value in params.items():
         at.query_params[key] = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+    at.session_state[f"share_open_{name}"] = True  # the link is drawn only in the open "Share this view" box
     at.switch_page(page(name).file).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
