@@ -24,15 +24,16 @@ def _widget_keys(p: Page, label: str) -> tuple[str, ...]:
     return tuple(key.replace(".", "_") for key in p.hide_groups[label])
 
 
-def hidden_controls(name: str) -> list[str]:
-    """The labels ?hide=a,b names for this page (unknown names are skipped with a one-line notice)."""
+def hidden_controls(name: str, notice: bool = True) -> list[str]:
+    """The labels ?hide=a,b names for this page (unknown names are skipped with a one-line notice, shown once:
+    by apply_hidden, not again by the share box that starts from the same labels)."""
     raw = st.query_params.get("hide")
     if not raw:
         return []
     known = {_slug(label): label for label in page(name).hide_groups}
     asked = [item for item in str(raw).split(",") if item]
     unknown = [item for item in asked if item not in known]
-    if unknown:
+    if unknown and notice:
         st.caption(f"`hide={as_text(','.join(unknown))[:60]}` names no control of this page; it is ignored.")
     return [known[item] for item in asked if item in known]
 
@@ -69,13 +70,22 @@ def share_controls(name: str) -> str:
     box = st.sidebar.expander("Share this view", icon=":material/share:", key=f"share_open_{p.name}",
                               on_change="rerun")
     with box:  # the ticks stay drawn, so they keep their state while the box is closed
-        hide = st.multiselect("Hide for students", list(p.hide_groups), default=hidden_controls(name),
-                              key=f"share_hide_{p.name}",
-                              help="The sentence box always stays. Hidden controls keep the values in the link.")
+        hide = []
+        if p.hide_groups:  # a page with no controls to hide (Home) gets no empty picker
+            hide = st.multiselect("Hide for students", list(p.hide_groups), default=hidden_controls(name, False),
+                                  key=f"share_hide_{p.name}",
+                                  help="The sentence box always stays. Hidden controls keep the values in the link.")
         parts = urlsplit(str(getattr(st.context, "url", "") or ""))
         origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
         link = share_link(name, hide, origin)
         if box.open:
             st.code(link, language=None, wrap_lines=True)
-            st.caption("Copy the link: it opens this view, with these controls hidden.")
+            st.caption(share_caption(hide))
     return link
+
+
+def share_caption(hidden: list[str]) -> str:
+    """What the link does, from the ticks it was built with (no promise of hidden controls when none are)."""
+    if not hidden:
+        return "Copy the link: it opens this view, with every control shown."
+    return f"Copy the link: it opens this view, with the {' and the '.join(hidden)} hidden for students."

@@ -116,6 +116,25 @@ def test_the_link_is_drawn_only_in_the_open_share_box():
     assert "hide=view-switcher" in at.sidebar.code[0].value
 
 
+def test_the_share_caption_names_what_the_link_hides_and_promises_nothing_when_nothing_is():
+    at = open_page("rnn")
+    shown = [c.value for c in at.caption if c.value.startswith("Copy the link")]
+    assert shown == ["Copy the link: it opens this view, with every control shown."]
+    at.sidebar.multiselect(key="share_hide_rnn").set_value(["view switcher", "model picker"]).run()
+    shown = [c.value for c in at.caption if c.value.startswith("Copy the link")]
+    assert shown == ["Copy the link: it opens this view, with the view switcher and the model picker hidden for "
+                     "students."]
+
+
+def test_home_has_no_empty_hide_picker_and_an_unknown_hide_name_is_reported_once():
+    at = open_page("home")
+    assert not at.sidebar.multiselect and "hide=" not in at.sidebar.code[0].value
+    at = open_page("rnn", hide="foo,view-switcher")
+    assert [c.value for c in at.caption if "names no control" in c.value] == [
+        "`hide=foo` names no control of this page; it is ignored."]
+    assert at.sidebar.multiselect(key="share_hide_rnn").value == ["view switcher"]
+
+
 def test_share_control_builds_the_link_from_the_ticks():
     at = open_page("rnn")
     at.sidebar.multiselect(key="share_hide_rnn").set_value(["view switcher"]).run()
