@@ -10,9 +10,12 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from seqviz.pages import SENTENCE_KEY, Page, page
+from seqviz.pages import APP_CONTROLS, SENTENCE_KEY, Page, page
 from seqviz.ui.text import as_text
 from seqviz.url_codec import encode
+
+# Projector mode is the teacher's screen, not the view: a student's laptop opening the link picks its own.
+PERSONAL = ("hide",) + tuple(c.url for c in APP_CONTROLS if c.url == "projector")
 
 
 def _slug(label: str) -> str:
@@ -52,7 +55,7 @@ def apply_hidden(name: str) -> list[str]:
 def share_link(name: str, hide: list[str], origin: str = "") -> str:
     """The link to this view: every control the page mirrored, the sentence, and the groups to hide."""
     p = page(name)
-    params = {key: value for key, value in st.query_params.to_dict().items() if key != "hide"}
+    params = {key: value for key, value in st.query_params.to_dict().items() if key not in PERSONAL}
     sentence = p.controls and any(c.key == SENTENCE_KEY for c in p.controls)
     if sentence and st.session_state.get(SENTENCE_KEY):
         params.setdefault("sentence", encode(p.control("sentence"), st.session_state[SENTENCE_KEY]))
@@ -69,9 +72,10 @@ def share_controls(name: str) -> str:
     # which was 14 % of what a student's first visit downloads.
     box = st.sidebar.expander("Share this view", icon=":material/share:", key=f"share_open_{p.name}",
                               on_change="rerun")
-    with box:  # the ticks stay drawn, so they keep their state while the box is closed
+    with box:
+        top = st.container()  # the link first, where the opened box starts (below it, the picker that shapes it)
         hide = []
-        if p.hide_groups:  # a page with no controls to hide (Home) gets no empty picker
+        if p.hide_groups:  # a page with no controls to hide (Home) gets no empty picker; the ticks stay drawn
             hide = st.multiselect("Hide for students", list(p.hide_groups), default=hidden_controls(name, False),
                                   key=f"share_hide_{p.name}",
                                   help="The sentence box always stays. Hidden controls keep the values in the link.")
@@ -79,13 +83,16 @@ def share_controls(name: str) -> str:
         origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
         link = share_link(name, hide, origin)
         if box.open:
-            st.code(link, language=None, wrap_lines=True)
-            st.caption(share_caption(hide))
+            projector = any(key in st.query_params for key in PERSONAL[1:])
+            top.code(link, language=None, wrap_lines=True)
+            top.caption(share_caption(hide, projector))
     return link
 
 
-def share_caption(hidden: list[str]) -> str:
-    """What the link does, from the ticks it was built with (no promise of hidden controls when none are)."""
-    if not hidden:
-        return "Copy the link: it opens this view, with every control shown."
-    return f"Copy the link: it opens this view, with the {' and the '.join(hidden)} hidden for students."
+def share_caption(hidden: list[str], projector: bool = False) -> str:
+    """What the link does, from the ticks it was built with (no promise of hidden controls when none are), and
+    where its copy button is (st.code shows it only under the pointer)."""
+    view = "with every control shown" if not hidden else f"with the {' and the '.join(hidden)} hidden for students"
+    left_out = " Projector mode is left out: each student's screen chooses its own." if projector else ""
+    return f"Copy the link (its copy button appears at the right when you point at it): it opens this view, " \
+           f"{view}.{left_out}"

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from seqviz.lesson import EXAMPLES, LESSON
+from seqviz.ui.share import share_caption
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -116,14 +117,35 @@ def test_the_link_is_drawn_only_in_the_open_share_box():
     assert "hide=view-switcher" in at.sidebar.code[0].value
 
 
+def _share_caption(at: AppTest) -> list[str]:
+    return [c.value for c in at.sidebar.caption if c.value.startswith("Copy the link")]
+
+
 def test_the_share_caption_names_what_the_link_hides_and_promises_nothing_when_nothing_is():
     at = open_page("rnn")
-    shown = [c.value for c in at.caption if c.value.startswith("Copy the link")]
-    assert shown == ["Copy the link: it opens this view, with every control shown."]
+    assert _share_caption(at) == [share_caption([])]
+    assert "every control shown" in share_caption([]) and "hidden" not in share_caption([])
     at.sidebar.multiselect(key="share_hide_rnn").set_value(["view switcher", "model picker"]).run()
-    shown = [c.value for c in at.caption if c.value.startswith("Copy the link")]
-    assert shown == ["Copy the link: it opens this view, with the view switcher and the model picker hidden for "
-                     "students."]
+    assert _share_caption(at) == [share_caption(["view switcher", "model picker"])]
+    assert "with the view switcher and the model picker hidden for students." in _share_caption(at)[0]
+
+
+def test_the_shared_link_leaves_projector_mode_to_each_student_and_says_so():
+    at = open_page("rnn", projector=1, model="gru-plain")
+    link = at.sidebar.code[0].value
+    assert "model=gru-plain" in link and "projector" not in link
+    assert _share_caption(at) == [share_caption([], projector=True)]
+    assert "Projector mode is left out" in _share_caption(at)[0]
+    at = open_page("rnn", model="gru-plain")
+    assert "Projector mode" not in _share_caption(at)[0]
+
+
+def test_the_link_comes_first_in_the_open_share_box():
+    """At 1024x768 with projector mode on, a link below the picker was below the fold of the sidebar."""
+    at = open_page("rnn")
+    box = next(e for e in at.sidebar.expander if e.label == "Share this view")
+    kinds = [type(child).__name__ for child in box]
+    assert kinds.index("Code") < kinds.index("Multiselect"), kinds
 
 
 def test_home_has_no_empty_hide_picker_and_an_unknown_hide_name_is_reported_once():
