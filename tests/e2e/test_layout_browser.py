@@ -103,6 +103,19 @@ def tabs(chromium):
         page.close()
 
 
+# A tab is measured once its panel has content, the run is over and its charts are drawn: a lazy tab
+# (st.tabs(on_change="rerun"), the positional page) is empty until the rerun its click starts has sent it.
+TAB_DRAWN = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const bar = document.querySelector('[data-testid=stMain] [data-testid=stTabs]');
+  const panel = [...bar.querySelectorAll('[role=tabpanel]')].find(p => !p.hidden && p.getBoundingClientRect().height);
+  if (!panel || !panel.querySelector('[data-testid=stElementContainer]')) return false;
+  return [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(c =>
+    !c.getBoundingClientRect().width || c.querySelector('.main-svg'));
+}"""
+
+
 def _measure(page, projector: bool) -> list[tuple[str, dict]]:
     """The problems of the view, tab by tab: every tab of the first tab bar is clicked and measured."""
     page.evaluate("() => document.querySelectorAll('[data-testid=stMain] details:not([open]) > summary')"
@@ -114,9 +127,7 @@ def _measure(page, projector: bool) -> list[tuple[str, dict]]:
     out = []
     for index, label in enumerate(labels):
         bar.locator("[role=tab]").nth(index).click()
-        page.wait_for_function(  # the tab's charts are drawn once it is shown
-            "() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(c => "
-            "!c.getBoundingClientRect().width || c.querySelector('.main-svg'))", timeout=300000)
+        page.wait_for_function(TAB_DRAWN, timeout=300000)
         out.append((label.strip(), page.evaluate(MEASURE, projector)))
     return out
 
