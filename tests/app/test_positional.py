@@ -1,4 +1,5 @@
-"""AppTest for the positional-encoding page: every view, its Plotly specs checked against the formula."""
+"""AppTest for the positional-encoding page: every view, its Plotly specs checked against the formula, and only
+the open tab's charts built (issue 23: a cold load drew seven charts in tabs nobody was looking at)."""
 import html
 import json
 
@@ -40,8 +41,66 @@ def titled(at, text) -> dict:
     raise AssertionError(f"no chart titled {text!r}")
 
 
+FORMULA, MODEL = "pos_formula_tab", "pos_model_tab"  # the two tab bars' keys
+
+
+def open_tab(at, bar: str, text: str) -> AppTest:
+    """Open the tab whose label contains `text` in the tab bar keyed `bar`, as a click does: a tracked tab bar's
+    session value is the open tab's label, so this sets it and reruns (AppTest has no click for tabs)."""
+    label = next(tab.label for tab in at.tabs if text in tab.label)
+    at.session_state[bar] = label
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def chart_keys(at) -> set[str]:
+    """The keys of the charts this run built (a chart's element id ends with its key)."""
+    return {chart.proto.id.rsplit("-", 1)[-1] for chart in at.get("plotly_chart")}
+
+
 def metric(at, label_start) -> str:
     return next(m.value for m in at.metric if m.label.startswith(label_start))
+
+
+# Every chart of the page by the tab that shows it: the old page built all twelve on every run.
+TAB_CHARTS = {(FORMULA, "Matrix"): {"pos_heat"},
+              (FORMULA, "Waves"): {"pos_waves", "pos_wavelengths"},
+              (FORMULA, "Relative position"): {"pos_gram", "pos_rotation", "pos_shift", "pos_sweep"},
+              (MODEL, "What enters layer 1"): {"pos_inputs", "pos_norms", "pos_table"},
+              (MODEL, "Order without PE"): {"pos_shuffle", "pos_profile"}}
+
+
+def test_a_cold_load_builds_only_the_first_tabs(env):
+    at = run()
+    assert at.session_state[FORMULA] == at.tabs[0].label  # the first tab of each bar is the one shown
+    assert "What enters layer 1" in at.session_state[MODEL]
+    assert chart_keys(at) == TAB_CHARTS[FORMULA, "Matrix"] | TAB_CHARTS[MODEL, "What enters layer 1"]
+    for hidden in ("Similarity PE·PEᵀ", "Chosen dimensions", "Mean attention by relative offset", "How far each"):
+        with pytest.raises(AssertionError, match="no chart titled"):
+            titled(at, hidden)
+    labels = [m.label for m in at.metric]  # nor the hidden tabs' metrics, nor their translations
+    assert "Largest |PE| shown" in labels and not any(x.startswith(("Toeplitz", "PE off")) for x in labels)
+    assert not any(m.value.startswith("- **original, PE on:**") for m in at.markdown)
+
+
+def test_each_tab_builds_exactly_its_charts(env):
+    at = run(d=16, L=40)
+    model = "What enters layer 1"
+    for formula in ("Waves", "Relative position", "Matrix"):
+        open_tab(at, FORMULA, formula)
+        assert chart_keys(at) == TAB_CHARTS[FORMULA, formula] | TAB_CHARTS[MODEL, model], formula
+    open_tab(at, FORMULA, "Waves")
+    model = "Order without PE"
+    open_tab(at, MODEL, model)  # one bar's tab leaves the other bar's alone
+    assert chart_keys(at) == TAB_CHARTS[FORMULA, "Waves"] | TAB_CHARTS[MODEL, model]
+    assert at.session_state[FORMULA].endswith("Waves")
+    shuffled = [m.value for m in at.markdown if m.value.startswith("Original:")]
+    at.number_input(key="pos_seed").set_value(1).run()  # another control: the open tabs stay open
+    assert chart_keys(at) == TAB_CHARTS[FORMULA, "Waves"] | TAB_CHARTS[MODEL, model]
+    assert [m.value for m in at.markdown if m.value.startswith("Original:")] != shuffled
+    open_tab(at, MODEL, "What enters layer 1")
+    assert chart_keys(at) == TAB_CHARTS[FORMULA, "Waves"] | TAB_CHARTS[MODEL, "What enters layer 1"]
 
 
 def test_matrix_waves_and_relative_views_match_the_formula(env):
@@ -50,12 +109,14 @@ def test_matrix_waves_and_relative_views_match_the_formula(env):
     heat = titled(at, "PE matrix, interleaved layout, base 100")
     np.testing.assert_allclose(decode_array(heat["data"][0]["z"]), pe, atol=1e-6)
     np.testing.assert_array_equal(decode_array(heat["data"][0]["z"])[0], np.tile([0.0, 1.0], 8))
-    waves = titled(at, "Chosen dimensions")
+    assert float(metric(at, "…and in PE·PEᵀ by")) < 1e-9  # layouts: same dot products
+    assert float(metric(at, "Layouts differ in PE by")) > 0.5  # but different matrices
+    waves = titled(open_tab(at, FORMULA, "Waves"), "Chosen dimensions")
     assert [t["name"] for t in waves["data"]] == ["dim 0 (sin)", "dim 1 (cos)", "dim 15 (cos)"]
     np.testing.assert_allclose(decode_array(waves["data"][2]["y"]), pe[:, 15], atol=1e-6)
     wl = titled(at, "Wavelength of each sin/cos pair")
     np.testing.assert_allclose(decode_array(wl["data"][0]["y"]), lab.wavelengths(16, 100.0), rtol=1e-6)
-    gram = decode_array(titled(at, "Similarity PE·PEᵀ")["data"][0]["z"])
+    gram = decode_array(titled(open_tab(at, FORMULA, "Relative position"), "Similarity PE·PEᵀ")["data"][0]["z"])
     np.testing.assert_allclose(gram, pe @ pe.T, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(gram[1:, 1:], gram[:-1, :-1], atol=1e-4)  # Toeplitz
     shift = decode_array(titled(at, "‖PE(p+3) − PE(p)‖")["data"][0]["y"])
@@ -64,8 +125,6 @@ def test_matrix_waves_and_relative_views_match_the_formula(env):
     np.testing.assert_allclose(rot, lab.rotation_matrix(3, 16, 100.0)[:6, :6], atol=1e-6)  # the first 3 pairs
     assert float(metric(at, "max |M_3·PE(p) − PE(p+3)|")) < 1e-6
     assert float(metric(at, "Toeplitz defect")) < 1e-9
-    assert float(metric(at, "…and in PE·PEᵀ by")) < 1e-9  # layouts: same dot products
-    assert float(metric(at, "Layouts differ in PE by")) > 0.5  # but different matrices
     titled(at, "Smallest distance between two different rows")
     assert at.query_params["d"] == "16" and at.query_params["dims"] == "0,1,15"
 
@@ -73,13 +132,14 @@ def test_matrix_waves_and_relative_views_match_the_formula(env):
 def test_layout_toggle_changes_heatmap_not_gram(env):
     at = run(d=8, L=20)
     before = decode_array(titled(at, "PE matrix")["data"][0]["z"])
-    gram_before = decode_array(titled(at, "Similarity")["data"][0]["z"])
-    at.radio(key="pos_layout").set_value("concatenated").run()
+    gram_before = decode_array(titled(open_tab(at, FORMULA, "Relative"), "Similarity")["data"][0]["z"])
+    at.radio(key="pos_layout").set_value("concatenated").run()  # the open tab stays open
     assert not at.exception
-    after = decode_array(titled(at, "PE matrix, concatenated layout")["data"][0]["z"])
+    gram_after = decode_array(titled(at, "Similarity")["data"][0]["z"])
+    after = decode_array(titled(open_tab(at, FORMULA, "Matrix"), "PE matrix, concatenated layout")["data"][0]["z"])
     np.testing.assert_allclose(after, lab.encoding(20, 8, 10000.0, "concatenated"), atol=1e-6)
     assert np.abs(after - before).max() > 0.5
-    np.testing.assert_allclose(decode_array(titled(at, "Similarity")["data"][0]["z"]), gram_before, atol=1e-5)
+    np.testing.assert_allclose(gram_after, gram_before, atol=1e-5)
     assert at.query_params["layout"] == "concatenated"
 
 
@@ -99,7 +159,9 @@ def test_extreme_setting_is_downsampled_and_says_so(env):
     assert "Downsampled" in info and "averaged over 16" in info
     heat = decode_array(titled(at, "PE matrix")["data"][0]["z"])
     assert heat.shape == (256, 256)
-    total = sum(len(c.proto.spec) for c in at.get("plotly_chart"))
+    total = 0
+    for tab in ("Matrix", "Waves", "Relative position"):  # what the three tabs send, added up
+        total += sum(len(c.proto.spec) for c in open_tab(at, FORMULA, tab).get("plotly_chart"))
     assert total < 2_000_000
 
 
@@ -118,7 +180,7 @@ def test_single_position(env):
     at = run(L=1, d=2)
     heat = decode_array(titled(at, "PE matrix")["data"][0]["z"])
     np.testing.assert_array_equal(heat, [[0.0, 1.0]])
-    assert metric(at, "Closest two rows") == "–"
+    assert metric(open_tab(at, FORMULA, "Relative"), "Closest two rows") == "–"
 
 
 def test_model_inputs_view(env):
@@ -139,7 +201,7 @@ def test_model_inputs_view(env):
 
 
 def test_order_experiment_view(env):
-    at = run(sentence="the small cat is eating the fish")
+    at = open_tab(run(sentence="the small cat is eating the fish"), MODEL, "Order without PE")
     off, on = float(metric(at, "PE off")), float(metric(at, "PE on"))
     assert off < 1e-5 and on > 1e-2
     spec = titled(at, "How far each word")
@@ -154,9 +216,13 @@ def test_order_experiment_view(env):
 
 def test_hostile_sentences_do_not_crash(env):
     at = run()
-    for text in ["", "<script>alert(1)</script>", "😀 🎉", "你好世界", "שלום", "a\x00b\x07c", "x" * 5000]:
-        at.text_input(key="pos_sentence").set_value(text).run()
-        assert not at.exception, text
+    labels = [tab.label for tab in at.tabs if "What enters" in tab.label or "Order without PE" in tab.label]
+    assert len(labels) == 2
+    for label in labels:  # each tab builds from the sentence on its own, and only when it is open
+        for text in ["", "<script>alert(1)</script>", "😀 🎉", "你好世界", "שלום", "a\x00b\x07c", "x" * 5000]:
+            at.session_state[MODEL] = label  # an empty box hides the tab bar, and Streamlit forgets its state
+            at.text_input(key="pos_sentence").set_value(text).run()
+            assert not at.exception, (label, text)
     at.text_input(key="pos_sentence").set_value("").run()
     assert any("Type an English sentence" in i.value for i in at.info)
 
@@ -192,5 +258,6 @@ def test_a_warmed_cache_serves_the_page(env, monkeypatch):
         monkeypatch.setattr(module, name, recomputed)
     at = run()
     titled(at, "PE matrix")
-    titled(at, "Mean attention by relative offset")
+    titled(at, "What enters the encoder")
+    titled(open_tab(at, MODEL, "Order without PE"), "Mean attention by relative offset")
     assert runs.default_dims(8) == (0, 1, 2, 3, 6, 7) and runs.default_dims(2) == (0, 1)
