@@ -21,7 +21,8 @@ from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror, restore
 
 ROW_LABELS = {"average": "average blocks", "stride": "every n-th row"}
-# tab labels are also the tabs' session values (st.session_state["pos_formula_tab"] holds the open one's label)
+# A tab's label is also its bar's session value (st.session_state["pos_formula_tab"] holds the open one's).
+# The bars are no registry controls: a link opens the first tabs, and the lesson says which tab to click.
 FORMULA_TABS = (":material/grid_on: Matrix", ":material/show_chart: Waves",
                 ":material/compare_arrows: Relative position")
 MODEL_TABS = (":material/input: What enters layer 1", ":material/shuffle: Order without PE")
