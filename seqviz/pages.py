@@ -109,6 +109,10 @@ CLIP_RANGE = (0.1, 20.0)
 FLOW_FRAMES = (10, 60)  # the flow animation's frame count: enough to see the wave, few enough to send
 POSITIONAL_BASES = tuple(sorted({int(round(m * 10 ** e)) for e in range(1, 5) for m in (1, 1.5, 2, 3, 5, 7)}
                                 | {100000}))
+# The positional page's two tab bars by short name (the page maps each to its tab's label, icon and all): a link
+# reads ?tab=waves, not the label's Material-icon markup, and renaming a tab's label keeps old links working.
+POSITIONAL_TABS = ("matrix", "waves", "relative")
+POSITIONAL_MODEL_TABS = ("inputs", "order")
 COMPUTE_BATCHES = (1, 2, 4, 8, 16, 32)
 MAX_THREADS = 64  # a link may ask for any thread count up to this; the page keeps those the machine has
 
@@ -208,6 +212,9 @@ PAGES: tuple[Page, ...] = (
              _sentence(),
              Control("pos_model", "model", "choice", None, "Model", hide="model picker"),
              Control("pos_seed", "shuffle", "number", 0, "Shuffle seed", 0, 9999),
+             Control("pos_tab", "tab", "choice", POSITIONAL_TABS[0], "Formula tab", choices=POSITIONAL_TABS),
+             Control("pos_model_view", "model_tab", "choice", POSITIONAL_MODEL_TABS[0], "Model tab",
+                     choices=POSITIONAL_MODEL_TABS),
          ), command="seqviz.commands.positional", bench="seqviz.benchmarks.positional", reads_sentence=True),
     Page("compute", "RNN vs Transformer compute", "Transformer", ":material/speed:", "compute",
          "seqviz.ui.compute",
@@ -243,6 +250,11 @@ PAGES: tuple[Page, ...] = (
              Control("train_steps", "steps", "number", 400, "Steps", *training_lab.STEPS_RANGE, step=50),
              Control("train_seed", "seed", "number", 0, "Seed", *training_lab.SEED_RANGE, hide="advanced settings"),
              Control("train_replay_example", "example", "number", 0, "Example sentence", 0, 7),
+             # The recorded run's steps and layers are known only once its record is read, so the page checks a
+             # link's value against them (empty choices) and writes the link itself, leaving out its own default
+             # (the last step, the example's sharpest layer), which the registry cannot know (mirror=False).
+             Control("train_replay_step", "replay_step", "choice", None, "Training step (replay)", mirror=False),
+             Control("train_replay_layer", "replay_layer", "choice", None, "Layer (replay)", mirror=False),
          ), command="seqviz.commands.playground", bench="seqviz.benchmarks.training"),
 )
 

@@ -13,19 +13,23 @@ from seqviz.inputs import InputError
 from seqviz.labs import positional as lab
 from seqviz.labs import positional_model as model_lab
 from seqviz.pages import POSITIONAL_BASES as BASES
+from seqviz.pages import POSITIONAL_MODEL_TABS as MODEL_TAB_NAMES
+from seqviz.pages import POSITIONAL_TABS as TABS
 from seqviz.ui import positional_runs as runs
 from seqviz.ui.charts import show_built
 from seqviz.ui.models import available, load_model, no_checkpoints_message
 from seqviz.ui.sentence import clip_input, shared_sentence
+from seqviz.ui.tab_state import tracked_tabs
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror, restore
 
 ROW_LABELS = {"average": "average blocks", "stride": "every n-th row"}
-# A tab's label is also its bar's session value (st.session_state["pos_formula_tab"] holds the open one's).
-# The bars are no registry controls: a link opens the first tabs, and the lesson says which tab to click.
-FORMULA_TABS = (":material/grid_on: Matrix", ":material/show_chart: Waves",
-                ":material/compare_arrows: Relative position")
-MODEL_TABS = (":material/input: What enters layer 1", ":material/shuffle: Order without PE")
+# Each bar's open tab is a registry control (?tab=, ?model_tab=) under its short name, so a share link opens the
+# tab that was open (ui/tab_state.py says which key is the truth when).
+FORMULA_TABS = dict(zip(TABS, (":material/grid_on: Matrix", ":material/show_chart: Waves",
+                               ":material/compare_arrows: Relative position"), strict=True))
+MODEL_TABS = dict(zip(MODEL_TAB_NAMES, (":material/input: What enters layer 1", ":material/shuffle: Order without PE"),
+                      strict=True))
 
 
 def fmt(x: float) -> str:
@@ -66,8 +70,10 @@ def formula_section() -> None:
                 icon=":material/compress:")
 
     # Tracked tabs (on_change="rerun"): only the open tab's charts are built and sent. Untracked, a cold load built
-    # and drew the hidden tabs' seven charts too (issue 23); in this fragment a tab click reruns the fragment only.
-    matrix, waves, relative = st.tabs(FORMULA_TABS, key="pos_formula_tab", on_change="rerun")
+    # and drew the hidden tabs' seven charts too (issue 23). A click changes ?tab=, so mirror() reruns the app.
+    tabs = tracked_tabs(FORMULA_TABS, "pos_formula_tab", "pos_tab")
+    mirror("positional", only=("tab",))  # a click changed the link: the sidebar's share link must show it
+    matrix, waves, relative = tabs.values()
     if matrix.open:
         with matrix:
             matrix_tab(e, layout, rows, base)
@@ -160,12 +166,11 @@ def model_section() -> None:
     model_tabs(path, mtime, text, int(seed), inputs)
 
 
-@st.fragment
 def model_tabs(path: str, mtime: float, text: str, seed: int, inputs: model_lab.ModelInputs) -> None:
-    """The trained model's two tabs. Tracked (on_change="rerun"), so only the open tab is built and sent; a
-    fragment, so a tab click reruns these tabs alone and not the slider figures above (with the arguments of the
-    last full run: every widget they come from is outside)."""
-    real, order = st.tabs(MODEL_TABS, key="pos_model_tab", on_change="rerun")
+    """The trained model's two tabs. Tracked (on_change="rerun"), so only the open tab is built and sent. No
+    fragment: a click changes the link (?model_tab=), and a fragment that changes it reruns the whole app anyway,
+    so the sidebar's share link shows the open tab (url_state.mirror); the page's last mirror() writes it."""
+    real, order = tracked_tabs(MODEL_TABS, "pos_model_tab", "pos_model_view").values()
     if real.open:
         with real:
             inputs_tab(path, mtime, inputs)

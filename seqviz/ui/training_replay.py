@@ -2,16 +2,44 @@
 with a slider over the recorded steps and an animation of the cross-attention turning from uniform to aligned."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from seqviz.figures import training as fig
 from seqviz.labs import training_replay as replay
+from seqviz.pages import page
 from seqviz.ui.charts import show_plotly
+from seqviz.ui.url_state import write
+from seqviz.url_codec import decode
+
+PAGE = "training"
 
 
 @st.cache_resource(show_spinner=False)
 def _record():
     return replay.shipped_record()
+
+
+def checked(url: str, allowed: list[int], default: int) -> None:
+    """Seed the control's widget with a value the record has: its own default when neither the session nor the
+    link holds one, else the nearest allowed value, with the registry's clamping message. restore() passed a link's
+    value as text (the record's steps and layers are unknown to the registry), so text is what gets checked here."""
+    c = page(PAGE).control(url)
+    value = st.session_state.get(c.key)
+    if value in allowed:
+        return
+    message = None
+    if value is not None:
+        value, message = decode(replace(c, choices=tuple(allowed), default=default), str(value))
+    st.session_state[c.key] = value if value in allowed else default
+    if message:
+        st.info(message, icon=":material/link:")
+
+
+def write_link(url: str, value: int, default: int) -> None:
+    """The value into the link, left out when it is the page's own default (which the registry cannot know)."""
+    write(replace(page(PAGE).control(url), default=default), value)
 
 
 def show() -> None:
@@ -30,11 +58,14 @@ def show() -> None:
     example = record.examples[index]
     steps = [int(s) for s in record.steps]
     st.markdown(replay.replay_claim(record, index))
-    step = st.select_slider("Training step", steps, value=steps[-1], key="train_replay_step")
+    checked("replay_step", steps, steps[-1])
+    step = st.select_slider("Training step", steps, key="train_replay_step")
     point = steps.index(step)
-    n_layers = example.cross.shape[1]
-    layer = st.radio("Layer", range(n_layers), index=replay.sharpest_layer(example.cross), horizontal=True,
-                     format_func=lambda i: f"layer {i}", key="train_replay_layer")
+    layers = list(range(example.cross.shape[1]))
+    checked("replay_layer", layers, replay.sharpest_layer(example.cross))
+    layer = st.radio("Layer", layers, horizontal=True, format_func=lambda i: f"layer {i}", key="train_replay_layer")
+    write_link("replay_step", step, steps[-1])
+    write_link("replay_layer", layer, replay.sharpest_layer(example.cross))
     st.markdown(f"**Step {step}:** the model writes “{example.translations[point]}” "
                 f"(reference: “{example.reference}”)")
     show_plotly(fig.replay_curves(steps, record.train_loss, record.valid_loss, record.valid_bleu, current=step,

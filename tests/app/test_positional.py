@@ -261,3 +261,26 @@ def test_a_warmed_cache_serves_the_page(env, monkeypatch):
     titled(at, "What enters the encoder")
     titled(open_tab(at, MODEL, "Order without PE"), "Mean attention by relative offset")
     assert runs.default_dims(8) == (0, 1, 2, 3, 6, 7) and runs.default_dims(2) == (0, 1)
+
+
+def test_a_link_opens_its_tabs_and_a_click_writes_the_link(env):
+    """?tab= and ?model_tab= are registry controls: a link opens those tabs (their charts only), a click writes the
+    open tab's short name into the link, and a first tab (the default) leaves it."""
+    at = run(d=16, L=40, tab="waves", model_tab="order")
+    assert chart_keys(at) == TAB_CHARTS[FORMULA, "Waves"] | TAB_CHARTS[MODEL, "Order without PE"]
+    assert not at.info
+    open_tab(at, FORMULA, "Relative position")
+    assert at.query_params["tab"] == "relative" and at.query_params["model_tab"] == "order"
+    open_tab(open_tab(at, FORMULA, "Matrix"), MODEL, "What enters layer 1")
+    assert "tab" not in at.query_params and "model_tab" not in at.query_params
+    assert chart_keys(at) == TAB_CHARTS[FORMULA, "Matrix"] | TAB_CHARTS[MODEL, "What enters layer 1"]
+
+
+def test_an_emptied_sentence_keeps_the_open_model_tab(env):
+    """An empty sentence hides the model's tab bar and Streamlit forgets its state; the control remembers the tab."""
+    at = open_tab(run(), MODEL, "Order without PE")
+    at.text_input(key="pos_sentence").set_value("").run()
+    assert not at.tabs or all("Order without PE" not in tab.label for tab in at.tabs)
+    at.text_input(key="pos_sentence").set_value("the cat is sleeping").run()
+    assert not at.exception and at.session_state[MODEL].endswith("Order without PE")
+    assert TAB_CHARTS[MODEL, "Order without PE"] <= chart_keys(at)

@@ -45,6 +45,7 @@ CASES = [
     ("training", {"task": "shift"}, {"k": 2, "model": "gru-attention"}),
     ("training", {}, {"part": "replay"}),
     ("training", {"part": "replay"}, {"example": 1}),
+    ("training", {"part": "replay"}, {"replay_step": 300, "replay_layer": 0}),  # the bad values: test_view_links.py
     ("compute", {}, {"lengths": [8, 16], "threads": [1], "reps": 2, "batch": 4, "budget": False, "fresh": True}),
 ]
 # Controls whose widget appears only after something is run or ticked: set from a link, checked in the state.
@@ -52,6 +53,8 @@ FROM_LINK = [
     ("attention", {"view": "What if", "off": "cross.1.2,dec.0.1", "cmp_kind": "decoder self", "cmp_layer": 0}),
     ("gradients", {"section": "experiment", "exp_metric": "loss"}),
     ("compute", {"mode": "forward+backward", "shown": 1}),
+    # tab bars, no widget to set here: their round trip through the share link is in tests/app/test_view_links.py
+    ("positional", {"tab": "relative", "model_tab": "order"}),
 ]
 # Declared, and deliberately not round-tripped: why.
 EXEMPT = {
