@@ -37,8 +37,18 @@ def hidden_controls(name: str, notice: bool = True) -> list[str]:
     asked = [item for item in str(raw).split(",") if item]
     unknown = [item for item in asked if item not in known]
     if unknown and notice:
-        st.caption(f"`hide={as_text(','.join(unknown))[:60]}` names no control of this page; it is ignored.")
+        st.caption(unknown_hide_notice(unknown, list(known)))
     return [known[item] for item in asked if item in known]
+
+
+def unknown_hide_notice(unknown: list[str], known: list[str], limit: int = 60) -> str:
+    """The link's hide= names that match nothing, as typed (markdown-neutral, never in a code span, where the
+    escapes would show as backslashes), cut with "…", and the names this page does know."""
+    asked = ",".join(unknown)
+    asked = asked if len(asked) <= limit else asked[:limit] + "…"
+    names = ", ".join(known) if known else "none: this page has no controls to hide"
+    return f"The link's hide= names no control of this page: “{as_text(asked)}”; it is ignored. " \
+           f"Names this page knows: {as_text(names)}."
 
 
 def apply_hidden(name: str) -> list[str]:

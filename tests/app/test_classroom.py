@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from seqviz.lesson import EXAMPLES, LESSON
-from seqviz.ui.share import share_caption
+from seqviz.ui.share import share_caption, unknown_hide_notice
 from tests.conftest import ROOT
 
 APP = str(ROOT / "app.py")
@@ -98,7 +98,7 @@ def test_trimmed_link_hides_the_ticked_controls_but_never_the_sentence():
     styles = [m.value for m in at.markdown if m.value.startswith("<style>")]
     assert styles == ["<style>.st-key-rnn_model {display: none !important;}</style>"]
     assert at.selectbox(key="rnn_model").value == "gru-plain"  # hidden, still set by the link
-    assert "`hide=sentence,bogus` names no control of this page" in captions(at)
+    assert unknown_hide_notice(["sentence", "bogus"], ["model-picker", "view-switcher"]) in captions(at)
     share = at.sidebar.code[0].value
     assert "/rnn?" in share and "hide=model-picker" in share and "model=gru-plain" in share
 
@@ -153,7 +153,7 @@ def test_home_has_no_empty_hide_picker_and_an_unknown_hide_name_is_reported_once
     assert not at.sidebar.multiselect and "hide=" not in at.sidebar.code[0].value
     at = open_page("rnn", hide="foo,view-switcher")
     assert [c.value for c in at.caption if "names no control" in c.value] == [
-        "`hide=foo` names no control of this page; it is ignored."]
+        unknown_hide_notice(["foo"], ["model-picker", "view-switcher"])]
     assert at.sidebar.multiselect(key="share_hide_rnn").value == ["view switcher"]
 
 
@@ -180,3 +180,14 @@ def test_one_bad_input_notice_under_every_sentence_box():
         assert not at.exception, (p.name, [e.value for e in at.exception])
         notice = captions(at)
         assert "looks like HTML" in notice and "emoji or symbols" in notice and "zebra" in notice, p.name
+
+
+def test_an_unknown_hide_name_is_shown_as_typed_with_the_names_the_page_knows():
+    """Not in a code span: there the markdown escapes showed as backslashes ("model\\-pickr")."""
+    notice = unknown_hide_notice(["model-pickr"], ["model-picker", "view-switcher"])
+    assert "`" not in notice and "model\\-pickr" in notice  # escaped for markdown, so shown as typed
+    assert notice.endswith("Names this page knows: model\\-picker, view\\-switcher.")
+    html_ = unknown_hide_notice(["<b>x</b>"], [])
+    assert "\\<b\\>x\\</b\\>" in html_ and "this page has no controls to hide" in html_
+    long = unknown_hide_notice(["x" * 100], ["a"])
+    assert "x" * 60 + "…" in long and "x" * 61 not in long
