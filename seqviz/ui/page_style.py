@@ -55,7 +55,12 @@ def classroom_css(projector: bool) -> str:
                 f"[data-testid=stSliderThumbValue], "
                 f"[data-testid=stSliderTickBarMin], [data-testid=stSliderTickBarMax], "
                 f"[data-testid=stTextInput] input, [data-testid=stNumberInput] input, "
-                f"[data-testid=stTextArea] textarea {{font-size: {SMALL_TEXT_PX}px !important}}")
+                f"[data-testid=stTextArea] textarea, "
+                # the share box's link: the teacher reads it out or types it on another screen
+                f"[data-testid=stSidebar] [data-testid=stCode] code {{font-size: {SMALL_TEXT_PX}px !important}}"
+                # a metric's value is drawn in a markdown p: the prose rule above shrank it below its label
+                f"[data-testid=stMetricValue] [data-testid=stMarkdownContainer] p "
+                f"{{font-size: inherit !important; line-height: inherit}}")
     return f"<style>{css}</style>"
 
 

@@ -218,6 +218,14 @@
     if (ratio < 4.5) add(`caption "${short(e.textContent)}"`, `contrast ${ratio.toFixed(2)}:1 (under 4.5)`);
     if (projector && parseFloat(s.fontSize) < 18) add(`caption "${short(e.textContent)}"`, `${s.fontSize} in projector mode (under 18 px)`);
   }
+  // a metric's value is what the room reads first: never smaller than its own label (projector CSS once shrank it)
+  for (const e of main.querySelectorAll('[data-testid=stMetric]')) {
+    const value = e.querySelector('[data-testid=stMetricValue] p, [data-testid=stMetricValue]');
+    const label = e.querySelector('[data-testid=stMetricLabel] p, [data-testid=stMetricLabel]');
+    if (!drawn(e) || !value || !label) continue;
+    const [v, l] = [value, label].map(x => parseFloat(getComputedStyle(x).fontSize));
+    if (v < l) add(`metric "${short(label.textContent)}"`, `value at ${v} px, smaller than its label (${l} px)`);
+  }
   return {problems, counts: {charts, ticks, captions}, pageWidth: document.documentElement.scrollWidth,
           viewport: window.innerWidth};
 }
