@@ -271,8 +271,9 @@ def shuffle_chart(tokens: Sequence[str], off: np.ndarray, on: np.ndarray, *, hei
         go.Bar(x=x, y=_f32(np.maximum(off, 1e-12)), name="PE off", marker_color="#7f7f7f",
                hovertemplate="PE off: %{y:.2e}<extra></extra>"),
     ])
-    fig.update_layout(**_layout("How far each word's encoder output moves when the words are shuffled "
-                                "(largest difference per token)", height,
+    # two lines at 1024 px in projector mode (the y axis says it is the largest difference): a title of three
+    # lines there met the legend placed above the plot
+    fig.update_layout(**_layout("How far each word's encoder output moves when shuffled", height,
                                 dict(orientation="h", y=1.0, yanchor="bottom", x=1, xanchor="right"),
                                 xaxis=style.token_axis(tokens, angle=style.tick_angle(tokens) or None),
                                 yaxis=style.value_axis("max |difference| (log)", type="log", exponentformat="e"),

@@ -105,30 +105,35 @@ def tabs(chromium):
 
 # A tab is measured once its panel has content, the run is over and its charts are drawn: a lazy tab
 # (st.tabs(on_change="rerun"), the positional page) is empty until the rerun its click starts has sent it.
-TAB_DRAWN = """() => {
+# In Streamlit 1.67 only the open panel of a bar has role=tabpanel (the others are stTabPanel of height 0).
+TABS = "[data-testid=stMain] [data-testid=stTabs]"
+TAB_DRAWN = f"""(bar) => {{
   const app = document.querySelector('[data-testid=stApp]');
   if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  const bar = document.querySelector('[data-testid=stMain] [data-testid=stTabs]');
-  const panel = [...bar.querySelectorAll('[role=tabpanel]')].find(p => !p.hidden && p.getBoundingClientRect().height);
+  if (document.querySelector('[data-testid=stSkeleton]')) return false;
+  const panel = document.querySelectorAll('{TABS}')[bar].querySelector('[role=tabpanel]');
   if (!panel || !panel.querySelector('[data-testid=stElementContainer]')) return false;
   return [...document.querySelectorAll('[data-testid=stPlotlyChart]')].every(c =>
     !c.getBoundingClientRect().width || c.querySelector('.main-svg'));
-}"""
+}}"""
 
 
 def _measure(page, projector: bool) -> list[tuple[str, dict]]:
-    """The problems of the view, tab by tab: every tab of the first tab bar is clicked and measured."""
+    """The problems of the view, tab by tab: every tab of every tab bar is clicked and measured."""
     page.evaluate("() => document.querySelectorAll('[data-testid=stMain] details:not([open]) > summary')"
                   ".forEach(s => s.click())")  # open every expander: the equations inside must fit too
-    bar = page.locator("[data-testid=stMain] [data-testid=stTabs] [data-baseweb=tab-list]").first
-    labels = bar.locator("[role=tab]").all_inner_texts() if bar.count() else []
-    if not labels:
+    bars = page.locator(TABS)
+    if not bars.count():
         return [("", page.evaluate(MEASURE, projector))]
     out = []
-    for index, label in enumerate(labels):
-        bar.locator("[role=tab]").nth(index).click()
-        page.wait_for_function(TAB_DRAWN, timeout=300000)
-        out.append((label.strip(), page.evaluate(MEASURE, projector)))
+    for b in range(bars.count()):
+        tabs = bars.nth(b).locator("[role=tablist]").first.locator("[role=tab]")
+        for index in range(tabs.count()):
+            tab = tabs.nth(index)
+            label = re.sub(r"^[a-z_]+\s+", "", tab.inner_text().strip())  # the icon's name comes first
+            tab.click()
+            page.wait_for_function(TAB_DRAWN, arg=b, timeout=300000)
+            out.append((label, page.evaluate(MEASURE, projector)))
     return out
 
 
