@@ -19,7 +19,7 @@ from seqviz.ui import positional_runs as runs
 from seqviz.ui.charts import show_built
 from seqviz.ui.models import available, load_model, no_checkpoints_message
 from seqviz.ui.sentence import clip_input, shared_sentence
-from seqviz.ui.tab_state import tracked_tabs
+from seqviz.ui.tab_state import tracked_tabs, write_open_tab
 from seqviz.ui.text import as_text
 from seqviz.ui.url_state import mirror, restore
 
@@ -70,9 +70,9 @@ def formula_section() -> None:
                 icon=":material/compress:")
 
     # Tracked tabs (on_change="rerun"): only the open tab's charts are built and sent. Untracked, a cold load built
-    # and drew the hidden tabs' seven charts too (issue 23). A click changes ?tab=, so mirror() reruns the app.
+    # and drew the hidden tabs' seven charts too (issue 23); in this fragment a tab click reruns the fragment only.
     tabs = tracked_tabs(FORMULA_TABS, "pos_formula_tab", "pos_tab")
-    mirror("positional", only=("tab",))  # a click changed the link: the sidebar's share link must show it
+    write_open_tab("positional", "tab")
     matrix, waves, relative = tabs.values()
     if matrix.open:
         with matrix:
@@ -166,11 +166,13 @@ def model_section() -> None:
     model_tabs(path, mtime, text, int(seed), inputs)
 
 
+@st.fragment
 def model_tabs(path: str, mtime: float, text: str, seed: int, inputs: model_lab.ModelInputs) -> None:
-    """The trained model's two tabs. Tracked (on_change="rerun"), so only the open tab is built and sent. No
-    fragment: a click changes the link (?model_tab=), and a fragment that changes it reruns the whole app anyway,
-    so the sidebar's share link shows the open tab (url_state.mirror); the page's last mirror() writes it."""
+    """The trained model's two tabs. Tracked (on_change="rerun"), so only the open tab is built and sent; a
+    fragment, so a tab click reruns these tabs alone and not the slider figures above (with the arguments of the
+    last full run: every widget they come from is outside)."""
     real, order = tracked_tabs(MODEL_TABS, "pos_model_tab", "pos_model_view").values()
+    write_open_tab("positional", "model_tab")
     if real.open:
         with real:
             inputs_tab(path, mtime, inputs)

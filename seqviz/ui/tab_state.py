@@ -8,12 +8,22 @@ One source of truth at a time: while the bar exists, its own session value is th
 that one); the control's key is a copy written from it right after the bar is drawn, on every run, for mirror() to
 put in the link. The control is read only when the bar has no state: the first run (restore() seeded it from the
 link or its default), or a run after Streamlit forgot a bar that was not drawn (a fragment that returned early).
+
+A click in a fragment writes the link and reruns that fragment alone, unless the sidebar's "Share this view" box
+is open: only then is a link drawn outside the fragment that would show the tab before the click (a closed box
+draws its link from st.query_params when it is opened, which reruns the app). url_state.mirror() reruns the app
+on every change, which made a tab click rerun the whole page for every student.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import streamlit as st
+
+from seqviz.pages import page
+from seqviz.ui.url_state import FULL_RUN, write
+
+SHARE_OPEN = "share_open_{}"  # ui/share.py's expander key: the box is open, its link is drawn in this run
 
 
 def tracked_tabs(labels: Mapping[str, str], key: str, control_key: str) -> dict[str, object]:
@@ -26,3 +36,12 @@ def tracked_tabs(labels: Mapping[str, str], key: str, control_key: str) -> dict[
     containers = st.tabs(list(labels.values()), key=key, on_change="rerun")
     st.session_state[control_key] = names[st.session_state[key]]
     return dict(zip(labels, containers, strict=True))
+
+
+def write_open_tab(page_name: str, url: str) -> None:
+    """The open tab's short name (control `url`) into the link; in a fragment run, the app reruns only when the
+    share box is open, so its link shows the tab just opened."""
+    c = page(page_name).control(url)
+    changed = write(c, st.session_state[c.key])
+    if changed and st.session_state.get(FULL_RUN) is False and st.session_state.get(SHARE_OPEN.format(page_name)):
+        st.rerun(scope="app")
