@@ -12,6 +12,7 @@ import streamlit as st
 
 from seqviz.pages import APP_CONTROLS, SENTENCE_KEY, Page, page
 from seqviz.ui.text import as_text
+from seqviz.ui.url_state import SHARE_OPEN
 from seqviz.url_codec import encode
 
 # Projector mode is the teacher's screen, not the view: a student's laptop opening the link picks its own.
@@ -80,7 +81,7 @@ def share_controls(name: str) -> str:
     # The expander reports whether it is open (on_change="rerun"), and the link's st.code is drawn only then:
     # st.code makes every browser fetch Streamlit's 1.5 MB syntax highlighter, even inside a closed expander,
     # which was 14 % of what a student's first visit downloads.
-    box = st.sidebar.expander("Share this view", icon=":material/share:", key=f"share_open_{p.name}",
+    box = st.sidebar.expander("Share this view", icon=":material/share:", key=SHARE_OPEN.format(p.name),
                               on_change="rerun")
     with box:
         top = st.container()  # the link first, where the opened box starts (below it, the picker that shapes it)

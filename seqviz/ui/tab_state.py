@@ -11,8 +11,8 @@ link or its default), or a run after Streamlit forgot a bar that was not drawn (
 
 A click in a fragment writes the link and reruns that fragment alone, unless the sidebar's "Share this view" box
 is open: only then is a link drawn outside the fragment that would show the tab before the click (a closed box
-draws its link from st.query_params when it is opened, which reruns the app). url_state.mirror() reruns the app
-on every change, which made a tab click rerun the whole page for every student.
+draws its link from st.query_params when it is opened, which reruns the app). url_state.mirror() follows the same
+rule (url_state.rerun_for_share_box).
 """
 from __future__ import annotations
 
@@ -21,9 +21,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from seqviz.pages import page
-from seqviz.ui.url_state import FULL_RUN, write
-
-SHARE_OPEN = "share_open_{}"  # ui/share.py's expander key: the box is open, its link is drawn in this run
+from seqviz.ui.url_state import rerun_for_share_box, write
 
 
 def tracked_tabs(labels: Mapping[str, str], key: str, control_key: str) -> dict[str, object]:
@@ -42,6 +40,5 @@ def write_open_tab(page_name: str, url: str) -> None:
     """The open tab's short name (control `url`) into the link; in a fragment run, the app reruns only when the
     share box is open, so its link shows the tab just opened."""
     c = page(page_name).control(url)
-    changed = write(c, st.session_state[c.key])
-    if changed and st.session_state.get(FULL_RUN) is False and st.session_state.get(SHARE_OPEN.format(page_name)):
-        st.rerun(scope="app")
+    if write(c, st.session_state[c.key]):
+        rerun_for_share_box(page_name)

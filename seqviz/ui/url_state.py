@@ -47,21 +47,31 @@ def _same(c: Control, value: object) -> bool:
 
 
 FULL_RUN = "_seqviz_full_run"  # app.py: True while the whole app runs, False after it (a fragment runs alone)
+SHARE_OPEN = "share_open_{}"  # the sidebar's "Share this view" box (ui/share.py): open, it draws its link
+
+
+def rerun_for_share_box(name: str | Page) -> None:
+    """After a fragment changed the link: rerun the app only if the share box is open, so the link it shows
+    (drawn outside the fragment) follows. A closed box builds its link from st.query_params when it is opened
+    (which reruns the app), so rerunning the whole page on every fragment change cost every student a full
+    run for a link nobody was looking at."""
+    if st.session_state.get(FULL_RUN) is False and st.session_state.get(SHARE_OPEN.format(_page(name).name)):
+        st.rerun(scope="app")
 
 
 def mirror(name: str | Page, only: tuple[str, ...] | None = None) -> bool:
     """Write the page's controls (or those whose URL names are in `only`) into the link, only what changed;
     a value equal to its default leaves the link. Returns whether the link changed.
 
-    A fragment that changed the link reruns the whole app: the sidebar's share link is drawn outside the
-    fragment and would otherwise still show the view before the click (the results come from the caches)."""
+    A fragment that changed the link reruns the whole app when the share box is open: its link is drawn
+    outside the fragment and would otherwise still show the view before the click."""
     changed = False
     for c in _page(name).controls:
         if not c.mirror or c.key not in st.session_state or (only is not None and c.url not in only):
             continue  # not shown in this run: the link keeps the last value, and restore() brings it back
         changed |= write(c, st.session_state[c.key])
-    if changed and st.session_state.get(FULL_RUN) is False:
-        st.rerun(scope="app")
+    if changed:
+        rerun_for_share_box(name)
     return changed
 
 
