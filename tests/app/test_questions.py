@@ -114,10 +114,11 @@ def test_figure_hidden_until_answered_and_meaningless_offers_the_preset():
     assert "nothing to choose" in texts and "step=7" in texts
 
 
-def step_page(step: int) -> AppTest:
-    """The real app on step `step`'s own page, opened from the lesson link (the questions under the step text)."""
+def step_page(step: int, **extra: object) -> AppTest:
+    """The real app on step `step`'s own page, opened from the lesson link (the questions under the step text);
+    `extra`: more of the link (a tab the lesson's link does not open)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=900)
-    for key, value in {**LESSON[step - 1].params, "step": step}.items():
+    for key, value in {**LESSON[step - 1].params, "step": step, **extra}.items():
         at.query_params[key] = str(value)
     at.switch_page(f"seqviz/ui/{LESSON[step - 1].page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
@@ -137,13 +138,17 @@ TOLD = [step for step in range(1, len(LESSON) + 1)  # the steps whose page write
                                                                                                "I am eating")))]
 
 
+# step 8's tell, pair 0's wavelength, is written in the positional page's Waves tab, which is built only when open
+TELL_TAB = {8: {"tab": "waves"}}
+
+
 @pytest.mark.parametrize("step", TOLD)
 def test_the_pages_own_sentences_that_state_a_predict_answer_are_hidden_until_answered(step):
     """A predict question's tells are the wording its step's page really writes (else hiding them hides nothing),
     the page carries them to the hiding script while the question is open, and not once it is answered."""
     assert {2, 4} <= set(TOLD)  # the two the review found
     a = next(a for a in expected(step, LESSON[step - 1].params.get("sentence", "I am eating")) if a.tells)
-    at = step_page(step)
+    at = step_page(step, **TELL_TAB.get(step, {}))
     assert tells_on_page([h.proto.body for h in at.get("html")]) == list(a.tells)
     texts = page_texts(at)
     for tell in a.tells:
